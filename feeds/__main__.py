@@ -1,0 +1,5 @@
+"""`python -m feeds` runs the CLI."""
+
+from feeds.cli import cli
+
+cli()

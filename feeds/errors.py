@@ -1,0 +1,34 @@
+"""Exceptions for a run as a whole; a bad article file is a `Problem`, never an exception."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FeedsError(Exception):
+    """Base class: the run cannot go on, and the message says why and what to do."""
+
+
+class ConfigError(FeedsError):
+    """The config file is missing, unreadable or invalid; `problems` lists every finding."""
+
+    def __init__(self, path: object, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{path}: invalid config:\n{lines}")
+
+
+class InputError(FeedsError):
+    """The articles as a whole cannot be used (no files found, or rejected ones with --strict).
+
+    `problems` carries the per-file findings that led here, for the CLI to print first.
+    """
+
+    def __init__(self, message: str, problems: Sequence[object] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
+
+
+class OutputError(FeedsError):
+    """The output folder cannot be written as asked (collision, escape, I/O failure)."""

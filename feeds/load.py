@@ -1,0 +1,159 @@
+"""Find article files and parse their YAML front matter, safely.
+
+One file's trouble is a `Problem` for that file, never an exception for the run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from feeds.model import LoadResult, Problem, RawDoc
+
+# libyaml's C parser is ~10x faster than the pure-Python one; `feeds doctor` reports which.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LIBYAML = _BaseLoader is not yaml.SafeLoader
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class FrontMatterLoader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader whose booleans are YAML 1.2's (`true`/`false` only).
+
+    YAML 1.1 also reads yes/no/on/off/y/n as booleans. Keeping those as strings lets
+    validation decide what `published: yes` means, with one rule for every parser,
+    and turns `published: on` into a reported typo rather than a silent publish.
+    """
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+FrontMatterLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+# Expanded through its aliases, a real article has a few hundred values; far more is an
+# alias bomb ("billion laughs"), which would blow up whatever walks it later.
+MAX_NODES = 100_000
+_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def find_article_files(root: Path, patterns: Sequence[str]) -> list[str]:
+    """Relative '/'-separated paths of matching files under root, sorted; dot-names skipped."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel_folder = os.path.relpath(folder, root)
+        for name in sorted(files):
+            if name.startswith(".") or not any(fnmatch.fnmatch(name, p) for p in patterns):
+                continue
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            found.append(rel.replace(os.sep, "/"))
+    return found
+
+
+def split_front_matter(text: str) -> str | None:
+    """The YAML between the first line '---' and the next '---' or '...' line, or None."""
+    first_line, _, rest = text.partition("\n")
+    if first_line.rstrip() != "---":
+        return None
+    closing = _CLOSING_LINE.search(rest)
+    if closing is None:
+        return None
+    return rest[: closing.start()]
+
+
+def _expands_too_far(value: object) -> bool:
+    """Whether walking `value`, aliases expanded, visits more than MAX_NODES values."""
+    budget = MAX_NODES
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """PyYAML's complaint on one line, with the position counted in the file's own lines."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if not problem or mark is None:
+        return " ".join(str(exc).split())
+    # +2: marks count from 0, and the file's first line is the opening '---'.
+    return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
+
+
+def parse_front_matter(path: str, text: str) -> RawDoc | Problem:
+    """Parse a file's text (BOM and CRLF allowed) into a RawDoc, or say why it can't be."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    yaml_text = split_front_matter(text)
+    if yaml_text is None:
+        return Problem(path, "front matter", "no YAML front matter between '---' lines")
+    try:
+        data = yaml.load(yaml_text, Loader=FrontMatterLoader)
+    except yaml.YAMLError as exc:
+        return Problem(path, "front matter", f"not valid YAML: {_yaml_reason(exc)}")
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        # libyaml's constructor recurses per nesting level; a hostile file can exhaust it.
+        return Problem(path, "front matter", f"cannot be parsed: {type(exc).__name__}")
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        return Problem(path, "front matter", f"expected a mapping of fields, got {kind}")
+    # Aliases need anchors: without an '&' there is nothing to expand, and no walk to pay for.
+    if "&" in yaml_text and _expands_too_far(data):
+        message = f"more than {MAX_NODES} values once aliases are expanded (an alias bomb?)"
+        return Problem(path, "front matter", message)
+    return RawDoc(path, data)
+
+
+def read_document(root: Path, path: str, max_bytes: int) -> RawDoc | Problem:
+    """Read one article file (relative `path` under `root`) and parse its front matter."""
+    try:
+        with open(root / path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > max_bytes:
+                message = f"{size} bytes is larger than content.max_bytes ({max_bytes})"
+                return Problem(path, "file", message)
+            raw = file.read(max_bytes + 1)
+    except OSError as exc:
+        return Problem(path, "file", f"cannot be read: {exc.strerror or exc}")
+    if len(raw) > max_bytes:  # grew while we read it
+        return Problem(path, "file", f"larger than content.max_bytes ({max_bytes})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Problem(path, "file", f"not UTF-8 text (bad byte at offset {exc.start})")
+    return parse_front_matter(path, text)
+
+
+def iter_documents(root: Path, paths: Sequence[str], max_bytes: int) -> Iterator[RawDoc | Problem]:
+    """Read and parse each of `paths`, in order."""
+    for path in paths:
+        yield read_document(root, path, max_bytes)
+
+
+def load_documents(root: Path, patterns: Sequence[str], max_bytes: int) -> LoadResult:
+    """Find and parse every article file under root."""
+    paths = find_article_files(root, patterns)
+    docs: list[RawDoc] = []
+    problems: list[Problem] = []
+    for result in iter_documents(root, paths, max_bytes):
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            docs.append(result)
+    return LoadResult(tuple(docs), tuple(problems), len(paths))

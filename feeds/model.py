@@ -1,0 +1,163 @@
+"""The values passed between the pipeline stages: frozen, typed, free of I/O.
+
+The stages, in order (each a module of its own):
+
+    load.load_documents(content)           -> LoadResult    (RawDoc per file, or a Problem)
+    validate.validate(doc, tz)             -> Validated     (Article or None, and Problems)
+    select.resolve_duplicates(articles)    -> Deduplicated  (one Article per id)
+    select.select(articles, rules, now)    -> tuple[Article, ...]
+    group.make_groups(articles, rules)     -> tuple[FeedGroup, ...]
+    render.render_group(group, site)       -> tuple[RenderedFile, ...]
+    write.write_files(files, out_dir)      -> WriteResult
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one article file; `rejected` means the file was skipped."""
+
+    path: str  # relative to content.dir, with '/' separators
+    field: str
+    message: str
+    rejected: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """The parsed front matter of one file: the only dict that crosses a module boundary."""
+
+    path: str
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Who published an article; `domain` is the raw domain (or the URL's host)."""
+
+    name: str
+    domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image of an article; `mime` is None when its type can't be told from the URL."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    mime: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another outlet's coverage of the same story."""
+
+    title: str
+    url: str
+    provider: str = ""
+    excerpt: str = ""
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A validated article. It has no field for `secured`, so it cannot leak."""
+
+    path: str
+    id: str  # originalUrl, else webUrl: stable across runs
+    title: str
+    url: str
+    published_at: datetime  # aware, UTC, whole seconds
+    published: bool
+    excerpt: str = ""
+    category: str = ""
+    type: str = ""
+    quality: float = 0
+    provider: Provider = Provider("", "")
+    topics: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Every article file found: parsed documents and the files that could not be parsed."""
+
+    docs: tuple[RawDoc, ...]
+    problems: tuple[Problem, ...]
+    files_found: int
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """The outcome of validating one document: an Article (None when rejected) and findings."""
+
+    article: Article | None
+    problems: tuple[Problem, ...] = ()
+
+
+class GroupKind(StrEnum):
+    """Which grouping a feed belongs to."""
+
+    ALL = "all"
+    TOPIC = "topic"
+    PROVIDER = "provider"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedGroup:
+    """One feed to write: its place in the output, its name and its newest items."""
+
+    kind: GroupKind
+    key: str
+    slug: str
+    name: str
+    items: tuple[Article, ...]
+    total: int = 0  # selected articles in the group, before the max_items cap
+
+    @property
+    def folder(self) -> str:
+        """The feed's folder relative to the output dir: '' for all, 'topics/<slug>', ..."""
+        if self.kind is GroupKind.ALL:
+            return ""
+        return f"{self.kind.value}s/{self.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """One output file: its path relative to the output dir and its exact bytes."""
+
+    path: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What writing did: files whose bytes changed (or are new), and files left as they were."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """The outcome of a build, for the CLI to print and tests to inspect."""
+
+    files_found: int
+    articles_valid: int
+    articles_selected: int
+    rejected_files: int
+    problems: tuple[Problem, ...]
+    groups: tuple[FeedGroup, ...] = ()
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()

@@ -1,0 +1,94 @@
+"""Compose the stages into one build. No click, no printing: the CLI and tests call this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from feeds.config import Config
+from feeds.errors import InputError, OutputError
+from feeds.group import make_groups
+from feeds.load import find_article_files, read_document
+from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile, Validated
+from feeds.opml import render_opml
+from feeds.pages import index_page
+from feeds.render import render_group
+from feeds.select import resolve_duplicates, select
+from feeds.validate import validate
+from feeds.write import write_files
+
+OPML_FILE = "feeds.opml"
+INDEX_FILE = "index.html"
+
+
+def parse_file(root: Path, path: str, max_bytes: int, tz: tzinfo) -> Validated:
+    """Read, parse and validate one article file: the unit of work per file."""
+    doc = read_document(root, path, max_bytes)
+    if isinstance(doc, Problem):
+        return Validated(None, (doc,))
+    return validate(doc, tz)
+
+
+def parse_all(config: Config, paths: Iterable[str]) -> list[Validated]:
+    """Parse and validate every file, in order."""
+    content = config.content
+    tz = config.site.timezone
+    return [parse_file(content.dir, path, content.max_bytes, tz) for path in paths]
+
+
+def render_all(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
+    """Every output file: each group's feeds, the OPML list and the index page."""
+    files = [file for group in groups for file in render_group(group, config.site)]
+    files.append(RenderedFile(OPML_FILE, render_opml(groups, config.site)))
+    files.append(RenderedFile(INDEX_FILE, index_page(config.site, groups).encode("utf-8")))
+    return files
+
+
+def _rejected_paths(problems: Iterable[Problem]) -> set[str]:
+    return {problem.path for problem in problems if problem.rejected}
+
+
+def build(config: Config, *, now: datetime, strict: bool = False) -> BuildReport:
+    """Build every feed of `config` into its output folder, as of `now`.
+
+    Bad article files are reported in the result and skipped. Raises InputError when no
+    article file is found (a mistyped or unmounted folder must not wipe the feeds) or,
+    with `strict`, when any file is rejected; OutputError when output can't be written.
+    Nothing is written before every file has been read and every feed rendered.
+    """
+    content = config.content
+    if not content.dir.is_dir():
+        msg = f"content.dir {content.dir} is not a folder; nothing written"
+        raise InputError(msg)
+    paths = find_article_files(content.dir, content.patterns)
+    if not paths:
+        patterns = ", ".join(content.patterns)
+        msg = f"content.dir {content.dir} has no article files ({patterns}); nothing written"
+        raise InputError(msg)
+    validated = parse_all(config, paths)
+    problems = [problem for result in validated for problem in result.problems]
+    articles: list[Article] = [r.article for r in validated if r.article is not None]
+    winners, duplicates = resolve_duplicates(articles)
+    problems = sorted([*problems, *duplicates], key=lambda problem: problem.path)
+    rejected = _rejected_paths(problems)
+    if strict and rejected:
+        msg = f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
+        raise InputError(msg, tuple(problems))
+    selected = select(winners, config.select, now)
+    groups = make_groups(selected, config.feeds, all_name=config.site.title)
+    files = render_all(groups, config)
+    if config.output.dir.exists() and not config.output.dir.is_dir():
+        msg = f"output.dir {config.output.dir} exists and is not a folder"
+        raise OutputError(msg)
+    result = write_files(files, config.output.dir)
+    return BuildReport(
+        files_found=len(paths),
+        articles_valid=len(articles),
+        articles_selected=len(selected),
+        rejected_files=len(rejected),
+        problems=tuple(problems),
+        groups=groups,
+        written=result.written,
+        unchanged=result.unchanged,
+    )

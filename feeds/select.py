@@ -1,0 +1,57 @@
+"""Decide which valid articles are published: one version per id, then the config's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from feeds.config import SelectRules
+from feeds.model import Article, Problem
+
+
+def resolve_duplicates(
+    articles: Iterable[Article],
+) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+    """Keep one article per id: the later `publishedDateTime`, on a tie the greater path.
+
+    Runs before selection, so a newer version marked unpublished hides the older one.
+    Returns the winners sorted by path and a warning for every file that lost.
+    """
+    winners: dict[str, Article] = {}
+    losers: list[Article] = []
+    for article in articles:
+        current = winners.get(article.id)
+        if current is None:
+            winners[article.id] = article
+            continue
+        if (article.published_at, article.path) > (current.published_at, current.path):
+            winners[article.id] = article
+            losers.append(current)
+        else:
+            losers.append(article)
+    problems = tuple(
+        Problem(
+            loser.path,
+            "originalUrl" if loser.id != loser.url else "webUrl",
+            f"duplicate of {winners[loser.id].path} (same id {loser.id}); "
+            "the later version is published, this file skipped",
+            rejected=False,
+        )
+        for loser in losers
+    )
+    return tuple(sorted(winners.values(), key=lambda a: a.path)), problems
+
+
+def select(articles: Iterable[Article], rules: SelectRules, now: datetime) -> tuple[Article, ...]:
+    """The articles the rules publish, in the order given. `now` is the build's clock."""
+    oldest = None if rules.max_age_days is None else now - timedelta(days=rules.max_age_days)
+    types = frozenset(rules.types)
+    return tuple(
+        article
+        for article in articles
+        if (article.published or not rules.published_only)
+        and article.quality >= rules.min_quality
+        and (not types or article.type in types)
+        and (rules.include_future or article.published_at <= now)
+        and (oldest is None or article.published_at >= oldest)
+    )

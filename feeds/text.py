@@ -1,0 +1,157 @@
+"""Pure helpers that make untrusted strings safe to publish: plain text, URLs, hosts, MIME types."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+# XML 1.0 forbids these outright (C0 controls but tab, LF and CR; surrogates; U+FFFE/FFFF);
+# C1 controls are allowed but never meant as text, and validators flag them.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# A tag starts with a letter, '/', '!' or '?', so 'Rates < 5%' is left alone.
+_TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z!?][A-Za-z0-9]*)[^<>]*>", re.DOTALL)
+# Tags that separate words when a browser shows them; inline ones ('<b>') do not.
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+_SPACE = re.compile(r"\s+")
+_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".jpe": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+    ".bmp": "image/bmp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".ico": "image/x-icon",
+}
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# Characters left as they are when a URL is re-quoted: RFC 3986 reserved and unreserved,
+# plus '%' so existing escapes survive.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def strip_forbidden(text: str) -> str:
+    """Remove characters XML 1.0 cannot carry (and C1 controls)."""
+    return _FORBIDDEN_CHARS.sub("", text)
+
+
+def _tag_replacement(match: re.Match[str]) -> str:
+    name = (match.group(2) or "").lower()
+    return " " if name in _BLOCK_TAGS else ""
+
+
+def plain_text(value: str) -> str:
+    """The text a person reads: tags stripped, entities decoded once, whitespace folded.
+
+    The result is plain text; the XML/HTML writers escape it, so '&lt;b&gt;' becomes a
+    visible '<b>' and ']]>' can never end a CDATA section early.
+    """
+    text = strip_forbidden(value)
+    if "<" in text:
+        text = _TAG.sub(_tag_replacement, text)
+    if "&" in text:
+        text = strip_forbidden(html.unescape(text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize_host(host: str) -> str | None:
+    """A host name lower-cased, IDN as punycode; None when it is not a valid DNS host name."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    labels = ascii_host.split(".")
+    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return None
+    return ascii_host
+
+
+def http_url(value: object, base: str | None = None) -> str | None:
+    """An absolute http(s) URL safe to publish, or None.
+
+    Relative references resolve against `base` when given. The host is lower-cased and
+    IDN-encoded, and characters that may not appear in a URI are percent-encoded, so
+    readers and validators see a plain RFC 3986 URI.
+    """
+    if not isinstance(value, str):
+        return None
+    text = strip_forbidden(value).strip()
+    if not text:
+        return None
+    if base is not None:
+        text = urljoin(base, text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = normalize_host(parts.hostname)
+    if host is None:
+        return None
+    netloc = host if port is None else f"{host}:{port}"
+    # Credentials in a published URL are never intended; drop them.
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            netloc,
+            quote(parts.path, safe=_URL_SAFE) or "/",
+            quote(parts.query, safe=_URL_SAFE),
+            quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
+
+
+def image_mime(url: str) -> str | None:
+    """The image MIME type told by the URL path's extension (query ignored), or None."""
+    extension = posixpath.splitext(urlsplit(url).path)[1].lower()
+    return _IMAGE_TYPES.get(extension)
+
+
+def url_host(url: str) -> str:
+    """The host of an already-cleaned http(s) URL."""
+    return urlsplit(url).hostname or ""

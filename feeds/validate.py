@@ -1,0 +1,296 @@
+"""Turn one parsed document into an `Article`, or say exactly why it can't be published.
+
+Only the fields listed in `Article` are read; `secured` and any unknown field are never
+copied, so they cannot reach the output. Every text is made plain and every URL checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, tzinfo
+
+from dateutil.parser import isoparse
+
+from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
+from feeds.text import http_url, image_mime, plain_text, url_host
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def show(value: object) -> str:
+    """A short, terminal-safe rendering of a bad value for a report line."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:77] + "...")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def to_utc(value: object, tz: tzinfo) -> datetime | None:
+    """An aware UTC datetime (whole seconds) from YAML's datetime, date or ISO 8601 text.
+
+    Values without an offset are read in `tz`; a date alone is midnight there. Numbers and
+    anything else return None: a bare number is far more often a mistake than a timestamp.
+    """
+    if isinstance(value, str):
+        try:
+            value = isoparse(value.strip())
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), tzinfo=tz)
+    else:
+        return None
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_published(value: object) -> bool | None:
+    """True/False for the spellings real data uses; None for anything else (a typo)."""
+    if value is None:
+        return True  # as in Jekyll and Hugo: no flag means published
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    return None
+
+
+def parse_quality(value: object) -> float | None:
+    """A finite number from a number or numeric text; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value) if value.is_integer() else value
+    return None
+
+
+class _Checker:
+    """Collects the problems of one document while its fields are read."""
+
+    def __init__(self, doc: RawDoc) -> None:
+        self.path = doc.path
+        self.data = doc.data
+        self.problems: list[Problem] = []
+
+    def reject(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, field, message))
+
+    def warn(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, field, message, rejected=False))
+
+    def text(self, field: str, value: object) -> str:
+        """Plain text from a string or number; other shapes are reported and ignored."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return plain_text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        self.warn(field, f"expected text, got {show(value)}; ignored")
+        return ""
+
+
+def _title(check: _Checker) -> str:
+    value = check.data.get("title")
+    if value is not None and not isinstance(value, str | int | float):
+        check.reject("title", f"expected text, got {show(value)}")
+        return ""
+    title = check.text("title", value)
+    if not title:
+        check.reject("title", "missing or empty; every article needs a title")
+    return title
+
+
+def _urls(check: _Checker) -> tuple[str, str]:
+    """(id, link): id is originalUrl when usable, else webUrl; link is webUrl, else originalUrl."""
+    raw_web, raw_original = check.data.get("webUrl"), check.data.get("originalUrl")
+    web, original = http_url(raw_web), http_url(raw_original)
+    if raw_original is not None and original is None:
+        check.warn("originalUrl", f"expected an absolute http(s) URL, got {show(raw_original)}")
+    if web is None and raw_web is not None:
+        fallback = "; using originalUrl" if original else ""
+        message = f"expected an absolute http(s) URL, got {show(raw_web)}{fallback}"
+        (check.warn if original else check.reject)("webUrl", message)
+    elif web is None and original is None:
+        check.reject("webUrl", "missing, and no originalUrl to fall back on")
+    link = web or original or ""
+    return original or link, link
+
+
+def _published_at(check: _Checker, tz: tzinfo) -> datetime:
+    value = check.data.get("publishedDateTime")
+    if value is None:
+        check.reject("publishedDateTime", "missing; expected an ISO 8601 date-time")
+        return datetime.min.replace(tzinfo=UTC)
+    moment = to_utc(value, tz)
+    if moment is None:
+        check.reject("publishedDateTime", f"expected an ISO 8601 date-time, got {show(value)}")
+        return datetime.min.replace(tzinfo=UTC)
+    return moment
+
+
+def _published(check: _Checker) -> bool:
+    value = check.data.get("published")
+    flag = parse_published(value)
+    if flag is None:
+        check.reject("published", f"expected true/false, yes/no or 1/0, got {show(value)}")
+        return False
+    return flag
+
+
+def _quality(check: _Checker) -> float:
+    value = check.data.get("quality")
+    if value is None:
+        return 0
+    quality = parse_quality(value)
+    if quality is None:
+        check.warn("quality", f"expected a number, got {show(value)}; counted as 0")
+        return 0
+    return quality
+
+
+def _provider(check: _Checker, value: object, link: str, field: str) -> Provider:
+    """The provider from {name, domain} or a bare name; gaps filled from the link's host."""
+    host = url_host(link)
+    if isinstance(value, Mapping):
+        name = check.text(f"{field}.name", value.get("name"))
+        domain = check.text(f"{field}.domain", value.get("domain"))
+    elif isinstance(value, str):
+        name, domain = plain_text(value), ""
+    else:
+        if value is not None:
+            check.warn(field, f"expected a mapping with name and domain, got {show(value)}")
+        name, domain = "", ""
+    domain = domain or host
+    return Provider(name=name or domain, domain=domain)
+
+
+def _topics(check: _Checker) -> tuple[str, ...]:
+    value = check.data.get("topics")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]  # `topics: Science` is one topic
+    topics = (check.text(f"topics[{i}]", item) for i, item in enumerate(value))
+    return tuple(topic for topic in topics if topic)
+
+
+def _dimension(value: object) -> int | None:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _images(check: _Checker, value: object, base: str, field: str) -> tuple[Image, ...]:
+    """Images with usable http(s) URLs (relative ones resolved against `base`); others dropped."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        check.warn(field, f"expected a list of images, got {show(value)}; ignored")
+        return ()
+    images: list[Image] = []
+    for index, item in enumerate(value):
+        where = f"{field}[{index}]"
+        if not isinstance(item, Mapping):
+            check.warn(where, f"expected a mapping with a url, got {show(item)}; image dropped")
+            continue
+        url = http_url(item.get("url"), base=base)
+        if url is None:
+            raw = item.get("url")
+            reason = "missing" if raw is None else f"expected an http(s) URL, got {show(raw)}"
+            check.warn(f"{where}.url", f"{reason}; image dropped")
+            continue
+        width, height = _dimension(item.get("width")), _dimension(item.get("height"))
+        images.append(Image(url=url, width=width, height=height, mime=image_mime(url)))
+    return tuple(images)
+
+
+def _related(check: _Checker, tz: tzinfo) -> tuple[Related, ...]:
+    value = check.data.get("related")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        check.warn("related", f"expected a list of related items, got {show(value)}; ignored")
+        return ()
+    related: list[Related] = []
+    for index, item in enumerate(value):
+        where = f"related[{index}]"
+        if not isinstance(item, Mapping):
+            check.warn(where, f"expected a mapping, got {show(item)}; related item dropped")
+            continue
+        url = http_url(item.get("webUrl"))
+        title = check.text(f"{where}.title", item.get("title"))
+        if url is None or not title:
+            field, raw = ("webUrl", item.get("webUrl")) if url is None else ("title", None)
+            reason = "missing" if raw is None else f"expected an http(s) URL, got {show(raw)}"
+            check.warn(f"{where}.{field}", f"{reason}; related item dropped")
+            continue
+        provider = _provider(check, item.get("provider"), url, f"{where}.provider")
+        related.append(
+            Related(
+                title=title,
+                url=url,
+                provider=provider.name,
+                excerpt=check.text(f"{where}.excerpt", item.get("excerpt")),
+                published_at=to_utc(item.get("publishedDateTime"), tz),
+            )
+        )
+    return tuple(related)
+
+
+def validate(doc: RawDoc, tz: tzinfo) -> Validated:
+    """Check one document; the Article is None when any problem rejects the file."""
+    check = _Checker(doc)
+    title = _title(check)
+    article_id, link = _urls(check)
+    published_at = _published_at(check, tz)
+    published = _published(check)
+    if any(problem.rejected for problem in check.problems):
+        return Validated(None, tuple(check.problems))
+    article = Article(
+        path=doc.path,
+        id=article_id,
+        title=title,
+        url=link,
+        published_at=published_at,
+        published=published,
+        excerpt=check.text("excerpt", doc.data.get("excerpt")),
+        category=check.text("category", doc.data.get("category")),
+        type=check.text("type", doc.data.get("type")),
+        quality=_quality(check),
+        provider=_provider(check, doc.data.get("provider"), link, "provider"),
+        topics=_topics(check),
+        images=_images(check, doc.data.get("images"), link, "images"),
+        related=_related(check, tz),
+    )
+    return Validated(article, tuple(check.problems))
