@@ -37,12 +37,18 @@ def parse_all(config: Config, paths: Iterable[str]) -> list[Validated]:
     return [parse_file(content.dir, path, content.max_bytes, tz) for path in paths]
 
 
+def render_site_files(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
+    """The files that list every feed: the OPML subscription list and the index page."""
+    return [
+        RenderedFile(OPML_FILE, render_opml(groups, config.site)),
+        RenderedFile(INDEX_FILE, index_page(config.site, groups).encode("utf-8")),
+    ]
+
+
 def render_all(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
-    """Every output file: each group's feeds, the OPML list and the index page."""
-    files = [file for group in groups for file in render_group(group, config.site)]
-    files.append(RenderedFile(OPML_FILE, render_opml(groups, config.site)))
-    files.append(RenderedFile(INDEX_FILE, index_page(config.site, groups).encode("utf-8")))
-    return files
+    """Every output file: each group's feeds, then the site-wide files."""
+    files = [file for group in groups for file in render_group(group, config)]
+    return files + render_site_files(groups, config)
 
 
 def _rejected_paths(problems: Iterable[Problem]) -> set[str]:

@@ -22,7 +22,7 @@ from lxml.etree import _Element
 
 from feeds import __version__
 from feeds.body import entry_html
-from feeds.config import Site
+from feeds.config import Config, Site
 from feeds.model import Article, FeedGroup, GroupKind, RenderedFile
 
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
@@ -154,8 +154,9 @@ def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
     return bytes(fg.atom_str(pretty=True))
 
 
-def render_group(group: FeedGroup, site: Site) -> tuple[RenderedFile, ...]:
-    """Every file of one feed: its RSS and Atom documents."""
+def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
+    """Every file of one feed: its RSS and Atom documents. Depends on nothing but its args."""
+    site = config.site
     meta = feed_meta(group, site)
     folder = f"{group.folder}/" if group.folder else ""
     return (
