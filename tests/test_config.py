@@ -1,0 +1,126 @@
+"""Config: defaults, relative paths, and one exact message per kind of mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feeds.config import load_config, parse_config
+from feeds.errors import ConfigError
+from tests.conftest import config_data
+
+
+def problems_of(data: Any, tmp_path: Path) -> tuple[str, ...]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, tmp_path / "feeds.yaml")
+    return caught.value.problems
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    config = parse_config(config_data(), tmp_path / "conf" / "feeds.yaml")
+    assert config.content.dir == (tmp_path / "conf" / "content").resolve()
+    assert config.output.dir == (tmp_path / "conf" / "public").resolve()
+    assert config.content.patterns == ("*.md", "*.markdown", "*.txt")
+    assert config.content.max_bytes == 1_048_576
+    assert config.site.link == "https://feeds.example.org/"
+    assert config.site.description == "Test Site"
+    assert config.site.author == "Test Site"
+    assert config.site.language == "en"
+    assert str(config.site.timezone) == "UTC"
+    assert config.select.published_only is True
+    assert config.select.max_age_days is None
+    assert config.feeds.max_items == 50
+    assert config.feeds.groups == ("topic", "provider")
+
+
+def test_base_url_gets_a_trailing_slash(tmp_path: Path) -> None:
+    config = parse_config(
+        config_data(site={"base_url": "https://cdn.example.org/feeds"}), tmp_path / "f.yaml"
+    )
+    assert config.site.base_url == "https://cdn.example.org/feeds/"
+
+
+def test_the_shipped_config_is_valid() -> None:
+    config = load_config(Path(__file__).parent.parent / "config" / "feeds.yaml")
+    assert config.content.dir.name == "samples"
+    assert config.output.dir.name == "public"
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    [
+        ({"feeds": {"max_items": "fifty"}}, 'feeds.max_items: expected a positive integer, got "fifty"'),
+        ({"feeds": {"max_items": 0}}, "feeds.max_items: expected a positive integer, got 0"),
+        ({"feeds": {"all": "yes"}}, 'feeds.all: expected true or false, got "yes"'),
+        (
+            {"feeds": {"groups": ["topic", "author"]}},
+            'feeds.groups: expected a list of topic, provider, got "author"',
+        ),
+        (
+            {"site": {"base_url": "feeds.example.org"}},
+            'site.base_url: expected an absolute http(s) URL, got "feeds.example.org"',
+        ),
+        (
+            {"site": {"language": "en_US"}},
+            "site.language: expected a BCP 47 language tag such as 'en' or 'en-US', "
+            "got \"en_US\" (did you mean 'en-US'?)",
+        ),
+        (
+            {"site": {"timezone": "Mars/Olympus"}},
+            "site.timezone: expected an IANA time zone name such as 'UTC' or 'Europe/Paris', "
+            'got "Mars/Olympus"',
+        ),
+        ({"site": {"title": ""}}, 'site.title: expected a non-empty string, got ""'),
+        ({"select": {"min_quality": "high"}}, 'select.min_quality: expected a number, got "high"'),
+        ({"select": {"types": "article"}}, 'select.types: expected a list of strings, got "article"'),
+        (
+            {"select": {"max_age_days": -3}},
+            "select.max_age_days: expected a positive integer, got -3",
+        ),
+        ({"content": {"patterns": []}}, "content.patterns: expected at least one file pattern such as '*.md'"),
+        (
+            {"output": {"dirr": "x"}},
+            "output.dirr: unknown key (known keys: dir)",
+        ),
+    ],
+)
+def test_invalid_values_are_named_with_their_path(
+    tmp_path: Path, sections: dict[str, Any], expected: str
+) -> None:
+    assert problems_of(config_data(**sections), tmp_path) == (expected,)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    data = config_data(feeds={"max_items": "fifty"}, extra={"x": 1})
+    del data["site"]["title"]
+    assert problems_of(data, tmp_path) == (
+        "extra: unknown section (known sections: site, content, output, select, feeds)",
+        "site.title: required, but missing",
+        'feeds.max_items: expected a positive integer, got "fifty"',
+    )
+
+
+def test_missing_sections_and_non_mapping(tmp_path: Path) -> None:
+    assert problems_of({"site": {"title": "x", "base_url": "https://x.org/"}}, tmp_path) == (
+        "content: required, but missing",
+        "output: required, but missing",
+    )
+    assert problems_of(["not", "a", "mapping"], tmp_path) == (
+        "expected a mapping of sections, got ['not', 'a', 'mapping']",
+    )
+    assert problems_of(config_data() | {"feeds": 3}, tmp_path) == (
+        "feeds: expected a mapping, got 3",
+    )
+
+
+def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("site: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    message = str(pytest.raises(ConfigError, load_config, tmp_path / "nope.yaml").value)
+    assert message.startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")

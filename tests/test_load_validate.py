@@ -1,0 +1,354 @@
+"""Reading and validating one article file: the nasty-input table with exact report lines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeds.load import find_article_files, parse_front_matter, split_front_matter
+from feeds.model import Article, Problem, RawDoc, Validated
+from feeds.pipeline import parse_file
+from feeds.validate import parse_published, parse_quality, to_utc, validate
+from tests.conftest import SECRET, article_yaml
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def parse_text(tmp_path: Path, text: str | bytes, tz: ZoneInfo = ZoneInfo("UTC")) -> Validated:
+    path = tmp_path / "x.md"
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(text)
+    return parse_file(tmp_path, "x.md", 4096, tz)
+
+
+def lines(result: Validated) -> list[str]:
+    return [f"{'rejected' if p.rejected else 'warning'}: {p}" for p in result.problems]
+
+
+def accepted(result: Validated) -> Article:
+    assert result.article is not None, lines(result)
+    return result.article
+
+
+ALIAS_BOMB = "---\n" + "\n".join(
+    [f"a0: &a0 [{', '.join(['x'] * 9)}]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 8)]
+) + "\ntitle: t\n---\n"
+
+NASTY = [
+    ("no front matter", "just text\n", "rejected: x.md: front matter: no YAML front matter between '---' lines"),
+    ("unclosed", "---\ntitle: x\n", "rejected: x.md: front matter: no YAML front matter between '---' lines"),
+    (
+        "bad yaml",
+        "---\ntitle: [unclosed\n---\n",
+        "rejected: x.md: front matter: not valid YAML: did not find expected ',' or ']' (line 3, column 1)",
+    ),
+    ("a list", "---\n- a\n- b\n---\n", "rejected: x.md: front matter: expected a mapping of fields, got a list"),
+    ("empty", "---\n---\n", "rejected: x.md: front matter: expected a mapping of fields, got empty"),
+    (
+        "python tag",
+        "---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n",
+        "rejected: x.md: front matter: not valid YAML: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system' (line 2, column 8)",
+    ),
+    (
+        "alias bomb",
+        ALIAS_BOMB,
+        "rejected: x.md: front matter: more than 100000 values once aliases are expanded (an alias bomb?)",
+    ),
+    (
+        "deep nesting",
+        "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n",
+        "rejected: x.md: front matter: not valid YAML: exceeded maximum nesting depth (line 2, column 1007)",
+    ),
+    (
+        "bad date",
+        article_yaml(publishedDateTime="yesterday"),
+        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got 'yesterday'",
+    ),
+    (
+        "number date",
+        article_yaml(publishedDateTime=20231106),
+        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got a number (20231106)",
+    ),
+    (
+        "no date",
+        article_yaml(publishedDateTime=None),
+        "rejected: x.md: publishedDateTime: missing; expected an ISO 8601 date-time",
+    ),
+    ("no title", article_yaml(title=None), "rejected: x.md: title: missing or empty; every article needs a title"),
+    ("markup-only title", article_yaml(title="<b></b>  "), "rejected: x.md: title: missing or empty; every article needs a title"),
+    ("list title", article_yaml(title=["a"]), "rejected: x.md: title: expected text, got a list"),
+    (
+        "ftp url",
+        article_yaml(webUrl="ftp://example.com/x", originalUrl=None),
+        "rejected: x.md: webUrl: expected an absolute http(s) URL, got 'ftp://example.com/x'",
+    ),
+    (
+        "javascript url",
+        article_yaml(webUrl="javascript:alert(1)", originalUrl=None),
+        "rejected: x.md: webUrl: expected an absolute http(s) URL, got 'javascript:alert(1)'",
+    ),
+    (
+        "relative url",
+        article_yaml(webUrl="/news/a", originalUrl=None),
+        "rejected: x.md: webUrl: expected an absolute http(s) URL, got '/news/a'",
+    ),
+    (
+        "no url",
+        article_yaml(webUrl=None, originalUrl=None),
+        "rejected: x.md: webUrl: missing, and no originalUrl to fall back on",
+    ),
+    (
+        "published typo",
+        article_yaml(published="maybe"),
+        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'maybe'",
+    ),
+    ("published on", article_yaml(published="on"), "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'on'"),
+    (
+        "quality word",
+        article_yaml(quality="high"),
+        "warning: x.md: quality: expected a number, got 'high'; counted as 0",
+    ),
+    (
+        "javascript image",
+        article_yaml(images=[{"url": "javascript:alert(1)"}]),
+        "warning: x.md: images[0].url: expected an http(s) URL, got 'javascript:alert(1)'; image dropped",
+    ),
+    (
+        "data image",
+        article_yaml(images=[{"url": "data:image/png;base64,AAAA"}]),
+        "warning: x.md: images[0].url: expected an http(s) URL, got 'data:image/png;base64,AAAA'; image dropped",
+    ),
+    ("image without url", article_yaml(images=[{"width": 3}]), "warning: x.md: images[0].url: missing; image dropped"),
+    (
+        "image not a mapping",
+        article_yaml(images=["https://x.org/a.jpg"]),
+        "warning: x.md: images[0]: expected a mapping with a url, got 'https://x.org/a.jpg'; image dropped",
+    ),
+    (
+        "related without url",
+        article_yaml(related=[{"title": "Other"}]),
+        "warning: x.md: related[0].webUrl: missing; related item dropped",
+    ),
+    (
+        "related without title",
+        article_yaml(related=[{"webUrl": "https://other.org/a"}]),
+        "warning: x.md: related[0].title: missing; related item dropped",
+    ),
+    (
+        "bad original url",
+        article_yaml(originalUrl="mailto:desk@example.com"),
+        "warning: x.md: originalUrl: expected an absolute http(s) URL, got 'mailto:desk@example.com'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [row[1:] for row in NASTY], ids=[row[0] for row in NASTY])
+def test_nasty_input_gives_the_exact_report_line(tmp_path: Path, text: str, expected: str) -> None:
+    result = parse_text(tmp_path, text)
+    assert lines(result) == [expected]
+    assert (result.article is None) == expected.startswith("rejected")
+
+
+def test_several_problems_in_one_file_are_all_reported(tmp_path: Path) -> None:
+    result = parse_text(tmp_path, article_yaml(title=None, publishedDateTime="soon", published="perhaps"))
+    assert lines(result) == [
+        "rejected: x.md: title: missing or empty; every article needs a title",
+        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got 'soon'",
+        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'perhaps'",
+    ]
+
+
+def test_oversized_and_non_utf8_files_are_rejected(tmp_path: Path) -> None:
+    big = parse_text(tmp_path, article_yaml(excerpt="x" * 5000))
+    assert lines(big)[0].startswith("rejected: x.md: file: ")
+    assert lines(big)[0].endswith("bytes is larger than content.max_bytes (4096)")
+    latin1 = parse_text(tmp_path, "---\ntitle: caf\xe9\n---\n".encode("latin-1"))
+    assert lines(latin1) == ["rejected: x.md: file: not UTF-8 text (bad byte at offset 14)"]
+
+
+def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
+    text = "\ufeff" + article_yaml(title="Crlf").replace("\n", "\r\n")
+    article = accepted(parse_text(tmp_path, text))
+    assert article.title == "Crlf"
+    assert article.published_at == datetime(2023, 11, 6, 18, 38, tzinfo=UTC)
+
+
+def test_body_after_front_matter_is_ignored(tmp_path: Path) -> None:
+    article = accepted(parse_text(tmp_path, article_yaml() + "\n# Body\n---\nmore: text\n"))
+    assert article.title == "A title"
+
+
+def test_article_fields_are_cleaned(tmp_path: Path) -> None:
+    text = article_yaml(
+        title="<b>Breaking</b>: Q&amp;A \x00on\x07 ]]> &lt;tags&gt;",
+        excerpt="<p>One</p><p>Two &amp; three</p>",
+        quality="77",
+        topics="Science",
+        webUrl="https://News.Example.com/a b?q=ü",
+        originalUrl=None,
+        images=[
+            {"url": "/img/a.jpg", "width": 1200, "height": "630"},
+            {"url": "https://cdn.example.com/p.webp?w=1&h=2", "width": -1},
+            {"url": "https://cdn.example.com/photo"},
+        ],
+        related=[
+            {
+                "title": "Other &amp; more",
+                "webUrl": "https://other.org/x",
+                "ampWebUrl": "https://other.org/x/amp",
+                "provider": {"name": "Other", "domain": "other.org"},
+                "publishedDateTime": "2023-11-07T10:00:00+01:00",
+            }
+        ],
+        internalNotes="do not publish",
+    )
+    article = accepted(parse_text(tmp_path, text))
+    assert article.title == "Breaking: Q&A on ]]> <tags>"
+    assert article.excerpt == "One Two & three"
+    assert article.quality == 77
+    assert article.topics == ("Science",)
+    assert article.url == "https://news.example.com/a%20b?q=%C3%BC"
+    assert article.id == article.url
+    assert [(i.url, i.width, i.height, i.mime) for i in article.images] == [
+        ("https://news.example.com/img/a.jpg", 1200, 630, "image/jpeg"),
+        ("https://cdn.example.com/p.webp?w=1&h=2", None, None, "image/webp"),
+        ("https://cdn.example.com/photo", None, None, None),
+    ]
+    (related,) = article.related
+    assert (related.title, related.url, related.provider) == ("Other & more", "https://other.org/x", "Other")
+    assert related.published_at == datetime(2023, 11, 7, 9, 0, tzinfo=UTC)
+    assert SECRET not in repr(article)
+    assert "do not publish" not in repr(article)
+    assert "x/amp" not in repr(article)
+
+
+def test_provider_falls_back_to_the_url_host(tmp_path: Path) -> None:
+    article = accepted(parse_text(tmp_path, article_yaml(provider=None)))
+    assert (article.provider.name, article.provider.domain) == ("news.example.com", "news.example.com")
+    named = accepted(parse_text(tmp_path, article_yaml(provider={"name": "<i>Example</i>"})))
+    assert (named.provider.name, named.provider.domain) == ("Example", "news.example.com")
+
+
+def test_web_url_falls_back_to_original_url(tmp_path: Path) -> None:
+    result = parse_text(tmp_path, article_yaml(webUrl="not a url", originalUrl="https://x.org/o"))
+    assert lines(result) == [
+        "warning: x.md: webUrl: expected an absolute http(s) URL, got 'not a url'; using originalUrl"
+    ]
+    article = accepted(result)
+    assert (article.id, article.url) == ("https://x.org/o", "https://x.org/o")
+
+
+def test_id_is_original_url_and_link_is_web_url(tmp_path: Path) -> None:
+    article = accepted(parse_text(tmp_path, article_yaml(webUrl="https://m.x.org/a", originalUrl="https://x.org/a")))
+    assert (article.id, article.url) == ("https://x.org/a", "https://m.x.org/a")
+
+
+def test_empty_topics_are_dropped(tmp_path: Path) -> None:
+    article = accepted(parse_text(tmp_path, article_yaml(topics=["AI", "", "  ", "<b></b>", 2024])))
+    assert article.topics == ("AI", "2024")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2023-11-06T18:38:00Z", datetime(2023, 11, 6, 18, 38, tzinfo=UTC)),
+        ("2023-11-06T18:38:00+02:00", datetime(2023, 11, 6, 16, 38, tzinfo=UTC)),
+        ("2023-11-06T18:38:00.123456Z", datetime(2023, 11, 6, 18, 38, tzinfo=UTC)),
+        ("2023-11-06T18:38:00", datetime(2023, 11, 6, 17, 38, tzinfo=UTC)),  # Paris, CET
+        ("2023-07-06T18:38:00", datetime(2023, 7, 6, 16, 38, tzinfo=UTC)),  # Paris, CEST
+        ("2023-11-06", datetime(2023, 11, 5, 23, 0, tzinfo=UTC)),
+        (datetime(2023, 11, 6, 18, 38), datetime(2023, 11, 6, 17, 38, tzinfo=UTC)),
+        ("yesterday", None),
+        ("06/11/2023", None),
+        (1699295880, None),
+        (1.5, None),
+        (True, None),
+        (None, None),
+    ],
+)
+def test_dates_are_read_in_the_site_timezone(value: object, expected: datetime | None) -> None:
+    assert to_utc(value, PARIS) == expected
+
+
+def test_unquoted_yaml_dates_use_the_timezone_too(tmp_path: Path) -> None:
+    text = "---\ntitle: t\nwebUrl: https://x.org/a\npublishedDateTime: 2023-11-06 09:30:00\n---\n"
+    assert accepted(parse_text(tmp_path, text, PARIS)).published_at == datetime(2023, 11, 6, 8, 30, tzinfo=UTC)
+    date_only = "---\ntitle: t\nwebUrl: https://x.org/a\npublishedDateTime: 2023-10-30\n---\n"
+    assert accepted(parse_text(tmp_path, date_only, PARIS)).published_at == datetime(2023, 10, 29, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, True),
+        (True, True),
+        (False, False),
+        ("yes", True),
+        ("YES", True),
+        ("No", False),
+        ("true", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0, False),
+        ("maybe", None),
+        ("on", None),
+        (2, None),
+        ([], None),
+    ],
+)
+def test_published_spellings(value: object, expected: bool | None) -> None:
+    assert parse_published(value) == expected
+
+
+def test_yaml_yes_is_a_string_that_publishes(tmp_path: Path) -> None:
+    text = "---\ntitle: t\nwebUrl: https://x.org/a\npublishedDateTime: 2023-11-06\npublished: yes\n---\n"
+    assert accepted(parse_text(tmp_path, text)).published is True
+    raw = parse_front_matter("x.md", text)
+    assert isinstance(raw, RawDoc)
+    assert raw.data["published"] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(77, 77), ("77", 77), (" 12.5 ", 12.5), (3.0, 3), ("high", None), (float("nan"), None), (True, None)],
+)
+def test_quality_values(value: object, expected: float | None) -> None:
+    assert parse_quality(value) == expected
+
+
+def test_split_front_matter_accepts_dots_as_the_closing_line() -> None:
+    assert split_front_matter("---\na: 1\n...\nbody") == "a: 1\n"
+    assert split_front_matter("--- \na: 1\n---   \n") == "a: 1\n"
+    assert split_front_matter("---a\n---\n") is None
+
+
+def test_find_article_files_skips_dot_names_and_other_patterns(tmp_path: Path) -> None:
+    for name in ["a.md", "b.txt", "c.markdown", "d.html", ".hidden.md", ".git/e.md", "sub/f.md", "sub/.g/h.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = find_article_files(tmp_path, ["*.md", "*.markdown", "*.txt"])
+    assert found == ["a.md", "b.txt", "c.markdown", "sub/f.md"]
+
+
+def test_validate_never_reads_unknown_fields() -> None:
+    class Exploding(dict[str, object]):
+        def __getitem__(self, key: str) -> object:
+            raise AssertionError(key)
+
+    data = Exploding(title="t", webUrl="https://x.org/a", publishedDateTime="2023-11-06", secured=SECRET)
+    result = validate(RawDoc("x.md", data), ZoneInfo("UTC"))
+    assert result.problems == ()
+    assert result.article is not None
+
+
+def test_problem_renders_as_a_report_line() -> None:
+    assert str(Problem("2024/bad.md", "publishedDateTime", "expected x")) == "2024/bad.md: publishedDateTime: expected x"
