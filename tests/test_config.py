@@ -51,7 +51,10 @@ def test_the_shipped_config_is_valid() -> None:
 @pytest.mark.parametrize(
     ("sections", "expected"),
     [
-        ({"feeds": {"max_items": "fifty"}}, 'feeds.max_items: expected a positive integer, got "fifty"'),
+        (
+            {"feeds": {"max_items": "fifty"}},
+            'feeds.max_items: expected a positive integer, got "fifty"',
+        ),
         ({"feeds": {"max_items": 0}}, "feeds.max_items: expected a positive integer, got 0"),
         ({"feeds": {"all": "yes"}}, 'feeds.all: expected true or false, got "yes"'),
         (
@@ -74,12 +77,18 @@ def test_the_shipped_config_is_valid() -> None:
         ),
         ({"site": {"title": ""}}, 'site.title: expected a non-empty string, got ""'),
         ({"select": {"min_quality": "high"}}, 'select.min_quality: expected a number, got "high"'),
-        ({"select": {"types": "article"}}, 'select.types: expected a list of strings, got "article"'),
+        (
+            {"select": {"types": "article"}},
+            'select.types: expected a list of strings, got "article"',
+        ),
         (
             {"select": {"max_age_days": -3}},
             "select.max_age_days: expected a positive integer, got -3",
         ),
-        ({"content": {"patterns": []}}, "content.patterns: expected at least one file pattern such as '*.md'"),
+        (
+            {"content": {"patterns": []}},
+            "content.patterns: expected at least one file pattern such as '*.md'",
+        ),
         (
             {"output": {"dirr": "x"}},
             "output.dirr: unknown key (known keys: dir)",

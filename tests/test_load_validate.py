@@ -35,21 +35,41 @@ def accepted(result: Validated) -> Article:
     return result.article
 
 
-ALIAS_BOMB = "---\n" + "\n".join(
-    [f"a0: &a0 [{', '.join(['x'] * 9)}]"]
-    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 8)]
-) + "\ntitle: t\n---\n"
+ALIAS_BOMB = (
+    "---\n"
+    + "\n".join(
+        [f"a0: &a0 [{', '.join(['x'] * 9)}]"]
+        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 8)]
+    )
+    + "\ntitle: t\n---\n"
+)
 
 NASTY = [
-    ("no front matter", "just text\n", "rejected: x.md: front matter: no YAML front matter between '---' lines"),
-    ("unclosed", "---\ntitle: x\n", "rejected: x.md: front matter: no YAML front matter between '---' lines"),
+    (
+        "no front matter",
+        "just text\n",
+        "rejected: x.md: front matter: no YAML front matter between '---' lines",
+    ),
+    (
+        "unclosed",
+        "---\ntitle: x\n",
+        "rejected: x.md: front matter: no YAML front matter between '---' lines",
+    ),
     (
         "bad yaml",
         "---\ntitle: [unclosed\n---\n",
         "rejected: x.md: front matter: not valid YAML: did not find expected ',' or ']' (line 3, column 1)",
     ),
-    ("a list", "---\n- a\n- b\n---\n", "rejected: x.md: front matter: expected a mapping of fields, got a list"),
-    ("empty", "---\n---\n", "rejected: x.md: front matter: expected a mapping of fields, got empty"),
+    (
+        "a list",
+        "---\n- a\n- b\n---\n",
+        "rejected: x.md: front matter: expected a mapping of fields, got a list",
+    ),
+    (
+        "empty",
+        "---\n---\n",
+        "rejected: x.md: front matter: expected a mapping of fields, got empty",
+    ),
     (
         "python tag",
         "---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n",
@@ -81,8 +101,16 @@ NASTY = [
         article_yaml(publishedDateTime=None),
         "rejected: x.md: publishedDateTime: missing; expected an ISO 8601 date-time",
     ),
-    ("no title", article_yaml(title=None), "rejected: x.md: title: missing or empty; every article needs a title"),
-    ("markup-only title", article_yaml(title="<b></b>  "), "rejected: x.md: title: missing or empty; every article needs a title"),
+    (
+        "no title",
+        article_yaml(title=None),
+        "rejected: x.md: title: missing or empty; every article needs a title",
+    ),
+    (
+        "markup-only title",
+        article_yaml(title="<b></b>  "),
+        "rejected: x.md: title: missing or empty; every article needs a title",
+    ),
     ("list title", article_yaml(title=["a"]), "rejected: x.md: title: expected text, got a list"),
     (
         "ftp url",
@@ -109,7 +137,11 @@ NASTY = [
         article_yaml(published="maybe"),
         "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'maybe'",
     ),
-    ("published on", article_yaml(published="on"), "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'on'"),
+    (
+        "published on",
+        article_yaml(published="on"),
+        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'on'",
+    ),
     (
         "quality word",
         article_yaml(quality="high"),
@@ -125,7 +157,11 @@ NASTY = [
         article_yaml(images=[{"url": "data:image/png;base64,AAAA"}]),
         "warning: x.md: images[0].url: expected an http(s) URL, got 'data:image/png;base64,AAAA'; image dropped",
     ),
-    ("image without url", article_yaml(images=[{"width": 3}]), "warning: x.md: images[0].url: missing; image dropped"),
+    (
+        "image without url",
+        article_yaml(images=[{"width": 3}]),
+        "warning: x.md: images[0].url: missing; image dropped",
+    ),
     (
         "image not a mapping",
         article_yaml(images=["https://x.org/a.jpg"]),
@@ -149,7 +185,9 @@ NASTY = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [row[1:] for row in NASTY], ids=[row[0] for row in NASTY])
+@pytest.mark.parametrize(
+    ("text", "expected"), [row[1:] for row in NASTY], ids=[row[0] for row in NASTY]
+)
 def test_nasty_input_gives_the_exact_report_line(tmp_path: Path, text: str, expected: str) -> None:
     result = parse_text(tmp_path, text)
     assert lines(result) == [expected]
@@ -157,7 +195,9 @@ def test_nasty_input_gives_the_exact_report_line(tmp_path: Path, text: str, expe
 
 
 def test_several_problems_in_one_file_are_all_reported(tmp_path: Path) -> None:
-    result = parse_text(tmp_path, article_yaml(title=None, publishedDateTime="soon", published="perhaps"))
+    result = parse_text(
+        tmp_path, article_yaml(title=None, publishedDateTime="soon", published="perhaps")
+    )
     assert lines(result) == [
         "rejected: x.md: title: missing or empty; every article needs a title",
         "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got 'soon'",
@@ -222,7 +262,11 @@ def test_article_fields_are_cleaned(tmp_path: Path) -> None:
         ("https://cdn.example.com/photo", None, None, None),
     ]
     (related,) = article.related
-    assert (related.title, related.url, related.provider) == ("Other & more", "https://other.org/x", "Other")
+    assert (related.title, related.url, related.provider) == (
+        "Other & more",
+        "https://other.org/x",
+        "Other",
+    )
     assert related.published_at == datetime(2023, 11, 7, 9, 0, tzinfo=UTC)
     assert SECRET not in repr(article)
     assert "do not publish" not in repr(article)
@@ -231,7 +275,10 @@ def test_article_fields_are_cleaned(tmp_path: Path) -> None:
 
 def test_provider_falls_back_to_the_url_host(tmp_path: Path) -> None:
     article = accepted(parse_text(tmp_path, article_yaml(provider=None)))
-    assert (article.provider.name, article.provider.domain) == ("news.example.com", "news.example.com")
+    assert (article.provider.name, article.provider.domain) == (
+        "news.example.com",
+        "news.example.com",
+    )
     named = accepted(parse_text(tmp_path, article_yaml(provider={"name": "<i>Example</i>"})))
     assert (named.provider.name, named.provider.domain) == ("Example", "news.example.com")
 
@@ -246,7 +293,11 @@ def test_web_url_falls_back_to_original_url(tmp_path: Path) -> None:
 
 
 def test_id_is_original_url_and_link_is_web_url(tmp_path: Path) -> None:
-    article = accepted(parse_text(tmp_path, article_yaml(webUrl="https://m.x.org/a", originalUrl="https://x.org/a")))
+    article = accepted(
+        parse_text(
+            tmp_path, article_yaml(webUrl="https://m.x.org/a", originalUrl="https://x.org/a")
+        )
+    )
     assert (article.id, article.url) == ("https://x.org/a", "https://m.x.org/a")
 
 
@@ -279,9 +330,13 @@ def test_dates_are_read_in_the_site_timezone(value: object, expected: datetime |
 
 def test_unquoted_yaml_dates_use_the_timezone_too(tmp_path: Path) -> None:
     text = "---\ntitle: t\nwebUrl: https://x.org/a\npublishedDateTime: 2023-11-06 09:30:00\n---\n"
-    assert accepted(parse_text(tmp_path, text, PARIS)).published_at == datetime(2023, 11, 6, 8, 30, tzinfo=UTC)
+    assert accepted(parse_text(tmp_path, text, PARIS)).published_at == datetime(
+        2023, 11, 6, 8, 30, tzinfo=UTC
+    )
     date_only = "---\ntitle: t\nwebUrl: https://x.org/a\npublishedDateTime: 2023-10-30\n---\n"
-    assert accepted(parse_text(tmp_path, date_only, PARIS)).published_at == datetime(2023, 10, 29, 23, 0, tzinfo=UTC)
+    assert accepted(parse_text(tmp_path, date_only, PARIS)).published_at == datetime(
+        2023, 10, 29, 23, 0, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -319,7 +374,15 @@ def test_yaml_yes_is_a_string_that_publishes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(77, 77), ("77", 77), (" 12.5 ", 12.5), (3.0, 3), ("high", None), (float("nan"), None), (True, None)],
+    [
+        (77, 77),
+        ("77", 77),
+        (" 12.5 ", 12.5),
+        (3.0, 3),
+        ("high", None),
+        (float("nan"), None),
+        (True, None),
+    ],
 )
 def test_quality_values(value: object, expected: float | None) -> None:
     assert parse_quality(value) == expected
@@ -332,7 +395,16 @@ def test_split_front_matter_accepts_dots_as_the_closing_line() -> None:
 
 
 def test_find_article_files_skips_dot_names_and_other_patterns(tmp_path: Path) -> None:
-    for name in ["a.md", "b.txt", "c.markdown", "d.html", ".hidden.md", ".git/e.md", "sub/f.md", "sub/.g/h.md"]:
+    for name in [
+        "a.md",
+        "b.txt",
+        "c.markdown",
+        "d.html",
+        ".hidden.md",
+        ".git/e.md",
+        "sub/f.md",
+        "sub/.g/h.md",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     found = find_article_files(tmp_path, ["*.md", "*.markdown", "*.txt"])
@@ -344,11 +416,16 @@ def test_validate_never_reads_unknown_fields() -> None:
         def __getitem__(self, key: str) -> object:
             raise AssertionError(key)
 
-    data = Exploding(title="t", webUrl="https://x.org/a", publishedDateTime="2023-11-06", secured=SECRET)
+    data = Exploding(
+        title="t", webUrl="https://x.org/a", publishedDateTime="2023-11-06", secured=SECRET
+    )
     result = validate(RawDoc("x.md", data), ZoneInfo("UTC"))
     assert result.problems == ()
     assert result.article is not None
 
 
 def test_problem_renders_as_a_report_line() -> None:
-    assert str(Problem("2024/bad.md", "publishedDateTime", "expected x")) == "2024/bad.md: publishedDateTime: expected x"
+    assert (
+        str(Problem("2024/bad.md", "publishedDateTime", "expected x"))
+        == "2024/bad.md: publishedDateTime: expected x"
+    )

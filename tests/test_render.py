@@ -140,7 +140,9 @@ def test_related_coverage_is_visible_html(config: Config) -> None:
     rendered = files(group_of(RICH), config)
     rss_item = etree.fromstring(rendered["topics/ai/rss.xml"]).find("channel/item")
     body = rss_item.findtext("content:encoded", namespaces=NS)
-    atom_body = etree.fromstring(rendered["topics/ai/atom.xml"]).findtext("a:entry/a:content", namespaces=NS)
+    atom_body = etree.fromstring(rendered["topics/ai/atom.xml"]).findtext(
+        "a:entry/a:content", namespaces=NS
+    )
     assert body == atom_body
     html = etree.fromstring(f"<div>{body}</div>", etree.HTMLParser())
     links = [(a.get("href"), a.text) for a in html.iter("a")]
@@ -158,7 +160,11 @@ def test_atom_links_keep_rel_type_and_title(config: Config) -> None:
     links = [dict(link.attrib) for link in entry.findall("a:link", NS)]
     assert links == [
         {"href": "https://www.example.com/story?a=1&b=2"},
-        {"rel": "enclosure", "href": "https://img.example.com/a.jpg?w=1024&h=686", "type": "image/jpeg"},
+        {
+            "rel": "enclosure",
+            "href": "https://img.example.com/a.jpg?w=1024&h=686",
+            "type": "image/jpeg",
+        },
         {"rel": "enclosure", "href": "https://img.example.com/b.png", "type": "image/png"},
         {"rel": "related", "href": "https://other.org/x", "title": "Other take & view"},
         {"rel": "related", "href": "https://third.org/y", "title": "Third"},

@@ -84,8 +84,16 @@ class TestSelect:
             (SelectRules(types=("video",)), art(1, type="video"), True),
             (SelectRules(), art(1, published_at=FIXED_NOW + timedelta(seconds=1)), False),
             (SelectRules(), art(1, published_at=FIXED_NOW), True),
-            (SelectRules(include_future=True), art(1, published_at=FIXED_NOW + timedelta(days=9)), True),
-            (SelectRules(max_age_days=7), art(1, published_at=FIXED_NOW - timedelta(days=8)), False),
+            (
+                SelectRules(include_future=True),
+                art(1, published_at=FIXED_NOW + timedelta(days=9)),
+                True,
+            ),
+            (
+                SelectRules(max_age_days=7),
+                art(1, published_at=FIXED_NOW - timedelta(days=8)),
+                False,
+            ),
             (SelectRules(max_age_days=7), art(1, published_at=FIXED_NOW - timedelta(days=6)), True),
         ],
     )
@@ -98,7 +106,10 @@ class TestKeysAndSlugs:
         ("names", "same"),
         [
             (["AI", " ai ", "Ai"], True),
-            (["Machine-Learning", "machine learning", "machine_learning", "MACHINE  LEARNING"], True),
+            (
+                ["Machine-Learning", "machine learning", "machine_learning", "MACHINE  LEARNING"],
+                True,
+            ),
             (["C", "C++", "C#"], False),
             (["ｆｕｌｌ", "full"], True),  # NFKC: full-width letters
             (["Straße", "STRASSE"], True),  # case-folding
@@ -162,10 +173,17 @@ class TestGroups:
             (GroupKind.TOPIC, "machine-learning", "Machine-Learning", ["002.md", "001.md"]),
             (GroupKind.PROVIDER, "bbc.co.uk", "BBC News", ["003.md", "002.md", "001.md"]),
         ]
-        assert [g.folder for g in groups] == ["", "topics/ai", "topics/machine-learning", "providers/bbc.co.uk"]
+        assert [g.folder for g in groups] == [
+            "",
+            "topics/ai",
+            "topics/machine-learning",
+            "providers/bbc.co.uk",
+        ]
 
     def test_name_ties_go_to_the_smallest_code_point(self) -> None:
-        groups = make_groups([art(1, topics=("ai",)), art(2, topics=("AI",))], FeedRules(groups=("topic",)), "x")
+        groups = make_groups(
+            [art(1, topics=("ai",)), art(2, topics=("AI",))], FeedRules(groups=("topic",)), "x"
+        )
         assert groups[1].name == "AI"
 
     def test_newest_first_ties_by_id_and_capped(self) -> None:
@@ -173,7 +191,11 @@ class TestGroups:
         items = [art(n, published_at=same, id=f"https://x.org/{9 - n}") for n in range(5)]
         groups = make_groups(items, FeedRules(max_items=3, groups=()), "x")
         (everything,) = groups
-        assert [a.id for a in everything.items] == ["https://x.org/5", "https://x.org/6", "https://x.org/7"]
+        assert [a.id for a in everything.items] == [
+            "https://x.org/5",
+            "https://x.org/6",
+            "https://x.org/7",
+        ]
         assert everything.total == 5
 
     def test_an_article_counts_once_per_topic(self) -> None:
@@ -191,8 +213,17 @@ class TestGroups:
         with pytest.raises(OutputError, match="would share this folder"):
             make_groups(articles, FeedRules(groups=("topic",)), "x")
 
-    @given(st.lists(st.lists(st.sampled_from(["AI", "ai", "C", "C++", "日本", "Space", "SPACE"]), max_size=3), max_size=12))
-    def test_every_article_is_in_all_and_in_each_of_its_topics(self, topic_lists: list[list[str]]) -> None:
+    @given(
+        st.lists(
+            st.lists(
+                st.sampled_from(["AI", "ai", "C", "C++", "日本", "Space", "SPACE"]), max_size=3
+            ),
+            max_size=12,
+        )
+    )
+    def test_every_article_is_in_all_and_in_each_of_its_topics(
+        self, topic_lists: list[list[str]]
+    ) -> None:
         articles = [art(n, topics=tuple(t)) for n, t in enumerate(topic_lists)]
         groups = make_groups(articles, FeedRules(max_items=100, groups=("topic",)), "x")
         assert set(groups[0].items) == set(articles)
