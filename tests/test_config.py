@@ -131,5 +131,6 @@ def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
     bad.write_text("site: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
-    message = str(pytest.raises(ConfigError, load_config, tmp_path / "nope.yaml").value)
-    assert message.startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.yaml")
+    assert str(caught.value).startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")

@@ -17,7 +17,10 @@ from tests.conftest import SECRET, article_yaml
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def parse_text(tmp_path: Path, text: str | bytes, tz: ZoneInfo = ZoneInfo("UTC")) -> Validated:
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def parse_text(tmp_path: Path, text: str | bytes, tz: ZoneInfo = UTC_ZONE) -> Validated:
     path = tmp_path / "x.md"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8", newline="")
@@ -315,7 +318,7 @@ def test_empty_topics_are_dropped(tmp_path: Path) -> None:
         ("2023-11-06T18:38:00", datetime(2023, 11, 6, 17, 38, tzinfo=UTC)),  # Paris, CET
         ("2023-07-06T18:38:00", datetime(2023, 7, 6, 16, 38, tzinfo=UTC)),  # Paris, CEST
         ("2023-11-06", datetime(2023, 11, 5, 23, 0, tzinfo=UTC)),
-        (datetime(2023, 11, 6, 18, 38), datetime(2023, 11, 6, 17, 38, tzinfo=UTC)),
+        (datetime(2023, 11, 6, 18, 38), datetime(2023, 11, 6, 17, 38, tzinfo=UTC)),  # noqa: DTZ001 (naive on purpose)
         ("yesterday", None),
         ("06/11/2023", None),
         (1699295880, None),

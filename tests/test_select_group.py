@@ -156,7 +156,8 @@ class TestKeysAndSlugs:
     @given(st.text(min_size=1, max_size=40))
     def test_slugs_are_single_safe_path_segments(self, name: str) -> None:
         slug = slugify(topic_key(name) or "x")
-        assert slug and slug not in (".", "..")
+        assert slug
+        assert slug not in (".", "..")
         assert set(slug) <= set(string.ascii_lowercase + string.digits + "-.") - {"."}
 
 
