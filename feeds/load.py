@@ -8,13 +8,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from feeds.model import LoadResult, Problem, RawDoc
+from feeds.model import Problem, RawDoc
 
 # libyaml's C parser is ~10x faster than the pure-Python one; `feeds doctor` reports which.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -138,22 +138,3 @@ def read_document(root: Path, path: str, max_bytes: int) -> RawDoc | Problem:
     except UnicodeDecodeError as exc:
         return Problem(path, "file", f"not UTF-8 text (bad byte at offset {exc.start})")
     return parse_front_matter(path, text)
-
-
-def iter_documents(root: Path, paths: Sequence[str], max_bytes: int) -> Iterator[RawDoc | Problem]:
-    """Read and parse each of `paths`, in order."""
-    for path in paths:
-        yield read_document(root, path, max_bytes)
-
-
-def load_documents(root: Path, patterns: Sequence[str], max_bytes: int) -> LoadResult:
-    """Find and parse every article file under root."""
-    paths = find_article_files(root, patterns)
-    docs: list[RawDoc] = []
-    problems: list[Problem] = []
-    for result in iter_documents(root, paths, max_bytes):
-        if isinstance(result, Problem):
-            problems.append(result)
-        else:
-            docs.append(result)
-    return LoadResult(tuple(docs), tuple(problems), len(paths))

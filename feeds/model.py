@@ -2,12 +2,13 @@
 
 The stages, in order (each a module of its own):
 
-    load.load_documents(content)           -> LoadResult    (RawDoc per file, or a Problem)
+    load.find_article_files(root, patterns) -> list[str]    (relative paths, sorted)
+    load.read_document(root, path, max)    -> RawDoc | Problem
     validate.validate(doc, tz)             -> Validated     (Article or None, and Problems)
-    select.resolve_duplicates(articles)    -> Deduplicated  (one Article per id)
+    select.resolve_duplicates(articles)    -> (one Article per id, Problems for the others)
     select.select(articles, rules, now)    -> tuple[Article, ...]
-    group.make_groups(articles, rules)     -> tuple[FeedGroup, ...]
-    render.render_group(group, site)       -> tuple[RenderedFile, ...]
+    group.make_groups(articles, rules, n)   -> tuple[FeedGroup, ...]
+    render.render_group(group, config)     -> tuple[RenderedFile, ...]
     write.write_files(files, out_dir)      -> WriteResult
 """
 
@@ -87,15 +88,6 @@ class Article:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """Every article file found: parsed documents and the files that could not be parsed."""
-
-    docs: tuple[RawDoc, ...]
-    problems: tuple[Problem, ...]
-    files_found: int
 
 
 @dataclass(frozen=True, slots=True)
