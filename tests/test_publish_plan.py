@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 
 from feeds.config import parse_config
 from feeds.errors import ConfigError
-from feeds.mediatypes import CacheControl, headers_for, render_headers_file
+from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
+from feeds.pipeline import build
 from feeds.publish import (
     Action,
     LocalFile,
@@ -19,6 +21,7 @@ from feeds.publish import (
     parse_manifest,
     render_manifest,
 )
+from tests.publish_support import small_corpus
 
 CACHE = CacheControl()
 
@@ -230,3 +233,21 @@ def test_publish_config_errors_name_their_path(sections: dict[str, Any], problem
     with pytest.raises(ConfigError) as caught:
         parse_config(base(**sections), Path("f.yaml"))
     assert caught.value.problems == (problem,)
+
+
+def test_build_writes_the_headers_file_only_when_asked(tmp_path: Path) -> None:
+    small_corpus(tmp_path / "content")
+    now = datetime(2023, 12, 1, tzinfo=UTC)
+    plain = parse_config(base(content={"dir": "content"}), tmp_path / "f.yaml")
+    build(plain, now=now)
+    assert not (tmp_path / "o" / HEADERS_FILE).exists()
+    asked = base(content={"dir": "content"}, output={"headers_file": True})
+    asked["output"]["cache_control"] = {"feed": "max-age=120"}
+    report = build(parse_config(asked, tmp_path / "f.yaml"), now=now)
+    assert HEADERS_FILE in report.written
+    text = (tmp_path / "o" / HEADERS_FILE).read_text()
+    assert (
+        "/topics/:slug/atom.xml\n  Content-Type: application/atom+xml; charset=utf-8\n"
+        "  Cache-Control: max-age=120\n"
+    ) in text
+    assert "/feeds.opml\n  Content-Type: text/x-opml; charset=utf-8\n" in text
