@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from feeds.errors import ConfigError
+from feeds.mediatypes import CacheControl
 
 GROUPINGS = ("topic", "provider")
 # BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
@@ -35,6 +36,7 @@ class Site:
     language: str
     author: str
     timezone: ZoneInfo
+    websub_hub: str | None = None  # WebSub hub to announce and ping
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class Output:
     """Where the feeds are written."""
 
     dir: Path
+    headers_file: bool = False  # write `_headers` for Netlify / Cloudflare Pages
+    cache_control: CacheControl = field(default_factory=CacheControl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,32 @@ class FeedRules:
     groups: tuple[str, ...] = GROUPINGS
 
 
+ADDRESSING_STYLES = ("auto", "path", "virtual")
+
+
+@dataclass(frozen=True, slots=True)
+class S3Target:
+    """`publish.s3`: the bucket and prefix the output folder is synced to.
+
+    Credentials never come from here: boto3 reads them from the environment, the shared
+    credentials file or the instance role.
+    """
+
+    bucket: str
+    prefix: str = ""  # '' or ends with '/'
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str = "auto"
+    delete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """The `publish` section: where `feeds publish` uploads the output folder."""
+
+    s3: S3Target
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration; `path` is the file it came from."""
@@ -83,10 +113,19 @@ class Config:
     output: Output
     select: SelectRules
     feeds: FeedRules
+    publish: Publish | None = None  # None: the output folder itself is what is served
 
 
 class _Invalid(Exception):
     """A checker's complaint about one value (becomes 'path: message')."""
+
+
+class _NestedInvalid(Exception):
+    """A nested mapping's complaints, each 'subkey: message' (becomes 'path.subkey: ...')."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 Checker = Callable[[Any], Any]
@@ -187,6 +226,93 @@ def _patterns(value: Any) -> tuple[str, ...]:
     return patterns
 
 
+def _header_value(value: Any) -> str:
+    text = _text(value)
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        msg = f"expected one line of header text, got {_show(value)}"
+        raise _Invalid(msg)
+    return text
+
+
+def _endpoint_url(value: Any) -> str:
+    url = _http_url(value)
+    if "@" in urlsplit(url).netloc:
+        msg = "credentials don't belong in the URL; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        raise _Invalid(msg)
+    return url
+
+
+def _prefix(value: Any) -> str:
+    if not isinstance(value, str):
+        msg = f"expected a string such as 'feeds/', got {_show(value)}"
+        raise _Invalid(msg)
+    prefix = value.strip().strip("/")
+    if prefix and any(part in ("", ".", "..") for part in prefix.split("/")):
+        msg = f"expected key segments without '.', '..' or '//', got {_show(value)}"
+        raise _Invalid(msg)
+    return prefix + "/" if prefix else ""
+
+
+def _addressing_style(value: Any) -> str:
+    if value not in ADDRESSING_STYLES:
+        msg = f"expected one of {', '.join(ADDRESSING_STYLES)}, got {_show(value)}"
+        raise _Invalid(msg)
+    return str(value)
+
+
+_CREDENTIAL_HINT = (
+    "credentials are never read from the config file; set AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY in the environment, or use AWS_PROFILE or an instance role"
+)
+_CREDENTIAL_KEYS = ("access_key", "secret", "session_token", "password")
+
+
+def _nested(spec: dict[str, tuple[Checker, Any]]) -> Checker:
+    """A checker for a mapping whose keys have checkers of their own, like a section."""
+
+    def check(value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            msg = f"expected a mapping, got {_show(value)}"
+            raise _Invalid(msg)
+        problems: list[str] = []
+        for key in value:
+            if key in spec:
+                continue
+            if any(word in str(key).lower() for word in _CREDENTIAL_KEYS):
+                problems.append(f"{key}: {_CREDENTIAL_HINT}")
+            else:
+                problems.append(f"{key}: unknown key (known keys: {', '.join(spec)})")
+        checked: dict[str, Any] = {}
+        for key, (checker, default) in spec.items():
+            raw = value.get(key)
+            if raw is None and default is _REQUIRED:
+                problems.append(f"{key}: required, but missing")
+                continue
+            try:
+                checked[key] = default if raw is None else checker(raw)
+            except _Invalid as exc:
+                problems.append(f"{key}: {exc}")
+        if problems:
+            raise _NestedInvalid(problems)
+        return checked
+
+    return check
+
+
+_S3_SPEC: dict[str, tuple[Checker, Any]] = {
+    "bucket": (_text, _REQUIRED),
+    "prefix": (_prefix, ""),
+    "endpoint_url": (_endpoint_url, None),
+    "region": (_text, None),
+    "addressing_style": (_addressing_style, "auto"),
+    "delete": (_bool, False),
+}
+_CACHE_CONTROL_SPEC: dict[str, tuple[Checker, Any]] = {
+    "feed": (_header_value, "max-age=300"),
+    "page": (_header_value, "max-age=300"),
+    "asset": (_header_value, "max-age=86400"),
+}
+
 # key -> (checker, default); _REQUIRED marks keys without a default.
 _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
     "site": {
@@ -197,13 +323,18 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "language": (_language, "en"),
         "author": (_text, None),
         "timezone": (_timezone, "UTC"),
+        "websub_hub": (_http_url, None),
     },
     "content": {
         "dir": (_text, _REQUIRED),
         "patterns": (_patterns, ["*.md", "*.markdown", "*.txt"]),
         "max_bytes": (_positive_int, 1_048_576),
     },
-    "output": {"dir": (_text, _REQUIRED)},
+    "output": {
+        "dir": (_text, _REQUIRED),
+        "headers_file": (_bool, False),
+        "cache_control": (_nested(_CACHE_CONTROL_SPEC), {}),
+    },
     "select": {
         "published_only": (_bool, True),
         "min_quality": (_number, 0),
@@ -216,6 +347,7 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "all": (_bool, True),
         "groups": (_groups, list(GROUPINGS)),
     },
+    "publish": {"s3": (_nested(_S3_SPEC), None)},
 }
 _REQUIRED_SECTIONS = ("site", "content", "output")
 
@@ -244,6 +376,8 @@ def _check_section(name: str, data: object, problems: list[str]) -> dict[str, An
             values[key] = None if raw is None else checker(raw)
         except _Invalid as exc:
             problems.append(f"{name}.{key}: {exc}")
+        except _NestedInvalid as exc:
+            problems += [f"{name}.{key}.{problem}" for problem in exc.problems]
     return values
 
 
@@ -267,6 +401,8 @@ def parse_config(data: object, path: Path) -> Config:
         for name in _SECTIONS
         if name in data or name not in _REQUIRED_SECTIONS
     }
+    if "publish" in data and values["publish"].get("s3") is None and not problems:
+        problems.append("publish.s3: required, but missing")
     if problems:
         raise ConfigError(path, problems)
     here = path.parent
@@ -281,16 +417,27 @@ def parse_config(data: object, path: Path) -> Config:
             language=site["language"],
             author=site["author"] or site["title"],
             timezone=site["timezone"],
+            websub_hub=site["websub_hub"],
         ),
         content=Content(
             dir=(here / values["content"]["dir"]).resolve(),
             patterns=values["content"]["patterns"],
             max_bytes=values["content"]["max_bytes"],
         ),
-        output=Output(dir=(here / values["output"]["dir"]).resolve()),
+        output=Output(
+            dir=(here / values["output"]["dir"]).resolve(),
+            headers_file=values["output"]["headers_file"],
+            cache_control=CacheControl(**values["output"]["cache_control"]),
+        ),
         select=SelectRules(**values["select"]),
         feeds=FeedRules(**values["feeds"]),
+        publish=_publish(values["publish"]),
     )
+
+
+def _publish(values: Mapping[str, Any]) -> Publish | None:
+    s3 = values.get("s3")
+    return Publish(S3Target(**s3)) if s3 is not None else None
 
 
 def load_config(path: Path) -> Config:

@@ -10,6 +10,7 @@ from feeds.config import Config
 from feeds.errors import InputError, OutputError
 from feeds.group import make_groups
 from feeds.load import find_article_files, read_document
+from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile, Validated
 from feeds.opml import render_opml
 from feeds.pages import index_page
@@ -46,9 +47,14 @@ def render_site_files(groups: Sequence[FeedGroup], config: Config) -> list[Rende
 
 
 def render_all(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
-    """Every output file: each group's feeds, then the site-wide files."""
+    """Every output file: each group's feeds, then the site-wide files (and `_headers`)."""
     files = [file for group in groups for file in render_group(group, config)]
-    return files + render_site_files(groups, config)
+    files += render_site_files(groups, config)
+    if config.output.headers_file:
+        cache = config.output.cache_control
+        headers = render_headers_file((file.path for file in files), cache)
+        files.append(RenderedFile(HEADERS_FILE, headers))
+    return files
 
 
 def _rejected_paths(problems: Iterable[Problem]) -> set[str]:

@@ -7,6 +7,8 @@ feedgen 1.0.0 has traps this module owns, each marked where it is handled:
 - the RSS channel <link> is the last link added: add rel="self" first, the site last.
 - media:content is wrapped in media:group unless `group=None`; its values must be str.
 - RSS keeps only the last enclosure: only the first image becomes one.
+- RSS drops every atom:link but the first rel="self" (feedgen #122): `_RssHub` writes the
+  WebSub rel="hub" link.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseEntryExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml.etree import _Element
@@ -82,6 +84,31 @@ class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+class _RssHub(BaseExtension):  # type: ignore[misc]
+    """Writes `<atom:link rel="hub">` into an RSS channel (WebSub discovery, §4).
+
+    feedgen 1.0.0 keeps only the first rel="self" atom:link in RSS and silently drops the
+    rest, hub included (feed-pitfalls §19); this extension adds it after the self link.
+    """
+
+    def __init__(self) -> None:
+        self.hub = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, feed: _Element) -> _Element:
+        channel = feed.find("channel")
+        self_link = channel.find(f"{{{ATOM_NS}}}link")
+        link = xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
+        if self_link is not None:
+            self_link.addnext(link)  # keep the discovery links together
+        return feed
+
+
 def _new_feed(meta: FeedMeta, site: Site) -> FeedGenerator:
     fg = FeedGenerator()
     fg.title(meta.title)
@@ -110,6 +137,9 @@ def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
     fg.load_extension("dc", atom=False, rss=True)
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
+    if site.websub_hub:
+        fg.register_extension("feeds_hub", _RssHub, BaseEntryExtension, atom=False, rss=True)
+        fg.feeds_hub.hub = site.websub_hub
     fg.lastBuildDate(meta.updated)
     for article in group.items:
         fe = fg.add_entry(order="append")
@@ -138,6 +168,8 @@ def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
     fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
     fg.link(href=meta.home_url, rel="alternate", type="text/html")
+    if site.websub_hub:
+        fg.link(href=site.websub_hub, rel="hub")  # WebSub discovery: Atom keeps it as given
     fg.updated(meta.updated)
     for article in group.items:
         fe = fg.add_entry(order="append")

@@ -1,0 +1,120 @@
+"""What each output file is served as: its Content-Type and Cache-Control.
+
+One table decides it, so the object store (`feeds publish`) and static hosts (the
+`_headers` file) serve every file the same way. Feeds change every cron run and get a
+short max-age; pages list the feeds; assets (CSS, images) change rarely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from posixpath import basename, splitext
+
+HEADERS_FILE = "_headers"
+
+
+class FileKind(StrEnum):
+    """How often a kind of file changes, which picks its Cache-Control."""
+
+    FEED = "feed"
+    PAGE = "page"
+    ASSET = "asset"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheControl:
+    """`output.cache_control`: the Cache-Control value per kind of file."""
+
+    feed: str = "max-age=300"
+    page: str = "max-age=300"
+    asset: str = "max-age=86400"
+
+    def for_kind(self, kind: FileKind) -> str:
+        """The Cache-Control value for files of `kind`."""
+        return str(getattr(self, kind.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    """The two headers every published file carries."""
+
+    content_type: str
+    cache_control: str
+
+
+# Exact file names first: every feed format is `.xml` or `.json`, so the name tells them
+# apart (feed-pitfalls §16: Atom is registered, RSS is not but is what readers expect).
+_BY_NAME: dict[str, tuple[str, FileKind]] = {
+    "rss.xml": ("application/rss+xml; charset=utf-8", FileKind.FEED),
+    "atom.xml": ("application/atom+xml; charset=utf-8", FileKind.FEED),
+    "feed.json": ("application/feed+json; charset=utf-8", FileKind.FEED),
+}
+_BY_EXTENSION: dict[str, tuple[str, FileKind]] = {
+    ".opml": ("text/x-opml; charset=utf-8", FileKind.PAGE),
+    ".html": ("text/html; charset=utf-8", FileKind.PAGE),
+    ".xml": ("application/xml; charset=utf-8", FileKind.PAGE),
+    ".json": ("application/json; charset=utf-8", FileKind.PAGE),
+    ".txt": ("text/plain; charset=utf-8", FileKind.PAGE),
+    ".css": ("text/css; charset=utf-8", FileKind.ASSET),
+    ".js": ("text/javascript; charset=utf-8", FileKind.ASSET),
+    ".xsl": ("text/xsl; charset=utf-8", FileKind.ASSET),
+    ".svg": ("image/svg+xml", FileKind.ASSET),
+    ".png": ("image/png", FileKind.ASSET),
+    ".jpg": ("image/jpeg", FileKind.ASSET),
+    ".jpeg": ("image/jpeg", FileKind.ASSET),
+    ".gif": ("image/gif", FileKind.ASSET),
+    ".webp": ("image/webp", FileKind.ASSET),
+    ".ico": ("image/vnd.microsoft.icon", FileKind.ASSET),
+    ".woff2": ("font/woff2", FileKind.ASSET),
+}
+_DEFAULT = ("application/octet-stream", FileKind.ASSET)
+
+
+def classify(path: str) -> tuple[str, FileKind]:
+    """The Content-Type and kind of an output file, from its '/'-separated path."""
+    name = basename(path).lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    return _BY_EXTENSION.get(splitext(name)[1], _DEFAULT)
+
+
+def headers_for(path: str, cache: CacheControl) -> Headers:
+    """The Content-Type and Cache-Control `path` is served with."""
+    content_type, kind = classify(path)
+    return Headers(content_type, cache.for_kind(kind))
+
+
+def _pattern(path: str) -> str:
+    """The `_headers` URL pattern covering `path` and its siblings in other feed folders.
+
+    Feed folders are `<kind>/<slug>/`: one `:slug` rule per file name keeps the file
+    small (Cloudflare Pages reads at most 100 rules) and never lets two rules match the
+    same URL (hosts merge the headers of every matching rule).
+    """
+    parts = path.split("/")
+    if len(parts) == 3:
+        parts[1] = ":slug"
+    return "/" + "/".join(parts)
+
+
+def render_headers_file(paths: Iterable[str], cache: CacheControl) -> bytes:
+    """A `_headers` file (Netlify, Cloudflare Pages) giving every path its headers.
+
+    An `index.html` is also matched by its folder URL (`/`, `/topics/:slug/`), which is
+    how static hosts serve it.
+    """
+    rules: dict[str, Headers] = {}
+    for path in sorted(paths):
+        headers = headers_for(path, cache)
+        pattern = _pattern(path)
+        rules.setdefault(pattern, headers)
+        if basename(path) == "index.html":
+            rules.setdefault(pattern[: -len("index.html")], headers)
+    blocks = [
+        f"{pattern}\n  Content-Type: {h.content_type}\n  Cache-Control: {h.cache_control}\n"
+        for pattern, h in sorted(rules.items())
+    ]
+    header = "# Written by feeds: the Content-Type and Cache-Control of every output file.\n"
+    return (header + "".join(blocks)).encode("utf-8")

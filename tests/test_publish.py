@@ -1,0 +1,386 @@
+"""`feeds publish` against a real S3 API server (moto) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feeds.config import load_config
+from feeds.lock import output_lock
+from feeds.publish import MANIFEST_NAME, ManifestEntry, publish, render_manifest, scan_output
+from tests.publish_support import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    article,
+    fake_aws_env,
+    run,
+    s3_client,
+    small_corpus,
+    write_articles,
+    write_config,
+    write_output,
+)
+from tests.servers import S3Server, started
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    yield from started(S3Server())
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_aws_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def bucket(s3: S3Server) -> str:
+    """A fresh, empty bucket; the server's request log starts empty."""
+    name = f"feeds-{uuid.uuid4().hex[:12]}"
+    s3_client(s3.url).create_bucket(Bucket=name)
+    s3.reset()
+    return name
+
+
+def objects(s3: S3Server, bucket: str) -> dict[str, Any]:
+    client = s3_client(s3.url)
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {obj["Key"]: obj for page in pages for obj in page.get("Contents", [])}
+
+
+def manifest(s3: S3Server, bucket: str, prefix: str = "") -> dict[str, Any]:
+    body = s3_client(s3.url).get_object(Bucket=bucket, Key=prefix + MANIFEST_NAME)["Body"]
+    objects: dict[str, Any] = json.loads(body.read())["objects"]
+    return objects
+
+
+def local_files(out_dir: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out_dir).as_posix(): p.read_bytes()
+        for p in sorted(out_dir.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def test_first_publish_uploads_every_file_with_its_headers(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket, s3={"prefix": "site/"})
+    result = run("build", "--config", str(config), "--publish")
+    assert result.exit_code == 0, result.output
+    local = local_files(tmp_path / "public")
+    assert "topics/climate/atom.xml" in local
+    remote = objects(s3, bucket)
+    assert set(remote) == {f"site/{key}" for key in local} | {f"site/{MANIFEST_NAME}"}
+    client = s3_client(s3.url)
+    expected = {
+        "rss.xml": ("application/rss+xml; charset=utf-8", "max-age=300"),
+        "topics/ai/atom.xml": ("application/atom+xml; charset=utf-8", "max-age=300"),
+        "feeds.opml": ("text/x-opml; charset=utf-8", "max-age=300"),
+        "index.html": ("text/html; charset=utf-8", "max-age=300"),
+    }
+    for key, (content_type, cache_control) in expected.items():
+        head = client.head_object(Bucket=bucket, Key=f"site/{key}")
+        assert (head["ContentType"], head["CacheControl"]) == (content_type, cache_control)
+        body = client.get_object(Bucket=bucket, Key=f"site/{key}")["Body"].read()
+        assert body == local[key]
+        assert head["Metadata"]["sha256"] == manifest(s3, bucket, "site/")[key]["sha256"]
+    assert s3.count("PutObject") == len(local) + 1  # every file, then the manifest
+    assert s3.count("DeleteObject") == 0
+
+
+def test_upload_order_puts_feeds_before_pages_and_the_manifest_last(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket)
+    write_output(tmp_path / "public", {"style.css": b"body{}", "topics/ai/index.html": b"x"})
+    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    puts = s3.keys("PutObject")
+    position = {key: i for i, key in enumerate(puts)}
+    feeds = [k for k in puts if k.endswith(("rss.xml", "atom.xml"))]
+    assert position["style.css"] < min(position[k] for k in feeds)
+    assert max(position[k] for k in feeds) < position["topics/ai/index.html"]
+    assert position["topics/ai/index.html"] < min(position["feeds.opml"], position["index.html"])
+    assert puts[-1] == MANIFEST_NAME
+
+
+def test_second_publish_without_changes_uploads_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket)
+    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    before = manifest(s3, bucket)
+    s3.reset()
+    result = run("build", "--config", str(config), "--publish")
+    assert result.exit_code == 0, result.output
+    assert (s3.count("ListObjectsV2"), s3.count("GetObject"), s3.count("PutObject")) == (1, 1, 0)
+    assert manifest(s3, bucket) == before
+
+
+def test_changed_article_uploads_exactly_the_changed_files(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket)
+    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    before = local_files(tmp_path / "public")
+    write_articles(
+        tmp_path / "content", {"two.md": article("two", "Second, edited", ["Climate"], "b.example")}
+    )
+    s3.reset()
+    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    after = local_files(tmp_path / "public")
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert {"rss.xml", "topics/climate/rss.xml", "providers/b.example/atom.xml"} <= changed
+    assert "providers/a.example/rss.xml" not in changed
+    assert sorted(s3.keys("PutObject")) == sorted([*changed, MANIFEST_NAME])
+    for key in changed:
+        assert manifest(s3, bucket)[key]["size"] == len(after[key])
+
+
+def test_same_size_but_new_bytes_is_uploaded(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path, s3.url, bucket)
+    write_output(tmp_path / "public", {"rss.xml": b"<rss>aaaa</rss>", "atom.xml": b"<a/>"})
+    assert run("publish", "--config", str(config)).exit_code == 0
+    write_output(tmp_path / "public", {"rss.xml": b"<rss>bbbb</rss>"})
+    s3.reset()
+    assert run("publish", "--config", str(config)).exit_code == 0
+    assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
+    body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
+    assert body == b"<rss>bbbb</rss>"
+
+
+def test_object_changed_behind_our_back_is_uploaded_again(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, s3.url, bucket)
+    write_output(tmp_path / "public", {"rss.xml": b"<rss>ours</rss>", "atom.xml": b"<a/>"})
+    assert run("publish", "--config", str(config)).exit_code == 0
+    s3_client(s3.url).put_object(Bucket=bucket, Key="rss.xml", Body=b"<rss>theirs</rss>")
+    s3.reset()
+    assert run("publish", "--config", str(config)).exit_code == 0
+    assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
+    body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
+    assert body == b"<rss>ours</rss>"
+
+
+def test_dot_files_and_headers_file_are_never_uploaded(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, s3.url, bucket)
+    write_output(
+        tmp_path / "public",
+        {"rss.xml": b"r", ".feeds.lock": b"", ".cache/x.json": b"{}", "_headers": b"/x\n"},
+    )
+    (tmp_path / "secret.txt").write_text("outside")
+    (tmp_path / "public" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert run("publish", "--config", str(config)).exit_code == 0
+    assert set(objects(s3, bucket)) == {"rss.xml", MANIFEST_NAME}
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
+    write_output(tmp_path / "public", {"rss.xml": b"one", "atom.xml": b"two", "old.xml": b"3"})
+    assert run("publish", "--config", str(config)).exit_code == 0
+    write_output(tmp_path / "public", {"rss.xml": b"ONE", "index.html": b"<p>"})
+    (tmp_path / "public" / "old.xml").unlink()
+    before = {key: obj["ETag"] for key, obj in objects(s3, bucket).items()}
+    s3.reset()
+    result = run("publish", "--config", str(config), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "skip   atom.xml (unchanged)",
+        "upload rss.xml (content changed)",
+        "upload index.html (new)",
+        "delete old.xml (no longer produced)",
+        f"dry run: s3://{bucket}/: 2 to upload, 1 to skip, 1 to delete; nothing was changed",
+    ]
+    assert s3.count("PutObject") + s3.count("DeleteObject") == 0
+    assert {key: obj["ETag"] for key, obj in objects(s3, bucket).items()} == before
+
+
+def test_deletion_is_opt_in_and_only_of_our_own_objects(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "public"
+    write_output(out, {"rss.xml": b"r", "topics/gone/rss.xml": b"g"})
+    client = s3_client(s3.url)
+    client.put_object(Bucket=bucket, Key="robots.txt", Body=b"not ours")
+    keep = write_config(tmp_path, s3.url, bucket)
+    assert run("publish", "--config", str(keep)).exit_code == 0
+    (out / "topics/gone/rss.xml").unlink()
+
+    result = run("publish", "--config", str(keep), "--dry-run")
+    assert "skip   topics/gone/rss.xml (no longer produced; publish.s3.delete is off)" in (
+        result.stdout
+    )
+    assert run("publish", "--config", str(keep)).exit_code == 0
+    assert "topics/gone/rss.xml" in objects(s3, bucket)
+
+    delete = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
+    s3.reset()
+    assert run("publish", "--config", str(delete)).exit_code == 0
+    assert s3.keys("DeleteObject") == ["topics/gone/rss.xml"]
+    assert set(objects(s3, bucket)) == {"rss.xml", "robots.txt", MANIFEST_NAME}
+    assert set(manifest(s3, bucket)) == {"rss.xml"}
+
+
+def test_deletion_stays_inside_the_prefix(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    write_output(out, {"rss.xml": b"r", "old.xml": b"o"})
+    other = write_config(tmp_path, s3.url, bucket, s3={"prefix": "other/"})
+    assert run("publish", "--config", str(other)).exit_code == 0
+    mine = write_config(tmp_path, s3.url, bucket, s3={"prefix": "mine/", "delete": True})
+    assert run("publish", "--config", str(mine)).exit_code == 0
+    (out / "old.xml").unlink()
+    assert run("publish", "--config", str(mine)).exit_code == 0
+    assert set(objects(s3, bucket)) == {
+        "other/rss.xml",
+        "other/old.xml",
+        f"other/{MANIFEST_NAME}",
+        "mine/rss.xml",
+        f"mine/{MANIFEST_NAME}",
+    }
+
+
+def test_five_thousand_unchanged_objects_take_five_lists_one_get_no_put(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    """The bucket is seeded server-side with what a first publish leaves (HTTP is too slow
+    for 5,000 PUTs in a unit test; the small tests above check that a publish does this)."""
+    out = tmp_path / "public"
+    write_output(out, {f"p{i // 100:02d}/{i:04d}.xml": b"%d" % i for i in range(5000)})
+    config = load_config(write_config(tmp_path, s3.url, bucket))
+    local = scan_output(out, config.output.cache_control)
+    etags = s3.seed(bucket, {file.key: (out / file.key).read_bytes() for file in local})
+    entries = {
+        f.key: ManifestEntry(
+            f.sha256, f.size, etags[f.key], f.headers.content_type, f.headers.cache_control
+        )
+        for f in local
+    }
+    s3.seed(bucket, {MANIFEST_NAME: render_manifest(entries)})
+    report = publish(config)
+    assert (report.uploaded, report.manifest_written, len(report.plan.steps)) == ((), False, 5000)
+    counts = (s3.count("ListObjectsV2"), s3.count("GetObject"), s3.count("PutObject"))
+    assert counts == (5, 1, 0)
+
+
+def test_a_publish_leaves_exactly_what_the_seeded_test_assumes(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "public"
+    write_output(out, {f"providers/p{i}/rss.xml": b"%d" % i for i in range(3)})
+    config = load_config(write_config(tmp_path, s3.url, bucket))
+    publish(config)
+    local = scan_output(out, config.output.cache_control)
+    listed = objects(s3, bucket)
+    assert manifest(s3, bucket) == {
+        f.key: {
+            "sha256": f.sha256,
+            "size": f.size,
+            "etag": listed[f.key]["ETag"],
+            "content_type": f.headers.content_type,
+            "cache_control": f.headers.cache_control,
+        }
+        for f in local
+    }
+
+
+def test_throttling_and_server_errors_are_retried(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, s3.url, bucket)
+    write_output(tmp_path / "public", {"rss.xml": b"r", "atom.xml": b"a"})
+    s3.faults.count, s3.faults.status = 2, 503
+    result = run("publish", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert sum(1 for r in s3.requests if r.status == 503) == 2
+    assert set(objects(s3, bucket)) == {"rss.xml", "atom.xml", MANIFEST_NAME}
+
+
+def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
+    out = tmp_path / "public"
+    write_output(out, {"rss.xml": b"r1", "atom.xml": b"a1", "topics/x/rss.xml": b"x1"})
+    assert run("publish", "--config", str(config)).exit_code == 0
+    write_output(out, {"rss.xml": b"r2", "atom.xml": b"a2", "topics/x/rss.xml": b"x2"})
+    s3.reset()
+    s3.faults.put_keys = {"atom.xml", "topics/x/rss.xml"}
+    result = run("publish", "--config", str(config))
+    assert result.exit_code == 1
+    assert "error: atom.xml: InternalError (HTTP 500): injected" in result.stderr
+    assert "error: topics/x/rss.xml: InternalError (HTTP 500): injected" in result.stderr
+    assert "2 key(s) failed to publish" in result.stderr
+    client = s3_client(s3.url)
+    assert client.get_object(Bucket=bucket, Key="atom.xml")["Body"].read() == b"a1"
+    assert client.get_object(Bucket=bucket, Key="rss.xml")["Body"].read() == b"r2"
+    recorded = manifest(s3, bucket)
+    assert recorded["rss.xml"]["size"] == 2
+    assert recorded["atom.xml"]["etag"] == objects(s3, bucket)["atom.xml"]["ETag"]
+
+    s3.reset()
+    assert run("publish", "--config", str(config)).exit_code == 0
+    assert sorted(s3.keys("PutObject")) == sorted(["atom.xml", "topics/x/rss.xml", MANIFEST_NAME])
+
+
+def test_credentials_never_appear_in_output_or_logs(
+    s3: S3Server, bucket: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket)
+    caplog.set_level(logging.DEBUG, logger="feeds")
+    results = [run("build", "--config", str(config), "--publish", "-v")]
+    s3.faults.put_keys = {"rss.xml"}
+    (tmp_path / "content" / "one.md").write_text(article("one", "New", ["AI"], "a.example"))
+    results.append(run("build", "--config", str(config), "--publish", "-v"))
+    missing = write_config(tmp_path, s3.url, "no-such-bucket-feeds")
+    results.append(run("publish", "--config", str(missing), "-v", "--dry-run"))
+    assert [r.exit_code for r in results] == [0, 1, 1]
+    text = "".join(r.stdout + r.stderr for r in results) + caplog.text
+    assert "published" in text
+    assert "NoSuchBucket" in text
+    for secret in (ACCESS_KEY, SECRET_KEY, SECRET_KEY.split("/")[1]):
+        assert secret not in text
+
+
+def test_publish_exit_codes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    no_publish = write_config(tmp_path, None, None)
+    write_output(tmp_path / "public", {"rss.xml": b"r"})
+    result = run("publish", "--config", str(no_publish))
+    assert (result.exit_code, "no publish section" in result.stderr) == (1, True)
+
+    config = write_config(tmp_path, s3.url, bucket)
+    with output_lock(tmp_path / "public"):
+        locked = run("publish", "--config", str(config))
+    assert locked.exit_code == 75
+    assert "another feeds run is using" in locked.stderr
+
+    assert run("publish", "--config", str(config), "--bogus").exit_code == 2
+    empty = write_config(tmp_path, s3.url, bucket, output={"dir": "empty"})
+    (tmp_path / "empty").mkdir()
+    result = run("publish", "--config", str(empty))
+    assert result.exit_code == 1
+    assert "has no files to publish; run `feeds build` first" in result.stderr
+    assert s3.count("PutObject") == 0
+
+
+def test_unreachable_store_exits_1_with_the_reason(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9", "feeds", s3={"region": "eu-west-1"})
+    write_output(tmp_path / "public", {"rss.xml": b"r"})
+    result = run("publish", "--config", str(config))
+    assert result.exit_code == 1
+    assert "s3://feeds/: cannot read .feeds-manifest.json: Could not connect" in result.stderr

@@ -1,0 +1,169 @@
+"""WebSub: hub links in the feeds, and pings to a real hub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from feeds.websub import ping_hub
+from tests.publish_support import (
+    BASE_URL,
+    article,
+    fake_aws_env,
+    run,
+    s3_client,
+    small_corpus,
+    write_articles,
+    write_config,
+)
+from tests.servers import Hub, S3Server, started
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FOLDERS = ("", "topics/ai/", "topics/climate/", "providers/a.example/", "providers/b.example/")
+ALL_FEEDS = sorted(
+    BASE_URL + folder + name for folder in FOLDERS for name in ("rss.xml", "atom.xml")
+)
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    with Hub() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    yield from started(S3Server())
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_aws_env(monkeypatch, tmp_path)
+
+
+def build(config: Path, *args: str) -> str:
+    """Run `feeds build`; returns its stderr."""
+    result = run("build", "--config", str(config), *args)
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+def feed_bytes(out_dir: Path) -> dict[str, bytes]:
+    return {
+        BASE_URL + p.relative_to(out_dir).as_posix(): p.read_bytes() for p in out_dir.rglob("*.xml")
+    }
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    return sorted(url for url, content in after.items() if before.get(url) != content)
+
+
+def test_feeds_carry_the_hub_and_self_links(hub: Hub, tmp_path: Path) -> None:
+    small_corpus(tmp_path / "content")
+    hub_url = hub.url
+    build(write_config(tmp_path, None, None, site={"websub_hub": hub_url}))
+    for name in ("rss.xml", "atom.xml"):
+        content = (tmp_path / "public/topics/ai" / name).read_bytes()
+        assert feedparser.parse(content).bozo == 0
+        root = etree.fromstring(content)
+        links = {link.get("rel"): link.get("href") for link in root.iter(f"{ATOM}link")}
+        assert links["hub"] == hub_url
+        assert links["self"] == f"{BASE_URL}topics/ai/{name}"
+    rss = etree.fromstring((tmp_path / "public/rss.xml").read_bytes())
+    assert [link.getparent().tag for link in rss.iter(f"{ATOM}link")] == ["channel", "channel"]
+
+
+def test_no_hub_link_without_a_hub(tmp_path: Path) -> None:
+    small_corpus(tmp_path / "content")
+    build(write_config(tmp_path, None, None))
+    for name in ("rss.xml", "atom.xml"):
+        root = etree.fromstring((tmp_path / "public" / name).read_bytes())
+        assert [link.get("rel") for link in root.iter(f"{ATOM}link")].count("hub") == 0
+
+
+def test_ping_posts_publish_mode_and_the_url(hub: Hub) -> None:
+    result = ping_hub(hub.url, [BASE_URL + "rss.xml", BASE_URL + "atom.xml"])
+    assert result.failed == ()
+    assert sorted(hub.pings, key=str) == [
+        {"hub.mode": ["publish"], "hub.url": [BASE_URL + "atom.xml"]},
+        {"hub.mode": ["publish"], "hub.url": [BASE_URL + "rss.xml"]},
+    ]
+
+
+def test_failing_hub_is_retried_with_backoff_and_reported_not_raised(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub.status = 500
+    waits: list[float] = []
+    result = ping_hub(hub.url, [BASE_URL + "rss.xml"], sleep=waits.append)
+    assert (result.pinged, result.failed) == ((), ((BASE_URL + "rss.xml", "HTTP 500"),))
+    assert (len(hub.pings), waits) == (3, [0.5, 1.0])
+    assert f"websub hub {hub.url}: ping for {BASE_URL}rss.xml failed: HTTP 500" in caplog.text
+
+
+def test_build_without_publish_pings_exactly_the_changed_feeds(hub: Hub, tmp_path: Path) -> None:
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url})
+    build(config)
+    assert hub.urls() == ALL_FEEDS
+    hub.pings.clear()
+    build(config)
+    assert hub.urls() == []
+    write_articles(
+        tmp_path / "content", {"one.md": article("one", "First, again", ["AI"], "a.example")}
+    )
+    before = feed_bytes(tmp_path / "public")
+    stderr = build(config, "-v")
+    assert hub.urls() == changed(before, feed_bytes(tmp_path / "public"))
+    assert hub.urls() == [
+        BASE_URL + path
+        for path in (
+            "atom.xml",
+            "providers/a.example/atom.xml",
+            "providers/a.example/rss.xml",
+            "rss.xml",
+            "topics/ai/atom.xml",
+            "topics/ai/rss.xml",
+        )
+    ]
+    assert f"websub: pinged {hub.url} for {BASE_URL}topics/ai/rss.xml" in stderr
+
+
+def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
+    hub.status = 500
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
+    result = run("build", "--config", str(config))
+    assert result.exit_code == 0
+    assert f"ping for {BASE_URL}rss.xml failed: HTTP 500" in result.stderr
+    assert len(hub.pings) == 6  # two feeds, three attempts each
+
+
+def test_with_a_publish_section_pings_follow_the_upload(
+    hub: Hub, s3: S3Server, tmp_path: Path
+) -> None:
+    bucket = f"feeds-{uuid.uuid4().hex[:12]}"
+    s3_client(s3.url).create_bucket(Bucket=bucket)
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, s3.url, bucket, site={"websub_hub": hub.url})
+    build(config)
+    assert hub.urls() == []  # written, but not live yet
+    assert run("publish", "--config", str(config), "--dry-run").exit_code == 0
+    assert hub.urls() == []
+    assert run("publish", "--config", str(config)).exit_code == 0
+    assert hub.urls() == ALL_FEEDS
+    hub.pings.clear()
+    build(config, "--publish")
+    assert hub.urls() == []
+    before = feed_bytes(tmp_path / "public")
+    write_articles(tmp_path / "content", {"two.md": article("two", "Second", ["AI"], "b.example")})
+    build(config, "--publish")
+    expected = changed(before, feed_bytes(tmp_path / "public"))
+    assert BASE_URL + "topics/climate/rss.xml" in expected
+    assert BASE_URL + "providers/a.example/rss.xml" not in expected
+    assert hub.urls() == expected
