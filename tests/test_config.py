@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from feeds.config import load_config, parse_config
+from feeds.config import _SECTIONS, load_config, parse_config
 from feeds.errors import ConfigError
 from tests.conftest import config_data
 
@@ -90,8 +90,9 @@ def test_the_shipped_config_is_valid() -> None:
             "content.patterns: expected at least one file pattern such as '*.md'",
         ),
         (
-            {"output": {"dirr": "x"}},
-            "output.dirr: unknown key (known keys: dir)",
+            {"select": {"typo": "x"}},
+            "select.typo: unknown key (known keys: published_only, min_quality, types, "
+            "include_future, max_age_days)",
         ),
     ],
 )
@@ -105,7 +106,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     data = config_data(feeds={"max_items": "fifty"}, extra={"x": 1})
     del data["site"]["title"]
     assert problems_of(data, tmp_path) == (
-        "extra: unknown section (known sections: site, content, output, select, feeds)",
+        f"extra: unknown section (known sections: {', '.join(_SECTIONS)})",
         "site.title: required, but missing",
         'feeds.max_items: expected a positive integer, got "fifty"',
     )
