@@ -8,9 +8,10 @@ errors, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,17 @@ import yaml
 from feeds.errors import ConfigError
 
 GROUPINGS = ("topic", "provider")
+FORMATS = ("rss", "atom", "json")
+CONTENT_MODES = ("full", "summary")
+TEMPLATE_FIELDS = ("name", "site")
+# The feed title and description of each kind of feed; {name} is the group's name (the site
+# title for 'all'), {site} the site title. An empty 'all' description means site.description.
+DEFAULT_TITLES = {"all": "{site}", "topic": "{site}: {name}", "provider": "{site}: {name}"}
+DEFAULT_DESCRIPTIONS = {
+    "all": "",
+    "topic": "The newest articles about {name} on {site}.",
+    "provider": "The newest articles from {name} on {site}.",
+}
 # BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
@@ -35,6 +47,10 @@ class Site:
     language: str
     author: str
     timezone: ZoneInfo
+    logo: str | None = None  # RSS <image>, Atom <logo>, JSON Feed icon
+    icon: str | None = None  # Atom <icon>, JSON Feed favicon
+    ttl: int | None = None  # minutes a reader may cache a feed (RSS <ttl>)
+    copyright: str | None = None  # RSS <copyright>, Atom <rights>
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +64,11 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """Where the feeds are written."""
+    """Where the feeds are written, in which formats, and whether with HTML pages."""
 
     dir: Path
+    formats: tuple[str, ...] = FORMATS
+    pages: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +83,29 @@ class SelectRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Templates:
+    """One text template per kind of feed, with {name} and {site} placeholders."""
+
+    all: str
+    topic: str
+    provider: str
+
+    def fill(self, kind: str, name: str, site: str) -> str:
+        """The template for `kind` ('all', 'topic', 'provider') with its placeholders filled."""
+        template: str = getattr(self, kind)
+        return template.format(name=name, site=site)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRules:
     """Which feeds exist and how long they are."""
 
     max_items: int = 50
     all: bool = True
     groups: tuple[str, ...] = GROUPINGS
+    titles: Templates = Templates(**DEFAULT_TITLES)
+    descriptions: Templates = Templates(**DEFAULT_DESCRIPTIONS)
+    content: str = "full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +121,14 @@ class Config:
 
 
 class _Invalid(Exception):
-    """A checker's complaint about one value (becomes 'path: message')."""
+    """A checker's complaint about one value (becomes 'path: message').
+
+    `nested` holds ('subkey', message) pairs for a mapping value with several problems.
+    """
+
+    def __init__(self, message: str = "", nested: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.nested = tuple(nested)
 
 
 Checker = Callable[[Any], Any]
@@ -187,6 +229,70 @@ def _patterns(value: Any) -> tuple[str, ...]:
     return patterns
 
 
+def _choices(allowed: Sequence[str]) -> Checker:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            msg = f"expected one of {', '.join(allowed)}, got {_show(value)}"
+            raise _Invalid(msg)
+        return str(value)
+
+    return check
+
+
+def _formats(value: Any) -> tuple[str, ...]:
+    formats = _text_list(value)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        got = _show(unknown[0]) if unknown else "an empty list"
+        msg = f"expected a non-empty list of {', '.join(FORMATS)}, got {got}"
+        raise _Invalid(msg)
+    return tuple(f for f in FORMATS if f in formats)  # one fixed order: stable output
+
+
+def _template(value: Any) -> str:
+    """A text with only {name} and {site} placeholders ('{{' and '}}' are literal braces)."""
+    text = _text(value)
+    try:
+        fields = [(f, spec, conv) for _, f, spec, conv in Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        msg = f"not a valid template ({exc}); write {{{{ and }}}} for literal braces"
+        raise _Invalid(msg) from exc
+    for field, spec, conversion in fields:
+        if field not in TEMPLATE_FIELDS or spec or conversion:
+            shown = "{" + field + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            msg = f"unknown placeholder {shown} in {_show(text)}; use {{name}} or {{site}}"
+            raise _Invalid(msg)
+    return text
+
+
+def _templates(defaults: Mapping[str, str]) -> Checker:
+    """A checker for {all, topic, provider} templates; missing kinds keep their default."""
+
+    def check(value: Any) -> Templates:
+        if not isinstance(value, Mapping):
+            msg = f"expected a mapping with keys {', '.join(defaults)}, got {_show(value)}"
+            raise _Invalid(msg)
+        problems: list[tuple[str, str]] = [
+            (str(key), f"unknown key (known keys: {', '.join(defaults)})")
+            for key in value
+            if key not in defaults
+        ]
+        texts = dict(defaults)
+        for key in defaults:
+            if value.get(key) is None:
+                continue
+            try:
+                texts[key] = _template(value[key])
+            except _Invalid as exc:
+                problems.append((key, str(exc)))
+        if problems:
+            raise _Invalid(nested=problems)
+        return Templates(**texts)
+
+    return check
+
+
 # key -> (checker, default); _REQUIRED marks keys without a default.
 _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
     "site": {
@@ -197,13 +303,21 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "language": (_language, "en"),
         "author": (_text, None),
         "timezone": (_timezone, "UTC"),
+        "logo": (_http_url, None),
+        "icon": (_http_url, None),
+        "ttl": (_optional_positive_int, None),
+        "copyright": (_text, None),
     },
     "content": {
         "dir": (_text, _REQUIRED),
         "patterns": (_patterns, ["*.md", "*.markdown", "*.txt"]),
         "max_bytes": (_positive_int, 1_048_576),
     },
-    "output": {"dir": (_text, _REQUIRED)},
+    "output": {
+        "dir": (_text, _REQUIRED),
+        "formats": (_formats, list(FORMATS)),
+        "pages": (_bool, True),
+    },
     "select": {
         "published_only": (_bool, True),
         "min_quality": (_number, 0),
@@ -215,6 +329,9 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "max_items": (_positive_int, 50),
         "all": (_bool, True),
         "groups": (_groups, list(GROUPINGS)),
+        "titles": (_templates(DEFAULT_TITLES), {}),
+        "descriptions": (_templates(DEFAULT_DESCRIPTIONS), {}),
+        "content": (_choices(CONTENT_MODES), "full"),
     },
 }
 _REQUIRED_SECTIONS = ("site", "content", "output")
@@ -243,7 +360,9 @@ def _check_section(name: str, data: object, problems: list[str]) -> dict[str, An
         try:
             values[key] = None if raw is None else checker(raw)
         except _Invalid as exc:
-            problems.append(f"{name}.{key}: {exc}")
+            problems += [f"{name}.{key}.{sub}: {message}" for sub, message in exc.nested]
+            if not exc.nested:
+                problems.append(f"{name}.{key}: {exc}")
     return values
 
 
@@ -281,13 +400,21 @@ def parse_config(data: object, path: Path) -> Config:
             language=site["language"],
             author=site["author"] or site["title"],
             timezone=site["timezone"],
+            logo=site["logo"],
+            icon=site["icon"],
+            ttl=site["ttl"],
+            copyright=site["copyright"],
         ),
         content=Content(
             dir=(here / values["content"]["dir"]).resolve(),
             patterns=values["content"]["patterns"],
             max_bytes=values["content"]["max_bytes"],
         ),
-        output=Output(dir=(here / values["output"]["dir"]).resolve()),
+        output=Output(
+            dir=(here / values["output"]["dir"]).resolve(),
+            formats=values["output"]["formats"],
+            pages=values["output"]["pages"],
+        ),
         select=SelectRules(**values["select"]),
         feeds=FeedRules(**values["feeds"]),
     )

@@ -11,8 +11,7 @@ feedgen 1.0.0 has traps this module owns, each marked where it is handled:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from html import escape
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension
@@ -23,43 +22,23 @@ from lxml.etree import _Element
 from feeds import __version__
 from feeds.body import entry_html
 from feeds.config import Config, Site
+from feeds.jsonfeed import render_json
+from feeds.meta import (
+    ATOM_FILE,
+    EMPTY_FEED_DATE,
+    JSON_FILE,
+    PAGE_FILE,
+    RSS_FILE,
+    FeedMeta,
+    feed_meta,
+)
 from feeds.model import Article, FeedGroup, GroupKind, RenderedFile
+from feeds.pages import feed_page
 
-# Feeds with no items still need a date; a fixed one keeps their bytes stable.
-EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+# Re-exported: other modules and tests name them from here.
+__all__ = ["ATOM_FILE", "EMPTY_FEED_DATE", "RSS_FILE", "FeedMeta", "feed_meta", "render_group"]
+
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-RSS_FILE = "rss.xml"
-ATOM_FILE = "atom.xml"
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMeta:
-    """What a feed says about itself, worked out once for every format."""
-
-    title: str
-    description: str
-    folder_url: str  # absolute, ends with '/'; also the Atom feed id
-    home_url: str
-    updated: datetime
-
-    def url(self, file_name: str) -> str:
-        """The public URL of one of this feed's files."""
-        return self.folder_url + file_name
-
-
-def feed_meta(group: FeedGroup, site: Site) -> FeedMeta:
-    """Title, description, URLs and date of a group's feeds."""
-    if group.kind is GroupKind.ALL:
-        title, description = site.title, site.description
-    elif group.kind is GroupKind.TOPIC:
-        title = f"{site.title}: {group.name}"
-        description = f"The newest articles about {group.name} on {site.title}."
-    else:
-        title = f"{site.title}: {group.name}"
-        description = f"The newest articles from {group.name} on {site.title}."
-    folder = f"{group.folder}/" if group.folder else ""
-    updated = max((a.published_at for a in group.items), default=EMPTY_FEED_DATE)
-    return FeedMeta(title, description, site.base_url + folder, site.link, updated)
 
 
 class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
@@ -88,32 +67,44 @@ def _new_feed(meta: FeedMeta, site: Site) -> FeedGenerator:
     fg.description(meta.description)
     fg.language(site.language)
     fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
+    if site.copyright:
+        fg.rights(site.copyright)  # RSS <copyright>, Atom <rights>
     return fg
 
 
-def _add_common(fe: FeedEntry, article: Article) -> None:
+def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
     fe.title(article.title)
     fe.link(href=article.url)
     fe.published(article.published_at)
     fe.updated(article.published_at)
     if article.excerpt:
-        fe.summary(article.excerpt)
-    fe.content(entry_html(article), type="html")
+        # RSS <description> is HTML, so plain text is escaped once more: an excerpt that
+        # reads '<b>' must show those characters, not turn bold (RSS profile 3.1).
+        fe.summary(escape(article.excerpt, quote=False), type="html")
+    if full:
+        fe.content(entry_html(article), type="html")
     for topic in article.topics:
         fe.category(term=topic)
 
 
-def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
+def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
+    site = config.site
     fg = _new_feed(meta, site)
     fg.load_extension("media", atom=False, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
     fg.lastBuildDate(meta.updated)
+    if site.logo:
+        # The validator wants <image> title and link equal to the channel's.
+        fg.image(url=site.logo, title=meta.title, link=meta.home_url)
+    if site.ttl:
+        fg.ttl(site.ttl)
+    full = config.feeds.content == "full"
     for article in group.items:
         fe = fg.add_entry(order="append")
-        _add_common(fe, article)
+        _add_common(fe, article, full)
         # isPermaLink="true" promises the guid is the item's URL; only say so when it is.
         fe.guid(article.id, permalink=article.id == article.url)
         if article.provider.name:
@@ -131,18 +122,24 @@ def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
     return bytes(fg.rss_str(pretty=True))
 
 
-def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
+def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     """The group as Atom 1.0: enclosure links per image, related links per related item."""
+    site = config.site
     fg = _new_feed(meta, site)
     fg.id(meta.folder_url)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
     fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
     fg.link(href=meta.home_url, rel="alternate", type="text/html")
     fg.updated(meta.updated)
+    if site.logo:
+        fg.logo(site.logo)
+    if site.icon:
+        fg.icon(site.icon)
+    full = config.feeds.content == "full"
     for article in group.items:
         fe = fg.add_entry(order="append")
         fe.register_extension("feeds_links", _AtomLinks, atom=True, rss=False)
-        _add_common(fe, article)
+        _add_common(fe, article, full)
         fe.id(article.id)
         if article.provider.name:
             fe.author(name=article.provider.name)
@@ -155,11 +152,22 @@ def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
 
 
 def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
-    """Every file of one feed: its RSS and Atom documents. Depends on nothing but its args."""
-    site = config.site
-    meta = feed_meta(group, site)
+    """Every file of one feed: its RSS, Atom and JSON Feed documents (those `output.formats`
+    names) and, with `output.pages`, its web page. Depends on nothing but its arguments.
+
+    The all-articles feed's page is the site's top index.html, written with the site files.
+    """
+    meta = feed_meta(group, config)
     folder = f"{group.folder}/" if group.folder else ""
-    return (
-        RenderedFile(folder + RSS_FILE, render_rss(group, site, meta)),
-        RenderedFile(folder + ATOM_FILE, render_atom(group, site, meta)),
-    )
+    renderers = {"rss": (RSS_FILE, render_rss), "atom": (ATOM_FILE, render_atom)}
+    files: list[RenderedFile] = []
+    for name in config.output.formats:
+        if name == "json":
+            files.append(RenderedFile(folder + JSON_FILE, render_json(group, config, meta)))
+        else:
+            file_name, render = renderers[name]
+            files.append(RenderedFile(folder + file_name, render(group, config, meta)))
+    if config.output.pages and group.kind is not GroupKind.ALL:
+        page = feed_page(group, config, meta)
+        files.append(RenderedFile(folder + PAGE_FILE, page.encode("utf-8")))
+    return tuple(files)
