@@ -11,10 +11,12 @@ feedgen 1.0.0 has traps this module owns, each marked where it is handled:
 
 from __future__ import annotations
 
+from datetime import datetime
+from email.utils import format_datetime
 from html import escape
 
 from feedgen.entry import FeedEntry
-from feedgen.ext.base import BaseEntryExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml.etree import _Element
@@ -34,6 +36,7 @@ from feeds.meta import (
 )
 from feeds.model import Article, FeedGroup, GroupKind, RenderedFile
 from feeds.pages import feed_page
+from feeds.text import hex_char_refs
 
 # Re-exported: other modules and tests name them from here.
 __all__ = ["ATOM_FILE", "EMPTY_FEED_DATE", "RSS_FILE", "FeedMeta", "feed_meta", "render_group"]
@@ -59,6 +62,45 @@ class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
         for attributes in self.links:
             xml_elem("link", entry, **attributes)
         return entry
+
+
+def rfc822(moment: datetime) -> str:
+    """An RFC 822 date with a four-digit year and a numeric zone, whatever the year.
+
+    feedgen's formatter writes year 500 as '500' (an invalid date, RSS profile 3.2) and sets
+    the process locale to do it; `email.utils` does neither.
+    """
+    return format_datetime(moment)
+
+
+class _RssDates(BaseExtension):  # type: ignore[misc]
+    """Rewrites the channel's lastBuildDate with `rfc822` (feed-level extension)."""
+
+    def __init__(self) -> None:
+        self.updated = EMPTY_FEED_DATE
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, feed: _Element) -> _Element:
+        for element in feed.iterfind("channel/lastBuildDate"):
+            element.text = rfc822(self.updated)
+        return feed
+
+
+class _RssPubDate(BaseEntryExtension):  # type: ignore[misc]
+    """Rewrites an item's pubDate with `rfc822` (entry-level extension)."""
+
+    def __init__(self) -> None:
+        self.published = EMPTY_FEED_DATE
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, item: _Element) -> _Element:
+        for element in item.iterfind("pubDate"):
+            element.text = rfc822(self.published)
+        return item
 
 
 def _new_feed(meta: FeedMeta, site: Site) -> FeedGenerator:
@@ -96,6 +138,8 @@ def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
     fg.lastBuildDate(meta.updated)
+    fg.register_extension("feeds_dates", _RssDates, _RssPubDate, atom=False, rss=True)
+    fg.feeds_dates.updated = meta.updated
     if site.logo:
         # The validator wants <image> title and link equal to the channel's.
         fg.image(url=site.logo, title=meta.title, link=meta.home_url)
@@ -105,6 +149,7 @@ def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     for article in group.items:
         fe = fg.add_entry(order="append")
         _add_common(fe, article, full)
+        fe.feeds_dates.published = article.published_at
         # isPermaLink="true" promises the guid is the item's URL; only say so when it is.
         fe.guid(article.id, permalink=article.id == article.url)
         if article.provider.name:
@@ -119,7 +164,7 @@ def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
             if image.width and image.height:
                 media |= {"width": str(image.width), "height": str(image.height)}
             fe.media.content(media, group=None)
-    return bytes(fg.rss_str(pretty=True))
+    return hex_char_refs(bytes(fg.rss_str(pretty=True)))
 
 
 def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
@@ -148,7 +193,7 @@ def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
             link = {"rel": "enclosure", "href": image.url}
             links.append(link | {"type": image.mime} if image.mime else link)
         links += [{"rel": "related", "href": r.url, "title": r.title} for r in article.related]
-    return bytes(fg.atom_str(pretty=True))
+    return hex_char_refs(bytes(fg.atom_str(pretty=True)))
 
 
 def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
