@@ -77,26 +77,64 @@ def test_literal_braces_in_templates() -> None:
 @pytest.mark.parametrize(
     ("sections", "message"),
     [
-        ({"site": {"logo": "ftp://x.org/l.png"}}, 'site.logo: expected an absolute http(s) URL, got "ftp://x.org/l.png"'),
-        ({"site": {"icon": "/icon.png"}}, 'site.icon: expected an absolute http(s) URL, got "/icon.png"'),
+        (
+            {"site": {"logo": "ftp://x.org/l.png"}},
+            'site.logo: expected an absolute http(s) URL, got "ftp://x.org/l.png"',
+        ),
+        (
+            {"site": {"icon": "/icon.png"}},
+            'site.icon: expected an absolute http(s) URL, got "/icon.png"',
+        ),
         ({"site": {"ttl": 0}}, "site.ttl: expected a positive integer, got 0"),
         ({"site": {"ttl": "30"}}, 'site.ttl: expected a positive integer, got "30"'),
         ({"site": {"copyright": ""}}, 'site.copyright: expected a non-empty string, got ""'),
-        ({"output": {"formats": []}}, "output.formats: expected a non-empty list of rss, atom, json, got an empty list"),
-        ({"output": {"formats": ["rss", "xml"]}}, 'output.formats: expected a non-empty list of rss, atom, json, got "xml"'),
+        (
+            {"output": {"formats": []}},
+            "output.formats: expected a non-empty list of rss, atom, json, got an empty list",
+        ),
+        (
+            {"output": {"formats": ["rss", "xml"]}},
+            'output.formats: expected a non-empty list of rss, atom, json, got "xml"',
+        ),
         ({"output": {"formats": "rss"}}, 'output.formats: expected a list of strings, got "rss"'),
         ({"output": {"pages": "yes"}}, 'output.pages: expected true or false, got "yes"'),
         ({"feeds": {"content": "all"}}, 'feeds.content: expected one of full, summary, got "all"'),
-        ({"feeds": {"titles": "News"}}, 'feeds.titles: expected a mapping with keys all, topic, provider, got "News"'),
-        ({"feeds": {"titles": {"tag": "x"}}}, "feeds.titles.tag: unknown key (known keys: all, topic, provider)"),
-        ({"feeds": {"titles": {"topic": "{title}"}}}, 'feeds.titles.topic: unknown placeholder {title} in "{title}"; use {name} or {site}'),
-        ({"feeds": {"titles": {"topic": "{name.__class__}"}}}, 'feeds.titles.topic: unknown placeholder {name.__class__} in "{name.__class__}"; use {name} or {site}'),
-        ({"feeds": {"titles": {"topic": "{name!r}"}}}, 'feeds.titles.topic: unknown placeholder {name!r} in "{name!r}"; use {name} or {site}'),
-        ({"feeds": {"titles": {"topic": "{}"}}}, 'feeds.titles.topic: unknown placeholder {} in "{}"; use {name} or {site}'),
-        ({"feeds": {"descriptions": {"all": "{site"}}}, "feeds.descriptions.all: not a valid template (expected '}' before end of string); write {{ and }} for literal braces"),
-        ({"feeds": {"descriptions": {"provider": 3}}}, "feeds.descriptions.provider: expected a non-empty string, got 3"),
+        (
+            {"feeds": {"titles": "News"}},
+            'feeds.titles: expected a mapping with keys all, topic, provider, got "News"',
+        ),
+        (
+            {"feeds": {"titles": {"tag": "x"}}},
+            "feeds.titles.tag: unknown key (known keys: all, topic, provider)",
+        ),
+        (
+            {"feeds": {"titles": {"topic": "{title}"}}},
+            'feeds.titles.topic: unknown placeholder {title} in "{title}"; use {name} or {site}',
+        ),
+        (
+            {"feeds": {"titles": {"topic": "{name.__class__}"}}},
+            "feeds.titles.topic: unknown placeholder {name.__class__} in "
+            '"{name.__class__}"; use {name} or {site}',
+        ),
+        (
+            {"feeds": {"titles": {"topic": "{name!r}"}}},
+            'feeds.titles.topic: unknown placeholder {name!r} in "{name!r}"; use {name} or {site}',
+        ),
+        (
+            {"feeds": {"titles": {"topic": "{}"}}},
+            'feeds.titles.topic: unknown placeholder {} in "{}"; use {name} or {site}',
+        ),
+        (
+            {"feeds": {"descriptions": {"all": "{site"}}},
+            "feeds.descriptions.all: not a valid template (expected '}' before end of string);"
+            " write {{ and }} for literal braces",
+        ),
+        (
+            {"feeds": {"descriptions": {"provider": 3}}},
+            "feeds.descriptions.provider: expected a non-empty string, got 3",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_values(sections: dict[str, Any], message: str) -> None:
     """Each bad value is reported with its dotted path and what was expected."""
     with pytest.raises(ConfigError) as caught:
