@@ -27,8 +27,8 @@ def _article(n: int, **fields: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         **BASE,
         "title": f"Article {n}",
-        "publishedDateTime": f"2023-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
-        "webUrl": f"https://news.example.com/{n}",
+        "publishedDateTime": f"2023-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:30Z",
+        "webUrl": f"https://news.example.com/nasty/{n}",
         "provider": {"name": "Example", "domain": "news.example.com"},
         "topics": ["General"],
     }
