@@ -169,5 +169,6 @@ def test_second_build_writes_nothing(tmp_path: Path) -> None:
     """Unchanged input gives unchanged bytes for every file, pages and JSON included."""
     config, first = build_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
     second = build(config, now=NOW)
-    assert first.written and second.written == ()
+    assert first.written
+    assert second.written == ()
     assert sorted(second.unchanged) == sorted(first.written)
