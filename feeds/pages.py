@@ -221,9 +221,9 @@ h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
 .subscribe ul { list-style: none; padding: 0; margin: 0; }
 .subscribe li { margin: .35rem 0; overflow-wrap: anywhere; }
 .subscribe code { color: var(--muted); font-size: .85rem; }
-a.feed { display: inline-block; min-width: 6.5rem; padding: .15rem .6rem; border-radius: .4rem;
+a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border-radius: .4rem;
   background: var(--accent); color: var(--bg); text-decoration: none; font-weight: 600;
-  text-align: center; }
+  text-align: center; margin-right: .4rem; }
 .items { list-style: none; padding: 0; margin: 0; }
 .item { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
   padding: 1rem; margin: 0 0 1rem; overflow: hidden; overflow-wrap: anywhere; }

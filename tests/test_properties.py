@@ -116,11 +116,21 @@ def _check_xml(path: Path) -> etree._Element:
 ENTITY_LIKE = re.compile(r"&[#\w]+;")
 
 
+def feedparser_view(text: str) -> str:
+    """The text as feedparser 6 returns it: text that is valid UTF-8 read as Latin-1
+    ('CafÃ©') is "repaired" to 'Café' (feedparser/mixin.py, _pop); README, "Known reader
+    quirks". Every other text comes back unchanged."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _check_feed(path: Path, group: FeedGroup) -> None:
     root = _check_xml(path)
     parsed = feedparser.parse(path.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
-    assert [e.title for e in parsed.entries] == [a.title for a in group.items]
+    assert [e.title for e in parsed.entries] == [feedparser_view(a.title) for a in group.items]
     quirk = path.name == "rss.xml"
     links = [(e.link, a.url) for e, a in zip(parsed.entries, group.items, strict=True)]
     assert [read for read, url in links if not (quirk and ENTITY_LIKE.search(url))] == [
@@ -133,7 +143,7 @@ def _check_feed(path: Path, group: FeedGroup) -> None:
         assert root.xpath("atom:entry/atom:id/text()", namespaces=NS) == [a.id for a in group.items]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ARTICLE, min_size=1, max_size=4))
 def test_any_input_gives_valid_output(articles: list[dict[str, Any]]) -> None:
     """Well-formed XML/JSON/HTML, feedparser reads the cleaned titles and links back, Atom
