@@ -18,6 +18,7 @@ from typing import Any
 
 import feedparser
 import lxml.html
+from feedparser.mixin import _FeedParserMixin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -130,8 +131,16 @@ def _check_feed(path: Path, group: FeedGroup) -> None:
     root = _check_xml(path)
     parsed = feedparser.parse(path.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
-    assert [e.title for e in parsed.entries] == [feedparser_view(a.title) for a in group.items]
     quirk = path.name == "rss.xml"
+    # feedparser guesses that an RSS title is HTML when it holds an end tag or an entity
+    # reference ('&lt;/a&gt;' in the article is the visible text '</a>'), and then
+    # sanitises it (README, "Known reader quirks"); such titles are checked in the XML.
+    titles = list(zip([e.title for e in parsed.entries], group.items, strict=True))
+    for read, item in titles:
+        if not (quirk and _FeedParserMixin.looks_like_html(item.title)):
+            assert read == feedparser_view(item.title)
+    if quirk:
+        assert root.xpath("channel/item/title/text()") == [a.title for a in group.items]
     links = [(e.link, a.url) for e, a in zip(parsed.entries, group.items, strict=True)]
     assert [read for read, url in links if not (quirk and ENTITY_LIKE.search(url))] == [
         url for _, url in links if not (quirk and ENTITY_LIKE.search(url))
