@@ -159,3 +159,20 @@ def test_front_page_without_all_feed(tmp_path: Path) -> None:
     assert doc.xpath("//section[@class='directory']/h3/text()") == ["Topics", "Providers"]
     href = doc.xpath("string(//tbody/tr/th/a/@href)")
     assert urljoin(BASE_URL, href) == BASE_URL + "topics/ai/"
+
+
+def test_empty_site(tmp_path: Path) -> None:
+    """With nothing published, the front page says so and every file is still written."""
+    config, _ = build_site(tmp_path, {"a.md": article(1, published=False)})
+    out = config.output.dir
+    doc = _page(out)
+    assert doc.xpath("string(//main/p[last()])") == "No articles yet."
+    assert json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"] == []
+    assert sorted(p.name for p in out.iterdir()) == [
+        "atom.xml",
+        "feed.json",
+        "feeds.opml",
+        "index.html",
+        "rss.xml",
+        "style.css",
+    ]
