@@ -121,14 +121,15 @@ class Config:
 
 
 class _Invalid(Exception):
-    """A checker's complaint about one value (becomes 'path: message').
+    """A checker's complaint about one value (becomes 'path: message')."""
 
-    `nested` holds ('subkey', message) pairs for a mapping value with several problems.
-    """
 
-    def __init__(self, message: str = "", nested: Sequence[tuple[str, str]] = ()) -> None:
-        super().__init__(message)
-        self.nested = tuple(nested)
+class _NestedInvalid(Exception):
+    """A nested mapping's complaints, each 'subkey: message' (becomes 'path.subkey: ...')."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 Checker = Callable[[Any], Any]
@@ -273,8 +274,8 @@ def _templates(defaults: Mapping[str, str]) -> Checker:
         if not isinstance(value, Mapping):
             msg = f"expected a mapping with keys {', '.join(defaults)}, got {_show(value)}"
             raise _Invalid(msg)
-        problems: list[tuple[str, str]] = [
-            (str(key), f"unknown key (known keys: {', '.join(defaults)})")
+        problems = [
+            f"{key}: unknown key (known keys: {', '.join(defaults)})"
             for key in value
             if key not in defaults
         ]
@@ -285,9 +286,9 @@ def _templates(defaults: Mapping[str, str]) -> Checker:
             try:
                 texts[key] = _template(value[key])
             except _Invalid as exc:
-                problems.append((key, str(exc)))
+                problems.append(f"{key}: {exc}")
         if problems:
-            raise _Invalid(nested=problems)
+            raise _NestedInvalid(problems)
         return Templates(**texts)
 
     return check
@@ -360,9 +361,9 @@ def _check_section(name: str, data: object, problems: list[str]) -> dict[str, An
         try:
             values[key] = None if raw is None else checker(raw)
         except _Invalid as exc:
-            problems += [f"{name}.{key}.{sub}: {message}" for sub, message in exc.nested]
-            if not exc.nested:
-                problems.append(f"{name}.{key}: {exc}")
+            problems.append(f"{name}.{key}: {exc}")
+        except _NestedInvalid as exc:
+            problems += [f"{name}.{key}.{problem}" for problem in exc.problems]
     return values
 
 
