@@ -1,8 +1,10 @@
 """The web pages written beside the feeds: one per feed and the site's index.
 
-Plain HTML5 and one small CSS file, no JavaScript. Every text is escaped here with
-`html.escape`; nothing from an article is inserted as markup. Pages depend only on their
-arguments (no clock, no locale), so unchanged input gives unchanged bytes.
+Plain HTML5 and one small CSS file, no JavaScript. Links to feed files are absolute
+(readers get the public URL); navigation and the style sheet are relative. Every text is
+escaped here with `html.escape`; nothing from an article is inserted as markup. Pages
+depend only on their arguments (no clock, no locale), so unchanged input gives unchanged
+bytes.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ def _head(title: str, description: str, meta: FeedMeta | None, config: Config, r
 def _subscribe(meta: FeedMeta, config: Config) -> str:
     """'Subscribe' links to every format, with the address to paste into a reader."""
     rows = "".join(
-        f'<li><a class="feed" href="{FORMAT_FILES[name]}" type="{FORMAT_TYPES[name]}">'
+        f'<li><a class="feed" href="{escape(meta.url(FORMAT_FILES[name]))}"'
+        f' type="{FORMAT_TYPES[name]}">'
         f"{FORMAT_LABELS[name]}</a> <code>{escape(meta.url(FORMAT_FILES[name]))}</code></li>\n"
         for name in config.output.formats
     )
@@ -150,7 +153,8 @@ def _directory_row(group: FeedGroup, config: Config) -> str:
         name = f'<a href="{folder or "./"}">{name}</a>'
     updated = _time(meta.updated) if group.items else "never"
     links = " ".join(
-        f'<a href="{folder}{FORMAT_FILES[f]}" type="{FORMAT_TYPES[f]}">{FORMAT_LABELS[f]}</a>'
+        f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_TYPES[f]}">'
+        f"{FORMAT_LABELS[f]}</a>"
         for f in config.output.formats
     )
     cells = f"<td>{group.total}</td><td>{updated}</td><td>{links}</td>"
