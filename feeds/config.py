@@ -8,9 +8,10 @@ errors, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,17 @@ from feeds.errors import ConfigError
 from feeds.mediatypes import CacheControl
 
 GROUPINGS = ("topic", "provider")
+FORMATS = ("rss", "atom", "json")
+CONTENT_MODES = ("full", "summary")
+TEMPLATE_FIELDS = ("name", "site")
+# The feed title and description of each kind of feed; {name} is the group's name (the site
+# title for 'all'), {site} the site title. An empty 'all' description means site.description.
+DEFAULT_TITLES = {"all": "{site}", "topic": "{site}: {name}", "provider": "{site}: {name}"}
+DEFAULT_DESCRIPTIONS = {
+    "all": "",
+    "topic": "The newest articles about {name} on {site}.",
+    "provider": "The newest articles from {name} on {site}.",
+}
 # BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
@@ -37,6 +49,10 @@ class Site:
     author: str
     timezone: ZoneInfo
     websub_hub: str | None = None  # WebSub hub to announce and ping
+    logo: str | None = None  # RSS <image>, Atom <logo>, JSON Feed icon
+    icon: str | None = None  # Atom <icon>, JSON Feed favicon
+    ttl: int | None = None  # minutes a reader may cache a feed (RSS <ttl>)
+    copyright: str | None = None  # RSS <copyright>, Atom <rights>
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +66,13 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """Where the feeds are written."""
+    """Where the feeds are written, in which formats, and whether with HTML pages."""
 
     dir: Path
     headers_file: bool = False  # write `_headers` for Netlify / Cloudflare Pages
     cache_control: CacheControl = field(default_factory=CacheControl)
+    formats: tuple[str, ...] = FORMATS
+    pages: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +87,29 @@ class SelectRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Templates:
+    """One text template per kind of feed, with {name} and {site} placeholders."""
+
+    all: str
+    topic: str
+    provider: str
+
+    def fill(self, kind: str, name: str, site: str) -> str:
+        """The template for `kind` ('all', 'topic', 'provider') with its placeholders filled."""
+        template: str = getattr(self, kind)
+        return template.format(name=name, site=site)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRules:
     """Which feeds exist and how long they are."""
 
     max_items: int = 50
     all: bool = True
     groups: tuple[str, ...] = GROUPINGS
+    titles: Templates = Templates(**DEFAULT_TITLES)
+    descriptions: Templates = Templates(**DEFAULT_DESCRIPTIONS)
+    content: str = "full"
 
 
 ADDRESSING_STYLES = ("auto", "path", "virtual")
@@ -253,13 +288,6 @@ def _prefix(value: Any) -> str:
     return prefix + "/" if prefix else ""
 
 
-def _addressing_style(value: Any) -> str:
-    if value not in ADDRESSING_STYLES:
-        msg = f"expected one of {', '.join(ADDRESSING_STYLES)}, got {_show(value)}"
-        raise _Invalid(msg)
-    return str(value)
-
-
 _CREDENTIAL_HINT = (
     "credentials are never read from the config file; set AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY in the environment, or use AWS_PROFILE or an instance role"
@@ -299,12 +327,76 @@ def _nested(spec: dict[str, tuple[Checker, Any]]) -> Checker:
     return check
 
 
+def _choices(allowed: Sequence[str]) -> Checker:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            msg = f"expected one of {', '.join(allowed)}, got {_show(value)}"
+            raise _Invalid(msg)
+        return str(value)
+
+    return check
+
+
+def _formats(value: Any) -> tuple[str, ...]:
+    formats = _text_list(value)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        got = _show(unknown[0]) if unknown else "an empty list"
+        msg = f"expected a non-empty list of {', '.join(FORMATS)}, got {got}"
+        raise _Invalid(msg)
+    return tuple(f for f in FORMATS if f in formats)  # one fixed order: stable output
+
+
+def _template(value: Any) -> str:
+    """A text with only {name} and {site} placeholders ('{{' and '}}' are literal braces)."""
+    text = _text(value)
+    try:
+        fields = [(f, spec, conv) for _, f, spec, conv in Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        msg = f"not a valid template ({exc}); write {{{{ and }}}} for literal braces"
+        raise _Invalid(msg) from exc
+    for placeholder, spec, conversion in fields:
+        if placeholder not in TEMPLATE_FIELDS or spec or conversion:
+            shown = "{" + placeholder + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            msg = f"unknown placeholder {shown} in {_show(text)}; use {{name}} or {{site}}"
+            raise _Invalid(msg)
+    return text
+
+
+def _templates(defaults: Mapping[str, str]) -> Checker:
+    """A checker for {all, topic, provider} templates; missing kinds keep their default."""
+
+    def check(value: Any) -> Templates:
+        if not isinstance(value, Mapping):
+            msg = f"expected a mapping with keys {', '.join(defaults)}, got {_show(value)}"
+            raise _Invalid(msg)
+        problems = [
+            f"{key}: unknown key (known keys: {', '.join(defaults)})"
+            for key in value
+            if key not in defaults
+        ]
+        texts = dict(defaults)
+        for key in defaults:
+            if value.get(key) is None:
+                continue
+            try:
+                texts[key] = _template(value[key])
+            except _Invalid as exc:
+                problems.append(f"{key}: {exc}")
+        if problems:
+            raise _NestedInvalid(problems)
+        return Templates(**texts)
+
+    return check
+
+
 _S3_SPEC: dict[str, tuple[Checker, Any]] = {
     "bucket": (_text, _REQUIRED),
     "prefix": (_prefix, ""),
     "endpoint_url": (_endpoint_url, None),
     "region": (_text, None),
-    "addressing_style": (_addressing_style, "auto"),
+    "addressing_style": (_choices(ADDRESSING_STYLES), "auto"),
     "delete": (_bool, False),
 }
 _CACHE_CONTROL_SPEC: dict[str, tuple[Checker, Any]] = {
@@ -324,6 +416,10 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "author": (_text, None),
         "timezone": (_timezone, "UTC"),
         "websub_hub": (_http_url, None),
+        "logo": (_http_url, None),
+        "icon": (_http_url, None),
+        "ttl": (_optional_positive_int, None),
+        "copyright": (_text, None),
     },
     "content": {
         "dir": (_text, _REQUIRED),
@@ -334,6 +430,8 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "dir": (_text, _REQUIRED),
         "headers_file": (_bool, False),
         "cache_control": (_nested(_CACHE_CONTROL_SPEC), {}),
+        "formats": (_formats, list(FORMATS)),
+        "pages": (_bool, True),
     },
     "select": {
         "published_only": (_bool, True),
@@ -346,6 +444,9 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "max_items": (_positive_int, 50),
         "all": (_bool, True),
         "groups": (_groups, list(GROUPINGS)),
+        "titles": (_templates(DEFAULT_TITLES), {}),
+        "descriptions": (_templates(DEFAULT_DESCRIPTIONS), {}),
+        "content": (_choices(CONTENT_MODES), "full"),
     },
     "publish": {"s3": (_nested(_S3_SPEC), None)},
 }
@@ -418,6 +519,10 @@ def parse_config(data: object, path: Path) -> Config:
             author=site["author"] or site["title"],
             timezone=site["timezone"],
             websub_hub=site["websub_hub"],
+            logo=site["logo"],
+            icon=site["icon"],
+            ttl=site["ttl"],
+            copyright=site["copyright"],
         ),
         content=Content(
             dir=(here / values["content"]["dir"]).resolve(),
@@ -428,6 +533,8 @@ def parse_config(data: object, path: Path) -> Config:
             dir=(here / values["output"]["dir"]).resolve(),
             headers_file=values["output"]["headers_file"],
             cache_control=CacheControl(**values["output"]["cache_control"]),
+            formats=values["output"]["formats"],
+            pages=values["output"]["pages"],
         ),
         select=SelectRules(**values["select"]),
         feeds=FeedRules(**values["feeds"]),

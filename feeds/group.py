@@ -47,10 +47,12 @@ def slugify(key: str) -> str:
     """A URL path segment for a key: readable when it can be, unique always.
 
     A key of only a-z, 0-9 and single spaces maps to itself with '-' for spaces. Any other
-    key gets its ASCII transliteration plus the first 8 hex digits of its SHA-256, so
+    key (or one longer than SLUG_ASCII_MAX) gets its ASCII transliteration, cut to
+    SLUG_ASCII_MAX characters, plus the first 8 hex digits of its SHA-256, so
     'c', 'c++' and 'c#' stay three feeds and '../../etc' is a name like any other.
     """
-    if _SIMPLE_KEY.fullmatch(key):
+    # A long key is cut and hashed like any other: a file name has at most 255 bytes.
+    if len(key) <= SLUG_ASCII_MAX and _SIMPLE_KEY.fullmatch(key):
         return key.replace(" ", "-")
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")

@@ -1,53 +1,248 @@
-"""The human-facing HTML pages written beside the feeds."""
+"""The web pages written beside the feeds: one per feed and the site's index.
+
+Plain HTML5 and one small CSS file, no JavaScript. Links to feed files are absolute
+(readers get the public URL); navigation and the style sheet are relative. Every text is
+escaped here with `html.escape`; nothing from an article is inserted as markup. Pages
+depend only on their arguments (no clock, no locale), so unchanged input gives unchanged
+bytes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
-from feeds.config import Site
-from feeds.model import FeedGroup, GroupKind
-from feeds.render import ATOM_FILE, RSS_FILE, feed_meta
+from feeds.config import Config
+from feeds.meta import (
+    FORMAT_FILES,
+    FORMAT_LABELS,
+    FORMAT_TYPES,
+    FeedMeta,
+    feed_meta,
+)
+from feeds.model import Article, FeedGroup, GroupKind
+
+STYLE_FILE = "style.css"
+OPML_FILE = "feeds.opml"
+SECTION_TITLES = {GroupKind.TOPIC: "Topics", GroupKind.PROVIDER: "Providers"}
+_KIND_LABELS = {
+    GroupKind.ALL: "All articles",
+    GroupKind.TOPIC: "Topic",
+    GroupKind.PROVIDER: "Source",
+}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _feed_links(folder_url: str) -> str:
-    return (
-        f'<a href="{escape(folder_url)}rss.xml">RSS</a> · '
-        f'<a href="{escape(folder_url)}atom.xml">Atom</a>'
-    )
+def human_date(moment: datetime) -> str:
+    """'6 Nov 2023, 18:38 UTC': fixed English month names, independent of the locale."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year:04d}, {moment:%H:%M} UTC"
 
 
-def index_page(site: Site, groups: Sequence[FeedGroup]) -> str:
-    """A plain page listing every feed, with autodiscovery links for the all-articles feed."""
-    head_links = ""
-    sections: list[str] = []
-    for group in groups:
-        meta = feed_meta(group, site)
-        if group.kind is GroupKind.ALL:
-            title = escape(meta.title)
-            head_links = (
-                f'<link rel="alternate" type="application/rss+xml" title="{title} (RSS)"'
-                f' href="{escape(meta.url(RSS_FILE))}">\n'
-                f'<link rel="alternate" type="application/atom+xml" title="{title} (Atom)"'
-                f' href="{escape(meta.url(ATOM_FILE))}">\n'
-            )
-            links = _feed_links(meta.folder_url)
-            sections.append(f"<h2>All articles</h2>\n<p>{group.total} articles. {links}</p>")
-    for kind, heading in ((GroupKind.TOPIC, "Topics"), (GroupKind.PROVIDER, "Providers")):
-        rows = [
-            f"<li>{escape(g.name)} ({g.total}): {_feed_links(feed_meta(g, site).folder_url)}</li>"
-            for g in groups
-            if g.kind is kind
-        ]
-        if rows:
-            sections.append(f"<h2>{heading}</h2>\n<ul>\n" + "\n".join(rows) + "\n</ul>")
+def _time(moment: datetime) -> str:
+    return f'<time datetime="{moment.isoformat()}">{escape(human_date(moment))}</time>'
+
+
+def _root(group: FeedGroup) -> str:
+    """The relative path from a feed's folder up to the output folder ('../../' or '')."""
+    return "../" * (group.folder.count("/") + 1) if group.folder else ""
+
+
+def _head(title: str, description: str, meta: FeedMeta | None, config: Config, root: str) -> str:
+    """The page head; `meta` is the feed the page advertises to readers (autodiscovery)."""
+    alternates = ""
+    if meta is not None:
+        alternates = "".join(
+            f'<link rel="alternate" type="{FORMAT_TYPES[name]}"'
+            f' title="{escape(meta.title)} ({FORMAT_LABELS[name]})"'
+            f' href="{escape(meta.url(FORMAT_FILES[name]))}">\n'
+            for name in config.output.formats
+        )
     return (
         "<!doctype html>\n"
-        f'<html lang="{escape(site.language)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{escape(config.site.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(site.title)}</title>\n{head_links}</head>\n<body>\n"
-        f"<h1>{escape(site.title)}</h1>\n<p>{escape(site.description)}</p>\n"
-        + "\n".join(sections)
-        + '\n<p>Subscription list for feed readers: <a href="feeds.opml">feeds.opml</a></p>\n'
+        f"<title>{escape(title)}</title>\n"
+        f'<meta name="description" content="{escape(description)}">\n'
+        f'<link rel="stylesheet" href="{root}{STYLE_FILE}">\n'
+        f"{alternates}</head>\n<body>\n"
+    )
+
+
+def _subscribe(meta: FeedMeta, config: Config) -> str:
+    """'Subscribe' links to every format, with the address to paste into a reader."""
+    rows = "".join(
+        f'<li><a class="feed" href="{escape(meta.url(FORMAT_FILES[name]))}"'
+        f' type="{FORMAT_TYPES[name]}">'
+        f"{FORMAT_LABELS[name]}</a> <code>{escape(meta.url(FORMAT_FILES[name]))}</code></li>\n"
+        for name in config.output.formats
+    )
+    return (
+        '<section class="subscribe">\n<h2>Subscribe</h2>\n'
+        "<p>Paste an address into your feed reader, or open a link to add it.</p>\n"
+        f"<ul>\n{rows}</ul>\n</section>\n"
+    )
+
+
+def _article(article: Article) -> str:
+    parts = ['<li class="item">\n']
+    if article.images:
+        image = article.images[0]
+        size = "".join(
+            f' {name}="{value}"'
+            for name, value in (("width", image.width), ("height", image.height))
+            if value
+        )
+        parts.append(f'<img src="{escape(image.url)}" alt="" loading="lazy"{size}>\n')
+    parts.append(f'<h3><a href="{escape(article.url)}">{escape(article.title)}</a></h3>\n')
+    byline = [escape(article.provider.name)] if article.provider.name else []
+    parts.append(f'<p class="byline">{" · ".join([*byline, _time(article.published_at)])}</p>\n')
+    if article.excerpt:
+        parts.append(f'<p class="excerpt">{escape(article.excerpt)}</p>\n')
+    if article.related:
+        links = "".join(
+            f'<li><a href="{escape(r.url)}">{escape(r.title)}</a>'
+            + (f" <span>({escape(r.provider)})</span>" if r.provider else "")
+            + "</li>\n"
+            for r in article.related
+        )
+        parts.append(f'<div class="related"><p>Related coverage</p>\n<ul>\n{links}</ul></div>\n')
+    parts.append("</li>\n")
+    return "".join(parts)
+
+
+def _articles(group: FeedGroup) -> str:
+    if not group.items:
+        return "<p>No articles yet.</p>\n"
+    shown = (
+        f"the newest {len(group.items)} of {group.total}" if group.total > len(group.items) else ""
+    )
+    heading = f"<h2>Newest articles{f' ({shown})' if shown else ''}</h2>\n"
+    return heading + '<ol class="items">\n' + "".join(map(_article, group.items)) + "</ol>\n"
+
+
+def _summary(group: FeedGroup, meta: FeedMeta) -> str:
+    count = f"{group.total} article{'' if group.total == 1 else 's'}"
+    updated = f", updated {_time(meta.updated)}" if group.items else ""
+    return f'<p class="count">{count}{updated}</p>\n'
+
+
+def feed_page(group: FeedGroup, config: Config, meta: FeedMeta) -> str:
+    """The page of one topic or provider feed: subscribe links, then its newest articles."""
+    root = _root(group)
+    site = escape(config.site.title)
+    return (
+        _head(meta.title, meta.description, meta, config, root)
+        + f'<header><p class="crumbs"><a href="{root}">{site}</a> &gt; '
+        f"{_KIND_LABELS[group.kind]}</p>\n<h1>{escape(meta.title)}</h1>\n"
+        f'<p class="description">{escape(meta.description)}</p>\n'
+        + _summary(group, meta)
+        + "</header>\n<main>\n"
+        + _subscribe(meta, config)
+        + _articles(group)
+        + f'</main>\n<footer><p><a href="{root}">All feeds of {site}</a></p></footer>\n'
         "</body>\n</html>\n"
     )
+
+
+def _directory_row(group: FeedGroup, config: Config) -> str:
+    meta = feed_meta(group, config)
+    folder = f"{group.folder}/" if group.folder else ""
+    name = escape(group.name if group.kind is not GroupKind.ALL else "All articles")
+    if config.output.pages:
+        name = f'<a href="{folder or "./"}">{name}</a>'
+    updated = _time(meta.updated) if group.items else "never"
+    links = " ".join(
+        f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_TYPES[f]}">'
+        f"{FORMAT_LABELS[f]}</a>"
+        for f in config.output.formats
+    )
+    cells = f"<td>{group.total}</td><td>{updated}</td><td>{links}</td>"
+    return f'<tr><th scope="row">{name}</th>{cells}</tr>\n'
+
+
+def _directory(groups: Sequence[FeedGroup], config: Config) -> str:
+    """Every feed, grouped as in the OPML list: all articles, then topics, then providers."""
+    sections = [("Everything", [g for g in groups if g.kind is GroupKind.ALL])]
+    sections += [
+        (title, [g for g in groups if g.kind is kind]) for kind, title in SECTION_TITLES.items()
+    ]
+    tables = "".join(
+        f'<h3>{title}</h3>\n<table>\n<thead><tr><th scope="col">Feed</th>'
+        '<th scope="col">Articles</th><th scope="col">Updated</th>'
+        '<th scope="col">Subscribe</th></tr></thead>\n<tbody>\n'
+        + "".join(_directory_row(g, config) for g in members)
+        + "</tbody>\n</table>\n"
+        for title, members in sections
+        if members
+    )
+    return (
+        '<section class="directory">\n<h2>All feeds</h2>\n'
+        f'<p>For readers that import a list: <a href="{OPML_FILE}" type="text/x-opml">'
+        f"{OPML_FILE}</a> (OPML) subscribes to every feed at once.</p>\n{tables}</section>\n"
+    )
+
+
+def index_page(groups: Sequence[FeedGroup], config: Config) -> str:
+    """The site's front page: the all-articles feed's page plus a directory of every feed."""
+    site = config.site
+    everything = next((g for g in groups if g.kind is GroupKind.ALL), None)
+    meta = feed_meta(everything, config) if everything is not None else None
+    # Without an all-articles feed (feeds.all: false) the front page advertises no feed.
+    head = _head(site.title, site.description, meta, config, "")
+    body = (
+        f"<header>\n<h1>{escape(site.title)}</h1>\n"
+        f'<p class="description">{escape(site.description)}</p>\n'
+    )
+    if everything is not None and meta is not None:
+        body += _summary(everything, meta) + "</header>\n<main>\n" + _subscribe(meta, config)
+        body += _directory(groups, config)
+        if config.output.pages:
+            body += _articles(everything)
+    else:
+        body += "</header>\n<main>\n" + _directory(groups, config)
+    return head + body + "</main>\n</body>\n</html>\n"
+
+
+STYLE = """\
+:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #5f6368;
+  --line: #e3e3e0; --accent: #b3421b; --card: #ffffff; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #ececea; --bg: #17181a; --muted: #a4a7ab; --line: #34363a;
+    --accent: #f08a5d; --card: #202124; } }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 48rem; padding: 1.5rem 1rem 3rem; color: var(--fg);
+  background: var(--bg); font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
+a { color: var(--accent); }
+h1 { font-size: 1.9rem; line-height: 1.2; margin: .2rem 0 .4rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; }
+h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
+.crumbs, .count, .byline, footer { color: var(--muted); font-size: .9rem; margin: 0; }
+.description { margin: 0 0 .3rem; font-size: 1.05rem; }
+.subscribe { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
+  padding: .2rem 1rem .8rem; margin-top: 1.2rem; }
+.subscribe h2 { margin-top: .8rem; }
+.subscribe ul { list-style: none; padding: 0; margin: 0; }
+.subscribe li { margin: .35rem 0; overflow-wrap: anywhere; }
+.subscribe code { color: var(--muted); font-size: .85rem; }
+a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border-radius: .4rem;
+  background: var(--accent); color: var(--bg); text-decoration: none; font-weight: 600;
+  text-align: center; margin-right: .4rem; }
+.items { list-style: none; padding: 0; margin: 0; }
+.item { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
+  padding: 1rem; margin: 0 0 1rem; overflow: hidden; overflow-wrap: anywhere; }
+.item img { float: right; width: 9rem; height: auto; max-height: 7rem; object-fit: cover;
+  margin: 0 0 .5rem 1rem; border-radius: .4rem; background: var(--line); }
+.excerpt { margin: .4rem 0 0; }
+.related { clear: both; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .4rem;
+  font-size: .92rem; }
+.related p { margin: 0; font-weight: 600; }
+.related ul { margin: .2rem 0 0; padding-left: 1.2rem; }
+.related span { color: var(--muted); }
+table { width: 100%; border-collapse: collapse; font-size: .95rem; }
+th, td { text-align: left; padding: .35rem .5rem .35rem 0; border-bottom: 1px solid var(--line);
+  vertical-align: top; overflow-wrap: anywhere; }
+td:nth-child(2) { text-align: right; padding-right: 1rem; }
+thead th { color: var(--muted); font-weight: 600; }
+footer { margin-top: 2rem; }
+"""

@@ -13,7 +13,7 @@ from feeds.load import find_article_files, read_document
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile, Validated
 from feeds.opml import render_opml
-from feeds.pages import index_page
+from feeds.pages import STYLE, STYLE_FILE, index_page
 from feeds.render import render_group
 from feeds.select import resolve_duplicates, select
 from feeds.validate import validate
@@ -39,10 +39,12 @@ def parse_all(config: Config, paths: Iterable[str]) -> list[Validated]:
 
 
 def render_site_files(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
-    """The files that list every feed: the OPML subscription list and the index page."""
+    """The files that list every feed: the OPML subscription list, the index page (which
+    is also the all-articles feed's page) and the pages' style sheet."""
     return [
-        RenderedFile(OPML_FILE, render_opml(groups, config.site)),
-        RenderedFile(INDEX_FILE, index_page(config.site, groups).encode("utf-8")),
+        RenderedFile(OPML_FILE, render_opml(groups, config)),
+        RenderedFile(INDEX_FILE, index_page(groups, config).encode("utf-8")),
+        RenderedFile(STYLE_FILE, STYLE.encode("utf-8")),
     ]
 
 

@@ -13,8 +13,9 @@ feedgen 1.0.0 has traps this module owns, each marked where it is handled:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from email.utils import format_datetime
+from html import escape
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -25,43 +26,24 @@ from lxml.etree import _Element
 from feeds import __version__
 from feeds.body import entry_html
 from feeds.config import Config, Site
+from feeds.jsonfeed import render_json
+from feeds.meta import (
+    ATOM_FILE,
+    EMPTY_FEED_DATE,
+    JSON_FILE,
+    PAGE_FILE,
+    RSS_FILE,
+    FeedMeta,
+    feed_meta,
+)
 from feeds.model import Article, FeedGroup, GroupKind, RenderedFile
+from feeds.pages import feed_page
+from feeds.text import hex_char_refs
 
-# Feeds with no items still need a date; a fixed one keeps their bytes stable.
-EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+# Re-exported: other modules and tests name them from here.
+__all__ = ["ATOM_FILE", "EMPTY_FEED_DATE", "RSS_FILE", "FeedMeta", "feed_meta", "render_group"]
+
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-RSS_FILE = "rss.xml"
-ATOM_FILE = "atom.xml"
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMeta:
-    """What a feed says about itself, worked out once for every format."""
-
-    title: str
-    description: str
-    folder_url: str  # absolute, ends with '/'; also the Atom feed id
-    home_url: str
-    updated: datetime
-
-    def url(self, file_name: str) -> str:
-        """The public URL of one of this feed's files."""
-        return self.folder_url + file_name
-
-
-def feed_meta(group: FeedGroup, site: Site) -> FeedMeta:
-    """Title, description, URLs and date of a group's feeds."""
-    if group.kind is GroupKind.ALL:
-        title, description = site.title, site.description
-    elif group.kind is GroupKind.TOPIC:
-        title = f"{site.title}: {group.name}"
-        description = f"The newest articles about {group.name} on {site.title}."
-    else:
-        title = f"{site.title}: {group.name}"
-        description = f"The newest articles from {group.name} on {site.title}."
-    folder = f"{group.folder}/" if group.folder else ""
-    updated = max((a.published_at for a in group.items), default=EMPTY_FEED_DATE)
-    return FeedMeta(title, description, site.base_url + folder, site.link, updated)
 
 
 class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
@@ -109,29 +91,74 @@ class _RssHub(BaseExtension):  # type: ignore[misc]
         return feed
 
 
+def rfc822(moment: datetime) -> str:
+    """An RFC 822 date with a four-digit year and a numeric zone, whatever the year.
+
+    feedgen's formatter writes year 500 as '500' (an invalid date, RSS profile 3.2) and sets
+    the process locale to do it; `email.utils` does neither.
+    """
+    return format_datetime(moment)
+
+
+class _RssDates(BaseExtension):  # type: ignore[misc]
+    """Rewrites the channel's lastBuildDate with `rfc822` (feed-level extension)."""
+
+    def __init__(self) -> None:
+        self.updated = EMPTY_FEED_DATE
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, feed: _Element) -> _Element:
+        for element in feed.iterfind("channel/lastBuildDate"):
+            element.text = rfc822(self.updated)
+        return feed
+
+
+class _RssPubDate(BaseEntryExtension):  # type: ignore[misc]
+    """Rewrites an item's pubDate with `rfc822` (entry-level extension)."""
+
+    def __init__(self) -> None:
+        self.published = EMPTY_FEED_DATE
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, item: _Element) -> _Element:
+        for element in item.iterfind("pubDate"):
+            element.text = rfc822(self.published)
+        return item
+
+
 def _new_feed(meta: FeedMeta, site: Site) -> FeedGenerator:
     fg = FeedGenerator()
     fg.title(meta.title)
     fg.description(meta.description)
     fg.language(site.language)
     fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
+    if site.copyright:
+        fg.rights(site.copyright)  # RSS <copyright>, Atom <rights>
     return fg
 
 
-def _add_common(fe: FeedEntry, article: Article) -> None:
+def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
     fe.title(article.title)
     fe.link(href=article.url)
     fe.published(article.published_at)
     fe.updated(article.published_at)
     if article.excerpt:
-        fe.summary(article.excerpt)
-    fe.content(entry_html(article), type="html")
+        # RSS <description> is HTML, so plain text is escaped once more: an excerpt that
+        # reads '<b>' must show those characters, not turn bold (RSS profile 3.1).
+        fe.summary(escape(article.excerpt, quote=False), type="html")
+    if full:
+        fe.content(entry_html(article), type="html")
     for topic in article.topics:
         fe.category(term=topic)
 
 
-def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
+def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
+    site = config.site
     fg = _new_feed(meta, site)
     fg.load_extension("media", atom=False, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
@@ -141,9 +168,18 @@ def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
         fg.register_extension("feeds_hub", _RssHub, BaseEntryExtension, atom=False, rss=True)
         fg.feeds_hub.hub = site.websub_hub
     fg.lastBuildDate(meta.updated)
+    fg.register_extension("feeds_dates", _RssDates, _RssPubDate, atom=False, rss=True)
+    fg.feeds_dates.updated = meta.updated
+    if site.logo:
+        # The validator wants <image> title and link equal to the channel's.
+        fg.image(url=site.logo, title=meta.title, link=meta.home_url)
+    if site.ttl:
+        fg.ttl(site.ttl)
+    full = config.feeds.content == "full"
     for article in group.items:
         fe = fg.add_entry(order="append")
-        _add_common(fe, article)
+        _add_common(fe, article, full)
+        fe.feeds_dates.published = article.published_at
         # isPermaLink="true" promises the guid is the item's URL; only say so when it is.
         fe.guid(article.id, permalink=article.id == article.url)
         if article.provider.name:
@@ -158,11 +194,12 @@ def render_rss(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
             if image.width and image.height:
                 media |= {"width": str(image.width), "height": str(image.height)}
             fe.media.content(media, group=None)
-    return bytes(fg.rss_str(pretty=True))
+    return hex_char_refs(bytes(fg.rss_str(pretty=True)))
 
 
-def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
+def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     """The group as Atom 1.0: enclosure links per image, related links per related item."""
+    site = config.site
     fg = _new_feed(meta, site)
     fg.id(meta.folder_url)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
@@ -171,10 +208,15 @@ def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
     if site.websub_hub:
         fg.link(href=site.websub_hub, rel="hub")  # WebSub discovery: Atom keeps it as given
     fg.updated(meta.updated)
+    if site.logo:
+        fg.logo(site.logo)
+    if site.icon:
+        fg.icon(site.icon)
+    full = config.feeds.content == "full"
     for article in group.items:
         fe = fg.add_entry(order="append")
         fe.register_extension("feeds_links", _AtomLinks, atom=True, rss=False)
-        _add_common(fe, article)
+        _add_common(fe, article, full)
         fe.id(article.id)
         if article.provider.name:
             fe.author(name=article.provider.name)
@@ -183,15 +225,26 @@ def render_atom(group: FeedGroup, site: Site, meta: FeedMeta) -> bytes:
             link = {"rel": "enclosure", "href": image.url}
             links.append(link | {"type": image.mime} if image.mime else link)
         links += [{"rel": "related", "href": r.url, "title": r.title} for r in article.related]
-    return bytes(fg.atom_str(pretty=True))
+    return hex_char_refs(bytes(fg.atom_str(pretty=True)))
 
 
 def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
-    """Every file of one feed: its RSS and Atom documents. Depends on nothing but its args."""
-    site = config.site
-    meta = feed_meta(group, site)
+    """Every file of one feed: its RSS, Atom and JSON Feed documents (those `output.formats`
+    names) and, with `output.pages`, its web page. Depends on nothing but its arguments.
+
+    The all-articles feed's page is the site's top index.html, written with the site files.
+    """
+    meta = feed_meta(group, config)
     folder = f"{group.folder}/" if group.folder else ""
-    return (
-        RenderedFile(folder + RSS_FILE, render_rss(group, site, meta)),
-        RenderedFile(folder + ATOM_FILE, render_atom(group, site, meta)),
-    )
+    renderers = {"rss": (RSS_FILE, render_rss), "atom": (ATOM_FILE, render_atom)}
+    files: list[RenderedFile] = []
+    for name in config.output.formats:
+        if name == "json":
+            files.append(RenderedFile(folder + JSON_FILE, render_json(group, config, meta)))
+        else:
+            file_name, render = renderers[name]
+            files.append(RenderedFile(folder + file_name, render(group, config, meta)))
+    if config.output.pages and group.kind is not GroupKind.ALL:
+        page = feed_page(group, config, meta)
+        files.append(RenderedFile(folder + PAGE_FILE, page.encode("utf-8")))
+    return tuple(files)

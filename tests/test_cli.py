@@ -58,7 +58,7 @@ def test_verbose_prints_a_summary(tmp_path: Path) -> None:
     assert (code, out) == (0, "")
     assert err == (
         "feeds: 2 article files read, 2 published, 0 rejected; 3 feeds, "
-        "8 files written, 0 unchanged\n"
+        "14 files written, 0 unchanged\n"
     )
 
 

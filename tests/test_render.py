@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -65,8 +66,31 @@ def files(group: FeedGroup, config: Config) -> dict[str, bytes]:
 
 
 def test_paths(config: Config) -> None:
-    assert sorted(files(group_of(RICH), config)) == ["topics/ai/atom.xml", "topics/ai/rss.xml"]
-    assert sorted(files(group_of(RICH, kind=GroupKind.ALL), config)) == ["atom.xml", "rss.xml"]
+    assert sorted(files(group_of(RICH), config)) == [
+        "topics/ai/atom.xml",
+        "topics/ai/feed.json",
+        "topics/ai/index.html",
+        "topics/ai/rss.xml",
+    ]
+    # The all-articles feed's page is the front page, a site-wide file.
+    assert sorted(files(group_of(RICH, kind=GroupKind.ALL), config)) == [
+        "atom.xml",
+        "feed.json",
+        "rss.xml",
+    ]
+
+
+def test_without_pages_feeds_link_to_the_site(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, site={"link": "https://news.example.org/"}, output={"pages": False}
+    )
+    rendered = files(group_of(RICH), config)
+    assert sorted(rendered) == ["topics/ai/atom.xml", "topics/ai/feed.json", "topics/ai/rss.xml"]
+    assert feedparser.parse(rendered["topics/ai/rss.xml"]).feed.link == "https://news.example.org/"
+    atom = feedparser.parse(rendered["topics/ai/atom.xml"]).feed
+    assert [link.href for link in atom.links if link.rel == "alternate"] == [
+        "https://news.example.org/"
+    ]
 
 
 def test_rss_reads_back(config: Config) -> None:
@@ -74,7 +98,7 @@ def test_rss_reads_back(config: Config) -> None:
     parsed = feedparser.parse(rss)
     assert not parsed.bozo
     assert parsed.feed.title == "Test Site: AI"
-    assert parsed.feed.link == "https://news.example.org/"
+    assert parsed.feed.link == "https://feeds.example.org/topics/ai/"  # the feed's own page
     first, second = parsed.entries
     assert first.title == "Ben & Jerry's <3 ]]> news"
     assert first.link == "https://www.example.com/story?a=1&b=2"
@@ -88,7 +112,7 @@ def test_rss_reads_back(config: Config) -> None:
 def test_rss_channel_elements(config: Config) -> None:
     doc = etree.fromstring(files(group_of(RICH, PLAIN), config)["topics/ai/rss.xml"])
     channel = doc.find("channel")
-    assert channel.findtext("link") == "https://news.example.org/"
+    assert channel.findtext("link") == "https://feeds.example.org/topics/ai/"
     (self_link,) = channel.findall("a:link", NS)
     assert self_link.attrib == {
         "href": "https://feeds.example.org/topics/ai/rss.xml",
@@ -151,7 +175,8 @@ def test_related_coverage_is_visible_html(config: Config) -> None:
     assert "(Other News)" in body
     assert html.find(".//img").get("src") == "https://img.example.com/a.jpg?w=1024&h=686"
     assert "Two &lt;scoops&gt; &amp; more." in body
-    assert rss_item.findtext("description") == "Two <scoops> & more."
+    # RSS <description> is HTML: the plain-text excerpt is escaped once more inside it.
+    assert rss_item.findtext("description") == "Two &lt;scoops&gt; &amp; more."
 
 
 def test_atom_links_keep_rel_type_and_title(config: Config) -> None:
@@ -183,7 +208,7 @@ def test_atom_feed_metadata(config: Config) -> None:
     links = {link.get("rel"): link.get("href") for link in doc.findall("a:link", NS)}
     assert links == {
         "self": "https://feeds.example.org/topics/ai/atom.xml",
-        "alternate": "https://news.example.org/",
+        "alternate": "https://feeds.example.org/topics/ai/",
     }
     entry = doc.find("a:entry", NS)
     assert entry.findtext("a:author/a:name", namespaces=NS) == "Example & Co"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ from tests.servers import Hub, S3Server, started
 ATOM = "{http://www.w3.org/2005/Atom}"
 FOLDERS = ("", "topics/ai/", "topics/climate/", "providers/a.example/", "providers/b.example/")
 ALL_FEEDS = sorted(
-    BASE_URL + folder + name for folder in FOLDERS for name in ("rss.xml", "atom.xml")
+    BASE_URL + folder + name for folder in FOLDERS for name in ("rss.xml", "atom.xml", "feed.json")
 )
 
 
@@ -55,7 +56,9 @@ def build(config: Path, *args: str) -> str:
 
 def feed_bytes(out_dir: Path) -> dict[str, bytes]:
     return {
-        BASE_URL + p.relative_to(out_dir).as_posix(): p.read_bytes() for p in out_dir.rglob("*.xml")
+        BASE_URL + p.relative_to(out_dir).as_posix(): p.read_bytes()
+        for p in out_dir.rglob("*")
+        if p.name in ("rss.xml", "atom.xml", "feed.json")
     }
 
 
@@ -76,6 +79,9 @@ def test_feeds_carry_the_hub_and_self_links(hub: Hub, tmp_path: Path) -> None:
         assert links["self"] == f"{BASE_URL}topics/ai/{name}"
     rss = etree.fromstring((tmp_path / "public/rss.xml").read_bytes())
     assert [link.getparent().tag for link in rss.iter(f"{ATOM}link")] == ["channel", "channel"]
+    feed = json.loads((tmp_path / "public/topics/ai/feed.json").read_bytes())
+    assert feed["hubs"] == [{"type": "WebSub", "url": hub_url}]
+    assert feed["feed_url"] == f"{BASE_URL}topics/ai/feed.json"
 
 
 def test_no_hub_link_without_a_hub(tmp_path: Path) -> None:
@@ -84,6 +90,7 @@ def test_no_hub_link_without_a_hub(tmp_path: Path) -> None:
     for name in ("rss.xml", "atom.xml"):
         root = etree.fromstring((tmp_path / "public" / name).read_bytes())
         assert [link.get("rel") for link in root.iter(f"{ATOM}link")].count("hub") == 0
+    assert "hubs" not in json.loads((tmp_path / "public/feed.json").read_bytes())
 
 
 def test_ping_posts_publish_mode_and_the_url(hub: Hub) -> None:
@@ -124,10 +131,13 @@ def test_build_without_publish_pings_exactly_the_changed_feeds(hub: Hub, tmp_pat
         BASE_URL + path
         for path in (
             "atom.xml",
+            "feed.json",
             "providers/a.example/atom.xml",
+            "providers/a.example/feed.json",
             "providers/a.example/rss.xml",
             "rss.xml",
             "topics/ai/atom.xml",
+            "topics/ai/feed.json",
             "topics/ai/rss.xml",
         )
     ]
@@ -141,7 +151,7 @@ def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
     result = run("build", "--config", str(config))
     assert result.exit_code == 0
     assert f"ping for {BASE_URL}rss.xml failed: HTTP 500" in result.stderr
-    assert len(hub.pings) == 6  # two feeds, three attempts each
+    assert len(hub.pings) == 9  # three feed files, three attempts each
 
 
 def test_with_a_publish_section_pings_follow_the_upload(

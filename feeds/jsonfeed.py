@@ -1,0 +1,93 @@
+"""Render one feed group as JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
+
+Built as plain dicts and serialised with `json.dumps(sort_keys=True)`, never templated, so
+any text is escaped correctly and unchanged input gives unchanged bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from feeds.body import entry_html
+from feeds.config import Config
+from feeds.meta import JSON_FILE, FeedMeta
+from feeds.model import Article, FeedGroup, Related
+
+VERSION = "https://jsonfeed.org/version/1.1"
+# The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries related coverage.
+EXTENSION_ABOUT = "https://pypi.org/project/feeds/#json-feed"
+
+
+def rfc3339(moment: datetime) -> str:
+    """An aware UTC datetime as RFC 3339 with 'Z' (four-digit year always)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _related(related: Related) -> dict[str, Any]:
+    item: dict[str, Any] = {"title": related.title, "url": related.url}
+    if related.provider:
+        item["provider"] = related.provider
+    if related.excerpt:
+        item["summary"] = related.excerpt
+    if related.published_at is not None:
+        item["date_published"] = rfc3339(related.published_at)
+    return item
+
+
+def json_item(article: Article, full: bool) -> dict[str, Any]:
+    """One JSON Feed item. With `full` the HTML body goes to content_html; otherwise the
+    excerpt (or the title) is content_text, since every item needs one of the two."""
+    item: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "date_published": rfc3339(article.published_at),
+    }
+    if full:
+        item["content_html"] = entry_html(article)
+    else:
+        item["content_text"] = article.excerpt or article.title
+    if article.excerpt:
+        item["summary"] = article.excerpt
+    if article.topics:
+        item["tags"] = list(article.topics)
+    if article.provider.name:
+        item["authors"] = [{"name": article.provider.name}]
+    if article.images:
+        item["image"] = article.images[0].url
+    attachments = [
+        {"url": image.url, "mime_type": image.mime} for image in article.images if image.mime
+    ]
+    if attachments:
+        item["attachments"] = attachments
+    if article.related:
+        item["_feeds"] = {
+            "about": EXTENSION_ABOUT,
+            "related": [_related(related) for related in article.related],
+        }
+    return item
+
+
+def render_json(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
+    """The group as a JSON Feed 1.1 document (UTF-8, sorted keys, trailing newline)."""
+    site = config.site
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": meta.title,
+        "description": meta.description,
+        "home_page_url": meta.home_url,
+        "feed_url": meta.url(JSON_FILE),
+        "language": site.language,
+        "authors": [{"name": site.author}],
+        "items": [json_item(a, config.feeds.content == "full") for a in group.items],
+    }
+    if site.logo:
+        feed["icon"] = site.logo
+    if site.icon:
+        feed["favicon"] = site.icon
+    if site.websub_hub:
+        feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
+    text = json.dumps(feed, ensure_ascii=False, sort_keys=True, indent=2)
+    return (text + "\n").encode("utf-8")

@@ -1,0 +1,174 @@
+"""JSON Feed 1.1 files, the configurable set of formats and the content mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from feeds.pipeline import build
+from tests.kit import NOW, NS, article, build_site
+
+
+def _json(out: Path, folder: str = "") -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((out / folder / "feed.json").read_text(encoding="utf-8"))
+    return doc
+
+
+def test_feed_json_beside_every_rss(tmp_path: Path) -> None:
+    """Every folder with an rss.xml has a feed.json, and no other folder has one."""
+    config, _ = build_site(tmp_path, {"a.md": article(1, topics=["AI", "C++"])})
+    out = config.output.dir
+    assert sorted(p.parent for p in out.rglob("rss.xml")) == sorted(
+        p.parent for p in out.rglob("feed.json")
+    )
+    assert len(list(out.rglob("feed.json"))) == 4  # all, ai, c++, provider
+
+
+def test_feed_level_fields(tmp_path: Path) -> None:
+    """version, title, URLs, language, authors, icon and favicon from the config."""
+    site = {"logo": "https://x.org/logo.png", "icon": "https://x.org/i.png", "language": "fr"}
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, site=site)
+    doc = _json(config.output.dir, "topics/ai")
+    assert {k: v for k, v in doc.items() if k != "items"} == {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Test Site: AI",
+        "description": "The newest articles about AI on Test Site.",
+        "home_page_url": "https://feeds.example.org/topics/ai/",
+        "feed_url": "https://feeds.example.org/topics/ai/feed.json",
+        "language": "fr",
+        "authors": [{"name": "Test Site"}],
+        "icon": "https://x.org/logo.png",
+        "favicon": "https://x.org/i.png",
+    }
+
+
+def test_item_fields(tmp_path: Path) -> None:
+    """An item has exactly these fields; images with a known type become attachments."""
+    images = [
+        {"url": "https://img.example.com/1.jpg?w=800&h=600", "width": 800},
+        {"url": "https://img.example.com/no-extension"},
+    ]
+    related = [
+        {
+            "title": "Other <b>view</b>",
+            "webUrl": "https://other.example.net/1",
+            "provider": {"name": "Other", "domain": "other.example.net"},
+            "excerpt": "Their excerpt.",
+            "publishedDateTime": "2023-11-02T10:00:00+01:00",
+        }
+    ]
+    data = article(1, images=images, related=related, topics=["AI", "Space"])
+    config, _ = build_site(tmp_path, {"a.md": data})
+    (item,) = _json(config.output.dir)["items"]
+    content_html = item.pop("content_html")
+    assert item == {
+        "id": "https://news.example.com/1",
+        "url": "https://news.example.com/1",
+        "title": "Article 1",
+        "summary": "Excerpt 1.",
+        "date_published": "2023-11-02T01:01:00Z",
+        "tags": ["AI", "Space"],
+        "authors": [{"name": "Example News"}],
+        "image": "https://img.example.com/1.jpg?w=800&h=600",
+        "attachments": [
+            {"url": "https://img.example.com/1.jpg?w=800&h=600", "mime_type": "image/jpeg"}
+        ],
+        "_feeds": {
+            "about": "https://pypi.org/project/feeds/#json-feed",
+            "related": [
+                {
+                    "title": "Other view",
+                    "url": "https://other.example.net/1",
+                    "provider": "Other",
+                    "summary": "Their excerpt.",
+                    "date_published": "2023-11-02T09:00:00Z",
+                }
+            ],
+        },
+    }
+    assert "Related coverage" in content_html
+    assert '<a href="https://other.example.net/1">Other view</a>' in content_html
+
+
+def test_serialised_with_sorted_keys(tmp_path: Path) -> None:
+    """The bytes are json.dumps(sort_keys=True, indent=2) of the document, UTF-8, unescaped."""
+    config, _ = build_site(tmp_path, {"a.md": article(1, title="日本 & <b>x</b> ]]>")})
+    raw = (config.output.dir / "feed.json").read_bytes()
+    doc = json.loads(raw)
+    assert raw == (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
+    assert doc["items"][0]["title"] == "日本 & x ]]>"
+
+
+def test_summary_mode_leaves_the_body_out(tmp_path: Path) -> None:
+    """feeds.content: summary drops content:encoded, Atom content and content_html; related
+    links stay in Atom and JSON."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, feeds={"content": "summary"})
+    out = config.output.dir
+    rss = etree.parse(str(out / "rss.xml")).getroot()
+    assert rss.xpath("//content:encoded", namespaces=NS) == []
+    assert rss.findtext("channel/item/description") == "Excerpt 1."
+    atom = etree.parse(str(out / "atom.xml")).getroot()
+    assert atom.xpath("//atom:content", namespaces=NS) == []
+    assert atom.xpath("//atom:entry/atom:link[@rel='related']/@href", namespaces=NS) == [
+        "https://other.example.net/1"
+    ]
+    (item,) = _json(out)["items"]
+    assert "content_html" not in item
+    assert item["content_text"] == "Excerpt 1."
+    assert item["_feeds"]["related"][0]["url"] == "https://other.example.net/1"
+
+
+def test_summary_mode_without_excerpt_uses_title(tmp_path: Path) -> None:
+    """JSON Feed needs content_html or content_text; with no excerpt the title is the text."""
+    data = article(1)
+    del data["excerpt"]
+    config, _ = build_site(tmp_path, {"a.md": data}, feeds={"content": "summary"})
+    (item,) = _json(config.output.dir)["items"]
+    assert item["content_text"] == "Article 1"
+    assert "summary" not in item
+
+
+def _files(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+
+
+def test_only_json(tmp_path: Path) -> None:
+    """output.formats: [json] writes feed.json only, and OPML lists the JSON files."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json"]})
+    out = config.output.dir
+    assert _files(out) == [
+        "feed.json",
+        "feeds.opml",
+        "index.html",
+        "providers/news.example.com/feed.json",
+        "providers/news.example.com/index.html",
+        "style.css",
+        "topics/ai/feed.json",
+        "topics/ai/index.html",
+    ]
+    opml = etree.parse(str(out / "feeds.opml")).getroot()
+    assert opml.xpath("//outline/@xmlUrl") == [
+        "https://feeds.example.org/feed.json",
+        "https://feeds.example.org/topics/ai/feed.json",
+        "https://feeds.example.org/providers/news.example.com/feed.json",
+    ]
+
+
+def test_opml_prefers_atom_over_json(tmp_path: Path) -> None:
+    """Without RSS, OPML xmlUrl is the Atom file."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json", "atom"]})
+    opml = etree.parse(str(config.output.dir / "feeds.opml")).getroot()
+    assert opml.xpath("//outline/@xmlUrl")[0] == "https://feeds.example.org/atom.xml"
+    assert not (config.output.dir / "rss.xml").exists()
+
+
+def test_second_build_writes_nothing(tmp_path: Path) -> None:
+    """Unchanged input gives unchanged bytes for every file, pages and JSON included."""
+    config, first = build_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
+    second = build(config, now=NOW)
+    assert first.written
+    assert second.written == ()
+    assert sorted(second.unchanged) == sorted(first.written)

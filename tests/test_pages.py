@@ -1,0 +1,180 @@
+"""The web page of each feed, the front page and the style sheet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from tests.kit import BASE_URL, NS, article, build_site
+from tests.nasty import NASTY
+
+
+def _page(out: Path, folder: str = "") -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((out / folder / "index.html").read_bytes())
+
+
+@pytest.fixture(scope="module", name="out")
+def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pages")
+    files = {f"plain-{n}.md": article(n) for n in range(1, 4)}
+    files |= {f"nasty-{name}.md": data for name, data in NASTY.items()}
+    config, _ = build_site(root, files)
+    return config.output.dir
+
+
+def test_a_page_in_every_topic_and_provider_folder(out: Path) -> None:
+    """index.html sits beside every topic and provider feed; the root has the front page."""
+    feed_folders = {p.parent for p in out.rglob("rss.xml")}
+    assert {p.parent for p in out.rglob("index.html")} == feed_folders
+    assert (out / "style.css").read_text(encoding="utf-8").startswith(":root")
+
+
+def test_autodiscovery_links(out: Path) -> None:
+    """Each page's head advertises its feed in RSS, Atom and JSON Feed, with absolute URLs."""
+    for page in out.rglob("index.html"):
+        folder = page.parent.relative_to(out).as_posix()
+        prefix = BASE_URL + ("" if folder == "." else folder + "/")
+        head = lxml.html.fromstring(page.read_bytes()).head
+        links = [(a.get("type"), a.get("href")) for a in head.findall("link[@rel='alternate']")]
+        assert links == [
+            ("application/rss+xml", prefix + "rss.xml"),
+            ("application/atom+xml", prefix + "atom.xml"),
+            ("application/feed+json", prefix + "feed.json"),
+        ]
+
+
+def test_every_local_link_resolves(out: Path) -> None:
+    """Every link on a page into the site (feeds, CSS, navigation) names an existing file."""
+    for page in out.rglob("index.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        for url in doc.xpath("//@href | //@src"):
+            if url.startswith(BASE_URL):
+                url = str(out / url.removeprefix(BASE_URL))
+            elif urlsplit(url).scheme:
+                continue
+            target = (page.parent / url).resolve()
+            target = target / "index.html" if target.is_dir() else target
+            assert target.is_file(), f"{page}: {url}"
+
+
+def test_no_script_and_no_markup_from_articles(out: Path) -> None:
+    """No script elements or event attributes, whatever the articles say."""
+    for page in out.rglob("index.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        assert doc.xpath("//script | //iframe | //style | //object") == []
+        assert [a for a in doc.xpath("//@*") if a.attrname.startswith("on")] == []
+
+
+def test_feed_page_lists_the_feed_items(out: Path) -> None:
+    """Title, subscribe links and one entry per feed item with link, provider, date and
+    related coverage, in feed order."""
+    feed = json.loads((out / "topics/ai/feed.json").read_text(encoding="utf-8"))
+    doc = _page(out, "topics/ai")
+    assert doc.findtext(".//h1") == feed["title"] == "Test Site: AI"
+    assert doc.xpath("//section[@class='subscribe']//a/@href") == [
+        BASE_URL + "topics/ai/rss.xml",
+        BASE_URL + "topics/ai/atom.xml",
+        BASE_URL + "topics/ai/feed.json",
+    ]
+    items = doc.xpath("//li[@class='item']")
+    assert [i.xpath("string(h3/a/@href)") for i in items] == [i["url"] for i in feed["items"]]
+    plain = next(i for i in items if i.xpath("string(h3/a)") == "Article 3")
+    assert plain.xpath("string(.//time/@datetime)") == "2023-11-04T03:03:00+00:00"
+    assert plain.xpath("string(.//p[@class='byline'])") == "Example News · 4 Nov 2023, 03:03 UTC"
+    assert plain.xpath("string(.//img/@src)") == "https://img.example.com/3.jpg?w=800&h=600"
+    assert plain.xpath("string(.//p[@class='excerpt'])") == "Excerpt 3."
+    assert plain.xpath(".//div[@class='related']//a/@href") == ["https://other.example.net/3"]
+
+
+def test_front_page_lists_every_feed(out: Path) -> None:
+    """The front page lists all feeds grouped as in the OPML, with counts, and links the OPML."""
+    doc = _page(out)
+    assert doc.xpath("//section[@class='directory']/h3/text()") == [
+        "Everything",
+        "Topics",
+        "Providers",
+    ]
+    opml = etree.parse(str(out / "feeds.opml")).getroot()
+    rows = doc.xpath("//section[@class='directory']//tbody/tr")
+    assert len(rows) == len(opml.xpath("//outline[@xmlUrl]"))
+    names = [row.xpath("string(th)") for row in rows]
+    assert names == ["All articles", *opml.xpath("//outline/outline/@text")]
+    everything = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert rows[0].xpath("string(td[1])") == str(len(everything["items"])) == str(3 + len(NASTY))
+    assert doc.xpath("//a[@href='feeds.opml']")
+
+
+def test_feeds_link_to_their_pages(out: Path) -> None:
+    """With pages on, channel link, Atom alternate, home_page_url and OPML htmlUrl are the page."""
+    page = BASE_URL + "topics/ai/"
+    rss = etree.parse(str(out / "topics/ai/rss.xml")).getroot()
+    atom = etree.parse(str(out / "topics/ai/atom.xml")).getroot()
+    home = json.loads((out / "topics/ai/feed.json").read_text(encoding="utf-8"))["home_page_url"]
+    opml = etree.parse(str(out / "feeds.opml")).getroot()
+    assert rss.findtext("channel/link") == page
+    assert atom.xpath("atom:link[@rel='alternate']/@href", namespaces=NS) == [page]
+    assert home == page
+    assert opml.xpath("//outline[@xmlUrl='" + page + "rss.xml']/@htmlUrl") == [page]
+    assert etree.parse(str(out / "rss.xml")).getroot().findtext("channel/link") == BASE_URL
+
+
+def test_pages_off(tmp_path: Path) -> None:
+    """output.pages: false writes no feed pages and points feeds at site.link."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"pages": False})
+    out = config.output.dir
+    assert [p.relative_to(out).as_posix() for p in out.rglob("index.html")] == ["index.html"]
+    rss = etree.parse(str(out / "topics/ai/rss.xml")).getroot()
+    assert rss.findtext("channel/link") == "https://news.example.org/"
+    opml = etree.parse(str(out / "feeds.opml")).getroot()
+    assert set(opml.xpath("//outline/@htmlUrl")) == {"https://news.example.org/"}
+    assert _page(out).xpath("//li[@class='item']") == []
+
+
+def test_pages_follow_formats(tmp_path: Path) -> None:
+    """Pages advertise and link only the formats that are built."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["atom"]})
+    doc = _page(config.output.dir, "topics/ai")
+    assert doc.xpath("//link[@rel='alternate']/@type") == ["application/atom+xml"]
+    assert doc.xpath("//section[@class='subscribe']//a/@href") == [BASE_URL + "topics/ai/atom.xml"]
+
+
+def test_page_text_is_escaped(tmp_path: Path) -> None:
+    """A title that reads like markup shows as text; the source has it escaped."""
+    title = "&lt;script&gt;alert(1)&lt;/script&gt; & <b>bold</b>"
+    config, _ = build_site(tmp_path, {"a.md": article(1, title=title)})
+    raw = (config.output.dir / "topics/ai/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; bold</a>" in raw
+    doc = lxml.html.fromstring(raw)
+    assert doc.xpath("string(//li[@class='item']/h3/a)") == "<script>alert(1)</script> & bold"
+
+
+def test_front_page_without_all_feed(tmp_path: Path) -> None:
+    """With feeds.all off, the front page still lists the other feeds and advertises none."""
+    config, _ = build_site(tmp_path, {"a.md": article(1)}, feeds={"all": False})
+    doc = _page(config.output.dir)
+    assert doc.xpath("//link[@rel='alternate']") == []
+    assert doc.xpath("//section[@class='directory']/h3/text()") == ["Topics", "Providers"]
+    href = doc.xpath("string(//tbody/tr/th/a/@href)")
+    assert urljoin(BASE_URL, href) == BASE_URL + "topics/ai/"
+
+
+def test_empty_site(tmp_path: Path) -> None:
+    """With nothing published, the front page says so and every file is still written."""
+    config, _ = build_site(tmp_path, {"a.md": article(1, published=False)})
+    out = config.output.dir
+    doc = _page(out)
+    assert doc.xpath("string(//main/p[last()])") == "No articles yet."
+    assert json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"] == []
+    assert sorted(p.name for p in out.iterdir()) == [
+        "atom.xml",
+        "feed.json",
+        "feeds.opml",
+        "index.html",
+        "rss.xml",
+        "style.css",
+    ]

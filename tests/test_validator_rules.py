@@ -1,0 +1,130 @@
+"""Zero findings: each W3C Feed Validator rule we rely on, checked on real output.
+
+The corpus mixes plain articles, every hostile input of tests/nasty.py, two articles
+published in the same second and one dated in the year 999. The last two produce the
+only findings the README lists as unavoidable (DuplicateUpdated, ImplausibleDate).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests import rules
+from tests.kit import NS, article, build_site
+from tests.nasty import NASTY
+
+SAME_SECOND = "2023-11-10T08:00:00Z"
+
+
+def _corpus() -> dict[str, dict[str, object]]:
+    files = {f"plain-{n}.md": article(n) for n in range(1, 7)}
+    files |= {f"nasty-{name}.md": data for name, data in NASTY.items()}
+    files["same-a.md"] = article(40, publishedDateTime=SAME_SECOND, topics=["Twins"])
+    files["same-b.md"] = article(41, publishedDateTime=SAME_SECOND, topics=["Twins"])
+    return files
+
+
+@pytest.fixture(scope="module", name="out")
+def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("rules")
+    site = {
+        "logo": "https://news.example.org/logo.png",
+        "icon": "https://news.example.org/icon.png",
+        "ttl": 30,
+        "copyright": "© Example & Co <2023>",
+        "language": "en-GB",
+    }
+    config, _ = build_site(root, _corpus(), site=site)
+    return config.output.dir
+
+
+@pytest.mark.parametrize("rule", sorted(rules.RULES))
+def test_rule_has_no_findings(out: Path, rule: str) -> None:
+    """Every relied-on rule holds on every RSS, Atom and JSON file of the corpus."""
+    assert rules.RULES[rule](out) == []
+
+
+def test_known_findings_are_the_documented_ones(out: Path) -> None:
+    """Only the two same-second articles and the year-999 one give (warning) findings."""
+    twins = "2023-11-10T08:00:00+00:00"
+    old_atom, old_rss = "0999-01-02T03:04:05+00:00", "Wed, 02 Jan 0999 03:04:05 +0000"
+    assert rules.duplicate_updated(out) == [
+        f"atom.xml: DuplicateUpdated: {twins}",
+        f"providers/news.example.com/atom.xml: DuplicateUpdated: {twins}",
+        f"topics/twins/atom.xml: DuplicateUpdated: {twins}",
+    ]
+    old_feeds = ["", "providers/news.example.com/", "topics/general/"]
+    assert sorted(rules.implausible_date(out)) == sorted(
+        [
+            *[f"{feed}atom.xml: ImplausibleDate: {old_atom}" for feed in old_feeds for _ in "pu"],
+            *[f"{feed}rss.xml: ImplausibleDate: {old_rss}" for feed in old_feeds],
+        ]
+    )
+
+
+def test_channel_image_matches_channel(out: Path) -> None:
+    """ImageTitleDoesntMatch / ImageLinkDoesntMatch: <image> repeats the channel's title, link."""
+    for name, root in rules.rss_files(out):
+        channel = root.find("channel")
+        assert channel is not None
+        assert channel.findtext("image/title") == channel.findtext("title"), name
+        assert channel.findtext("image/link") == channel.findtext("link"), name
+        assert channel.findtext("image/url") == "https://news.example.org/logo.png"
+        assert channel.findtext("ttl") == "30"
+        assert channel.findtext("copyright") == "© Example & Co <2023>"
+
+
+def test_atom_logo_icon_rights(out: Path) -> None:
+    """site.logo, site.icon and site.copyright become Atom logo, icon and rights."""
+    root = etree.parse(str(out / "atom.xml")).getroot()
+    assert root.findtext("atom:logo", namespaces=NS) == "https://news.example.org/logo.png"
+    assert root.findtext("atom:icon", namespaces=NS) == "https://news.example.org/icon.png"
+    assert root.findtext("atom:rights", namespaces=NS) == "© Example & Co <2023>"
+
+
+def test_rss_years_have_four_digits(out: Path) -> None:
+    """A year before 1000 is written '0999', which the RFC 2822 pattern requires."""
+    raw = (out / "rss.xml").read_text(encoding="utf-8")
+    assert "<pubDate>Wed, 02 Jan 0999 03:04:05 +0000</pubDate>" in raw
+
+
+# The checks themselves must be able to fail: break a copy of the output and look.
+
+
+def _broken_copy(out: Path, tmp_path: Path, file: str, old: bytes, new: bytes) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    path = copy / file
+    content = path.read_bytes()
+    assert old in content
+    path.write_bytes(content.replace(old, new, 1))
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("rule", "file", "old", "new", "finding"),
+    [
+        (
+            "self link",
+            "rss.xml",
+            b'href="https://feeds.example.org/rss.xml"',
+            b'href="https://feeds.example.org/feed.rss"',
+            "rss.xml: SelfDoesntMatchLocation: ['https://feeds.example.org/feed.rss']",
+        ),
+        ("undeclared html", "topics/ai/rss.xml", b"&#x26;", b"&amp;", "CharacterData: &amp;"),
+        ("rfc822 dates", "rss.xml", b"0999", b"999", "ProblematicalRFC822Date"),
+        ("guids", "rss.xml", b'isPermaLink="true"', b'isPermaLink="false"', "InvalidHttpGUID"),
+        ("enclosures", "rss.xml", b'length="0"', b'length="None"', "MissingAttribute"),
+        ("language", "atom.xml", b'xml:lang="en-GB"', b'xml:lang="en_GB"', "InvalidLanguage"),
+    ],
+)
+def test_rule_detects_a_broken_file(
+    out: Path, tmp_path: Path, rule: str, file: str, old: bytes, new: bytes, finding: str
+) -> None:
+    """Each check reports the fault it exists for when the output is broken on purpose."""
+    copy = _broken_copy(out, tmp_path, file, old, new)
+    assert any(finding in line for line in rules.RULES[rule](copy))
