@@ -10,30 +10,23 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from feeds import __version__
+from feeds.cache import clear_cache
+from feeds.clitools import report_problems, setup_logging, terminal_progress
 from feeds.config import load_config
+from feeds.doctor import doctor_lines
+from feeds.engine import Options
+from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
-from feeds.model import BuildReport, Problem
-from feeds.pipeline import build as run_build
+from feeds.lock import EX_TEMPFAIL, LockedError
+from feeds.model import BuildReport
 
 log = logging.getLogger("feeds")
 DEFAULT_CONFIG = Path("config/feeds.yaml")
-
-
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.handlers[:] = [handler]
-    log.propagate = False
-    log.setLevel(logging.INFO if verbose or sys.stderr.isatty() else logging.WARNING)
-
-
-def _report_problems(problems: tuple[Problem, ...] | tuple[object, ...]) -> None:
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
 
 
 def _summary(report: BuildReport) -> str:
@@ -61,27 +54,148 @@ def cli() -> None:
     """Turn a folder of news articles into RSS, Atom and JSON feeds."""
 
 
+log_options = [
+    click.option("-v", "--verbose", is_flag=True, help="Print a summary and per-stage timings."),
+    click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings."),
+    click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one JSON object per line, for log collectors.",
+    ),
+]
+
+
+def with_log_options(function: Any) -> Any:
+    """Add -v, -q and --log-format to a command."""
+    for option in reversed(log_options):
+        function = option(function)
+    return function
+
+
 @cli.command()
 @config_option
 @click.option("--strict", is_flag=True, help="Write nothing if any article file is rejected.")
+@click.option("--no-cache", is_flag=True, help="Parse every file; ignore the parse cache.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Print a summary line even when not on a terminal."
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="If another run holds the output folder, wait up to this long (default: exit 75).",
 )
-def build(config_path: Path, strict: bool, verbose: bool) -> None:
-    """Build every feed into the output folder.
+@with_log_options
+def build(
+    config_path: Path,
+    strict: bool,
+    no_cache: bool,
+    dry_run: bool,
+    wait: float,
+    verbose: bool,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Build every feed into the output folder, redoing only what changed.
 
     Example: feeds build --config config/feeds.yaml
 
     Exit status: 0 feeds written (rejected files reported), 1 config, input or output
-    error (nothing written), 2 usage error.
+    error (nothing written), 2 usage error, 75 another run holds the output folder.
     """
-    _setup_logging(verbose)
+    setup_logging(verbose, quiet, log_format)
+    options = Options(
+        use_cache=not no_cache,
+        dry_run=dry_run,
+        strict=strict,
+        wait=wait,
+        progress=terminal_progress,
+    )
     try:
-        report = run_build(load_config(config_path), now=datetime.now(UTC), strict=strict)
+        outcome = engine_build(load_config(config_path), now=datetime.now(UTC), options=options)
     except InputError as exc:
-        _report_problems(exc.problems)
+        report_problems(exc.problems)
+        raise click.ClickException(str(exc)) from exc
+    except LockedError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except FeedsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = outcome.report
+    report_problems(report.problems)
+    if dry_run:
+        for path in report.written:
+            click.echo(f"would write {path}")
+        for path in outcome.deleted:
+            click.echo(f"would delete {path}")
+        click.echo(
+            f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
+            f"{len(report.unchanged)} unchanged"
+        )
+        return
+    log.info("feeds: %s", _summary(report))
+    if outcome.deleted:
+        log.info("feeds: %d files of feeds that no longer exist deleted", len(outcome.deleted))
+    if verbose:
+        log.info("feeds: %s", outcome.timing_line())
+
+
+@cli.command()
+@config_option
+@with_log_options
+def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> None:
+    """Check the config and every article by the build's rules; write nothing.
+
+    Prints each rejected file and why. Exit status: 0 every article is fine, 1 the config
+    is invalid or an article is rejected.
+    """
+    setup_logging(verbose, quiet, log_format)
+    try:
+        config = load_config(config_path)
+        outcome = engine_build(
+            config,
+            now=datetime.now(UTC),
+            options=Options(dry_run=True, progress=terminal_progress),
+        )
+    except InputError as exc:
+        report_problems(exc.problems)
         raise click.ClickException(str(exc)) from exc
     except FeedsError as exc:
         raise click.ClickException(str(exc)) from exc
-    _report_problems(report.problems)
-    log.info("feeds: %s", _summary(report))
+    report = outcome.report
+    report_problems(report.problems)
+    log.info(
+        "feeds: %d article files checked, %d rejected",
+        report.files_found,
+        report.rejected_files,
+    )
+    if report.rejected_files:
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+def doctor(config_path: Path) -> None:
+    """Print versions, the YAML parser in use, the cache state and the articles and feeds."""
+    for line in doctor_lines(config_path):
+        click.echo(line)
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the parse cache."""
+
+
+@cache.command("clear")
+@config_option
+def cache_clear(config_path: Path) -> None:
+    """Delete the parse cache (the next build parses every file once)."""
+    try:
+        config = load_config(config_path)
+    except FeedsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if clear_cache(config.cache.dir):
+        click.echo(f"deleted {config.cache.dir}")
+    else:
+        click.echo(f"no cache at {config.cache.dir}")

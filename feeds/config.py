@@ -74,6 +74,13 @@ class FeedRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Cache:
+    """Where the parse cache lives (issue 9)."""
+
+    dir: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration; `path` is the file it came from."""
 
@@ -83,6 +90,7 @@ class Config:
     output: Output
     select: SelectRules
     feeds: FeedRules
+    cache: Cache = Cache(Path(".feeds-cache"))
 
 
 class _Invalid(Exception):
@@ -216,6 +224,7 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "all": (_bool, True),
         "groups": (_groups, list(GROUPINGS)),
     },
+    "cache": {"dir": (_text, ".feeds-cache")},
 }
 _REQUIRED_SECTIONS = ("site", "content", "output")
 
@@ -290,6 +299,7 @@ def parse_config(data: object, path: Path) -> Config:
         output=Output(dir=(here / values["output"]["dir"]).resolve()),
         select=SelectRules(**values["select"]),
         feeds=FeedRules(**values["feeds"]),
+        cache=Cache(dir=(here / values["cache"]["dir"]).resolve()),
     )
 
 
