@@ -360,9 +360,13 @@ class _Build:
                 keep = before is not None and key not in rewriting
                 intent[key] = FeedEntry(before.fingerprint if keep and before else "", merged)
             save_manifest(out_dir, Manifest(intent))
+        # No fsync per file: rename alone makes every file old-or-new under kill -9, which
+        # is what a cron job meets; fsync only adds power-loss durability, and cost ~1.4 ms
+        # a file (5 s for 3,700 files at 10k articles). After a power loss the typical
+        # damage, a zero-length file, fails the manifest's size check and is re-rendered.
         for file, target in changed:
             try:
-                write_atomic(target, file.content)
+                write_atomic(target, file.content, fsync=False)
             except OSError as exc:
                 msg = f"{target}: cannot write: {exc.strerror or exc}"
                 raise OutputError(msg) from exc
