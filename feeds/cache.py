@@ -8,7 +8,8 @@ still seen.
 
 A row keeps three things apart so that a no-change run stays cheap:
 - the few fields selection and grouping read (`Stub`), as plain columns;
-- the whole `Article`, pickled, only unpickled when one of its feeds must be rendered;
+- the whole `Article`, packed with marshal, only unpacked when one of
+  its feeds must be rendered;
 - the article's content digest, which feed fingerprints are made of.
 
 SQLite commits are atomic and survive `kill -9`; the database also records a format
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
-import pickle
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,11 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from feeds.model import Article, Problem, Provider
+from feeds.model import Article, Image, Problem, Provider, Related
 
 CACHE_FILE = "parse.sqlite3"
 # Bump when the row layout or what validation produces changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 TOPIC_SEPARATOR = "\x1f"  # validation strips C0 controls from topics, so it never occurs
 
 log = logging.getLogger("feeds")
@@ -56,8 +57,8 @@ class Row(NamedTuple):
     ctime_ns: int
     ino: int
     digest: str  # of the Article ('' when rejected)
-    problems: bytes | None  # pickled tuple[Problem, ...], None when there are none
-    article: bytes | None  # pickled Article, None when rejected
+    problems: bytes | None  # packed problems, None when there are none
+    article: bytes | None  # packed Article (`pack_article`), None when rejected
     id: str
     url: str
     published_at: int  # POSIX seconds, UTC
@@ -84,9 +85,92 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
+def _seconds(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def _moment(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def pack_article(article: Article) -> bytes:
+    """An article as `marshal` bytes of plain tuples.
+
+    marshal rather than pickle: 5x faster both ways for slotted dataclasses, and loading
+    it runs no code, so a tampered cache file can at worst give wrong text, not a
+    program. Dates are whole UTC seconds (validation guarantees both).
+    """
+    return marshal.dumps(
+        (
+            article.path,
+            article.id,
+            article.title,
+            article.url,
+            _seconds(article.published_at),
+            article.published,
+            article.excerpt,
+            article.category,
+            article.type,
+            article.quality,
+            (article.provider.name, article.provider.domain),
+            article.topics,
+            tuple((i.url, i.width, i.height, i.mime) for i in article.images),
+            tuple(
+                (r.title, r.url, r.provider, r.excerpt, _seconds(r.published_at))
+                for r in article.related
+            ),
+        )
+    )
+
+
+def full_article(blob: bytes) -> Article:
+    """The whole article from its stored form (`pack_article`)."""
+    (
+        path,
+        id_,
+        title,
+        url,
+        published_at,
+        published,
+        excerpt,
+        category,
+        type_,
+        quality,
+        provider,
+        topics,
+        images,
+        related,
+    ) = marshal.loads(blob)
+    return Article(
+        path=path,
+        id=id_,
+        title=title,
+        url=url,
+        published_at=datetime.fromtimestamp(published_at, UTC),
+        published=published,
+        excerpt=excerpt,
+        category=category,
+        type=type_,
+        quality=quality,
+        provider=Provider(*provider),
+        topics=topics,
+        images=tuple(Image(*image) for image in images),
+        related=tuple(
+            Related(title, url, provider, excerpt, _moment(seconds))
+            for title, url, provider, excerpt, seconds in related
+        ),
+    )
+
+
+def _pack_problems(problems: Sequence[Problem]) -> bytes | None:
+    if not problems:
+        return None
+    return marshal.dumps(tuple((p.path, p.field, p.message, p.rejected) for p in problems))
+
+
 def make_row(path: str, key: FileKey, article: Article | None, problems: Sequence[Problem]) -> Row:
     """The stored form of one file's validation outcome."""
-    blob = pickle.dumps(tuple(problems), protocol=pickle.HIGHEST_PROTOCOL) if problems else None
+    blob = _pack_problems(problems)
     if article is None:
         return Row(path, *key, "", blob, None, "", "", 0, 0, 0.0, "", "", "", "")
     return Row(
@@ -94,7 +178,7 @@ def make_row(path: str, key: FileKey, article: Article | None, problems: Sequenc
         *key,
         article_digest(article),
         blob,
-        pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL),
+        pack_article(article),
         article.id,
         article.url,
         int(article.published_at.timestamp()),
@@ -138,14 +222,7 @@ def row_problems(row: Row) -> tuple[Problem, ...]:
     """The problems recorded for a row's file."""
     if row.problems is None:
         return ()
-    problems: tuple[Problem, ...] = pickle.loads(row.problems)
-    return problems
-
-
-def full_article(blob: bytes) -> Article:
-    """The whole article from its stored form."""
-    article: Article = pickle.loads(blob)
-    return article
+    return tuple(Problem(*fields) for fields in marshal.loads(row.problems))
 
 
 class ParseCache:
@@ -194,13 +271,13 @@ class ParseCache:
         return cls(db, path)
 
     def rows(self) -> Iterator[Row]:
-        """Every stored row, without the pickled articles (fetch those with `articles`)."""
+        """Every stored row, without the packed articles (fetch those with `articles`)."""
         query = f"SELECT {_NO_ARTICLE_COLUMNS} FROM files"
         for values in self.db.execute(query):
             yield Row(*values)
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
-        """The pickled articles of `paths` (those that have one)."""
+        """The packed articles of `paths` (those that have one)."""
         found: dict[str, bytes] = {}
         batch: list[str] = []
 

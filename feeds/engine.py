@@ -6,7 +6,7 @@ Same stages and the same output as `pipeline.build`, doing only the work that ch
 2. parse: files whose (size, mtime, ctime, inode) match the parse cache are not opened;
    the others are parsed and validated, in a process pool when there are many;
 3. group: duplicates, selection and grouping run on light "stub" articles (the fields
-   those stages read), so a no-change run never unpickles a whole article;
+   those stages read), so a no-change run never unpacks a whole article;
 4. render: each feed's fingerprint (its items' digests, its metadata, the config and the
    program version) is compared with the one in the output manifest; a feed is rendered
    only when they differ or its files are not in place;
@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -134,7 +135,15 @@ class _Timer:
 def parse_settings(config: Config, parser: str) -> str:
     """What changes how a file becomes a record: cached records are valid only for this."""
     content = config.content
-    parts = (__version__, str(content.dir), content.max_bytes, str(config.site.timezone), parser)
+    # marshal's format belongs to the Python version, so that is a setting too.
+    parts = (
+        __version__,
+        sys.version,
+        str(content.dir),
+        content.max_bytes,
+        str(config.site.timezone),
+        parser,
+    )
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 

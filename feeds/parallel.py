@@ -31,7 +31,7 @@ RENDER_CHUNK = 40  # feeds per task
 MIN_PARALLEL_FILES = 400  # fewer changed files than this are parsed in-process
 MIN_PARALLEL_FEEDS = 150  # fewer feeds to render than this are rendered in-process
 
-# A render task: the feed without its items, and the pickled items in order.
+# A render task: the feed without its items, and the packed items in order.
 RenderTask = tuple[FeedGroup, tuple[bytes, ...]]
 
 NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches, never cached
@@ -78,7 +78,7 @@ def _parse_chunk(items: Sequence[tuple[str, FileKey | None]]) -> list[Row]:
 
 
 def render_task(task: RenderTask, config: Config) -> tuple[RenderedFile, ...]:
-    """Render one feed whose items travel pickled."""
+    """Render one feed whose items travel packed."""
     group, blobs = task
     items = tuple(full_article(blob) for blob in blobs)
     return render_group(replace(group, items=items), config)

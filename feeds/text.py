@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -94,6 +95,7 @@ def plain_text(value: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)  # a corpus has a few thousand hosts; IDNA coding is slow
 def normalize_host(host: str) -> str | None:
     """A host name lower-cased, IDN as punycode; None when it is not a valid DNS host name."""
     host = host.strip().rstrip(".").lower()
