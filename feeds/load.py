@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from feeds import yaml12
 from feeds.model import LoadResult, Problem, RawDoc
 
 yaml_rs: Any
@@ -45,10 +46,13 @@ FrontMatterLoader.yaml_implicit_resolvers = {
 FrontMatterLoader.add_implicit_resolver(
     _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+yaml12.install(FrontMatterLoader)  # ints, floats and duplicate keys as yaml-rs reads them
 
 # Which parser reads article front matter: yaml-rs when importable, else PyYAML's.
 PARSER = "yaml-rs" if yaml_rs is not None else ("libyaml" if LIBYAML else "pure-python")
-PARSERS = ("yaml-rs", "libyaml", "pure-python") if yaml_rs is not None else ("libyaml",)
+PARSERS = (
+    ("yaml-rs", "libyaml", "pure-python") if yaml_rs is not None else ("libyaml", "pure-python")
+)
 
 
 class _PythonFrontMatterLoader(yaml.SafeLoader):
@@ -56,6 +60,8 @@ class _PythonFrontMatterLoader(yaml.SafeLoader):
 
 
 _PythonFrontMatterLoader.yaml_implicit_resolvers = FrontMatterLoader.yaml_implicit_resolvers
+_PythonFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", yaml12.construct_int)  # type: ignore[type-var]
+_PythonFrontMatterLoader.construct_mapping = yaml12.construct_mapping  # type: ignore[assignment]
 
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
@@ -135,8 +141,10 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
     if yaml_text is None:
         return Problem(path, "front matter", "no YAML front matter between '---' lines")
     try:
-        if parser == "yaml-rs":
+        if parser == "yaml-rs" and not yaml12.needs_pyyaml(yaml_text):
             data = yaml_rs.loads(yaml_text)
+            if yaml12.has_sequence_key(data):
+                return Problem(path, "front matter", "not valid YAML: a list used as a key")
         else:
             loader = FrontMatterLoader if parser == "libyaml" else _PythonFrontMatterLoader
             data = yaml.load(yaml_text, Loader=loader)
