@@ -41,7 +41,15 @@ from feeds.errors import InputError, OutputError
 from feeds.group import make_groups
 from feeds.load import PARSER, find_article_files
 from feeds.lock import output_lock
-from feeds.manifest import SITE_KEY, FeedEntry, Manifest, load_manifest, prune, save_manifest
+from feeds.manifest import (
+    SITE_KEY,
+    FeedEntry,
+    Manifest,
+    load_manifest,
+    prune,
+    save_manifest,
+    sweep_temp_files,
+)
 from feeds.manifest import files_in_place as _in_place
 from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile
 from feeds.parallel import (
@@ -93,6 +101,10 @@ class Options:
     workers: int = 0  # 0: one per core
     parser: str = PARSER
     progress: ProgressFactory = no_progress
+    # A file changed this close to the start of a run might change again within the same
+    # file-system timestamp tick (keeping its size) after it was read: its record serves
+    # this run but is not cached, so the next run parses it again (git's "racy" rule).
+    racy_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +252,7 @@ class _Build:
     def _run(self, stack: ExitStack) -> Outcome:
         config, options, timer = self.config, self.options, self.timer
         with timer.stage("scan"):
+            started_ns = time.time_ns()
             paths, keys = _scan(config)
             cache = self._open_cache()
             if cache is not None:
@@ -260,7 +273,12 @@ class _Build:
             with options.progress("parsing", len(changed)) as bar:
                 fresh = parse_files(pool, config, options.parser, changed, bar.advance)
             if cache is not None and not options.dry_run and (fresh or stale):
-                keep = [row for row in fresh if keys[row.path] is not None]
+                racy = started_ns - int(options.racy_seconds * 1e9)
+                keep = [
+                    row
+                    for row in fresh
+                    if keys[row.path] is not None and max(row.mtime_ns, row.ctime_ns) < racy
+                ]
                 cache.update(keep, stale)
         with timer.stage("group"):
             blobs = {row.path: row.article for row in fresh if row.article is not None}
@@ -281,6 +299,10 @@ class _Build:
             groups = make_groups(selected, config.feeds, all_name=config.site.title)
         with timer.stage("render"):
             old = load_manifest(config.output.dir)
+            if not options.dry_run:
+                swept = sweep_temp_files(config.output.dir, old)
+                if swept:
+                    log.info("feeds: %d temporary files of an interrupted run deleted", len(swept))
             config_fp = config_fingerprint(config)
             fingerprints = [feed_fingerprint(g, digests, config_fp) for g in groups]
             to_render: list[int] = []
@@ -368,7 +390,7 @@ class _Build:
                 merged = {**(before.files if before else {}), **(after.files if after else {})}
                 keep = before is not None and key not in rewriting
                 intent[key] = FeedEntry(before.fingerprint if keep and before else "", merged)
-            save_manifest(out_dir, Manifest(intent))
+            save_manifest(out_dir, Manifest(intent, complete=False))
         # No fsync per file: rename alone makes every file old-or-new under kill -9, which
         # is what a cron job meets; fsync only adds power-loss durability, and cost ~1.4 ms
         # a file (5 s for 3,700 files at 10k articles). After a power loss the typical

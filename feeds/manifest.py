@@ -39,6 +39,9 @@ class Manifest:
     """Every feed the last complete run wrote, keyed by feed folder ('' is the 'all' feed)."""
 
     feeds: Mapping[str, FeedEntry] = field(default_factory=dict)
+    # False in the manifest written before a run changes files: if a run finds it so,
+    # the last one was killed and may have left temporary files to sweep.
+    complete: bool = True
 
     def all_files(self) -> set[str]:
         """Every file path listed, relative to the output folder."""
@@ -48,6 +51,7 @@ class Manifest:
         """The JSON text, with sorted keys so equal manifests are equal bytes."""
         data = {
             "format": MANIFEST_FORMAT,
+            "complete": self.complete,
             "feeds": {
                 key: {"fingerprint": entry.fingerprint, "files": dict(sorted(entry.files.items()))}
                 for key, entry in sorted(self.feeds.items())
@@ -72,7 +76,7 @@ def _parse(data: object) -> Manifest | None:
         if not all(isinstance(p, str) and isinstance(s, int) for p, s in files.items()):
             return None
         result[str(key)] = FeedEntry(fingerprint, dict(files))
-    return Manifest(result)
+    return Manifest(result, complete=data.get("complete") is not False)
 
 
 def load_manifest(out_dir: Path) -> Manifest:
@@ -157,4 +161,38 @@ def prune(out_dir: Path, paths: Iterable[str], *, dry_run: bool = False) -> list
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         with contextlib.suppress(OSError):  # not empty: someone else's files are in it
             folder.rmdir()
+    return deleted
+
+
+def _is_our_temp(name: str, ours: set[str]) -> bool:
+    # write_atomic names its temporary files '.<name>.<random>.tmp'.
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return False
+    base = name[1:-4].rpartition(".")[0]
+    return base in ours
+
+
+def sweep_temp_files(out_dir: Path, manifest: Manifest) -> list[str]:
+    """Delete temporary files a killed run left beside the files it was replacing.
+
+    Only names of the form '.<file>.<random>.tmp' next to a <file> the manifest lists
+    (or the manifest itself) are touched. Returns the paths deleted.
+    """
+    by_folder: dict[str, set[str]] = {"": {MANIFEST_FILE}}
+    if not manifest.complete:
+        for relative in manifest.all_files():
+            folder, _, name = relative.rpartition("/")
+            by_folder.setdefault(folder, set()).add(name)
+    deleted: list[str] = []
+    for folder, names in by_folder.items():
+        try:
+            entries = os.listdir(out_dir / folder)
+        except OSError:
+            continue
+        for entry in entries:
+            if _is_our_temp(entry, names):
+                relative = f"{folder}/{entry}" if folder else entry
+                with contextlib.suppress(OSError):
+                    (out_dir / relative).unlink()
+                    deleted.append(relative)
     return deleted

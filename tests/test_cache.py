@@ -174,3 +174,16 @@ def test_cache_dir_is_configurable(tmp_path: Path) -> None:
     run(site)
     assert (tmp_path / "state/cache" / CACHE_FILE).exists()
     assert not (tmp_path / ".feeds-cache").exists()
+
+
+def test_files_changed_just_before_a_run_are_parsed_again(
+    site: Path, tmp_path: Path, parsed: list[str]
+) -> None:
+    run(site, racy_seconds=3600)  # every file counts as just changed
+    parsed.clear()
+    run(site, racy_seconds=3600)
+    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
+    parsed.clear()
+    run(site)
+    run(site)
+    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]  # cached by the first of these two
