@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Write a synthetic corpus of article files shaped like the real ones, for benchmarks.
 
-usage: python bench/make_corpus.py N DIR [--seed S]
+usage: python bench/make_corpus.py N DIR [--seed S] [--jobs J]
 
-Writes N files, DIR/0000/0000000.md to DIR/NNNN/NNNNNNN.md, at most 1,000 per folder.
+Writes N files, DIR/0000/0000000.md to DIR/NNNN/NNNNNNN.md, at most 1,000 per folder,
+one process per CPU unless --jobs says otherwise.
 Each file has YAML front matter like the real seed article and is about 3 KB:
 - 1-4 topics out of ~300, and a provider out of ~2,000, both Zipf-distributed.
   Topics include look-alikes and markup such as `C++`, `C`, `C#`, `AR/VR`, `Économie`,
   `日本`, `Machine-Learning`, `machine learning` and `<i>Tech</i>`. Providers include
   `www.` domains and a few IDN domains such as `bücher.de`.
 - 0-3 images (jpg/png/webp, some with a query string) and 0-5 related items.
-- About 15% are unpublished (`false`, `"no"` or `"0"`). The rest say `published: true`.
+- About 15% are unpublished (`false`, `"no"` or `"0"`). The rest say `published: true`
+  (floor.py keeps only a real `true`).
 - Dates fall in the two years before 2026-11-01. Most end in `Z`; some use `+01:00` or
   fractional seconds. A few have no offset and a few are a date only.
 - Some titles contain `&amp;`, `<b>`, `]]>` or an emoji.
@@ -22,21 +24,23 @@ The naive and date-only dates go only on unpublished articles. The yardstick
 before it renders, so it can run on the same corpus as `feeds build`.
 
 Every string is written as a JSON double-quoted string, which is valid YAML. The output
-depends only on N and the seed, and the first K files are the same for any N >= K.
-Stdlib only.
+depends only on N and the seed, not on --jobs: each folder draws from its own stream
+(`folder_rng`). The first K files are the same for any N >= K. Stdlib only.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import os
 import random
 import re
 import sys
 import time
 from bisect import bisect
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from itertools import accumulate
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -70,9 +74,12 @@ _PUBLISHERS = (
     ("Reuters", "reuters.com"), ("CBS News", "cbsnews.com"), ("Variety", "variety.com"),
     ("Le Monde", "lemonde.fr"), ("NHK WORLD-JAPAN", "nhk.or.jp"),
     ("Ars Technica", "arstechnica.com"), ("BBC", "bbc.co.uk"), ("NHK", "nhk.or.jp"),
-    ("Bücher Zeitung", "bücher.de"), ("Müller Nachrichten", "müller-nachrichten.de"),
-    ("Café Économie", "café-économie.fr"), ("Noticias Ñandú", "ñandú.es"),
-    ("Zürich Heute", "zürich-heute.ch"), ("東京ニュース", "東京ニュース.jp"),
+)  # fmt: skip
+# Internationalised domain names, placed at these popularity ranks (rarer further down).
+_IDN_PUBLISHERS = (
+    (60, "Bücher Zeitung", "bücher.de"), (150, "Müller Nachrichten", "müller-nachrichten.de"),
+    (300, "Café Économie", "café-économie.fr"), (600, "Noticias Ñandú", "ñandú.es"),
+    (900, "Zürich Heute", "zürich-heute.ch"), (1400, "東京ニュース", "東京ニュース.jp"),
 )  # fmt: skip
 _PLACES = (
     "Aberdeen", "Albany", "Atlanta", "Austin", "Belfast", "Bergen", "Boston", "Bristol",
@@ -178,6 +185,8 @@ def _providers() -> tuple[_Provider, ...]:
             domain = f"{place}{masthead}.{_TLDS[(i + j) % len(_TLDS)]}".lower()
             pairs.append((f"The {place} {masthead}", f"www.{domain}" if j % 5 == 0 else domain))
     pairs.extend((f"{m} {t}", f"{m}{t}.net".lower()) for t in _TOPIC_SUBJECTS for m in _MASTHEADS)
+    for rank, name, domain in _IDN_PUBLISHERS:
+        pairs.insert(rank, (name, domain))
     return tuple(
         (_provider_block(n, d, ""), _provider_block(n, d, "    "), d) for n, d in pairs[:2000]
     )
@@ -366,15 +375,35 @@ def article_path(out_dir: Path, index: int) -> Path:
     return out_dir / f"{index // FILES_PER_FOLDER:04d}" / f"{index:07d}.md"
 
 
-def make_corpus(n: int, out_dir: Path, seed: int = 0) -> None:
-    """Write `n` article files under `out_dir` (created if needed), deterministically."""
-    rng = random.Random(seed)
-    for index in range(n):
-        path = article_path(out_dir, index)
-        if index % FILES_PER_FOLDER == 0:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as file:
-            file.write(render_article(rng, index))
+def folder_rng(seed: int, folder: int) -> random.Random:
+    """The random stream for one folder, so folders can be written in any order or in parallel."""
+    return random.Random(f"{seed}/{folder}")
+
+
+def write_folder(n: int, out_dir: Path, seed: int, folder: int) -> int:
+    """Write the (up to 1,000) articles of one folder; return how many."""
+    first = folder * FILES_PER_FOLDER
+    indexes = range(first, min(n, first + FILES_PER_FOLDER))
+    rng = folder_rng(seed, folder)
+    (out_dir / f"{folder:04d}").mkdir(parents=True, exist_ok=True)
+    for index in indexes:
+        article_path(out_dir, index).write_bytes(render_article(rng, index).encode())
+    return len(indexes)
+
+
+def make_corpus(n: int, out_dir: Path, seed: int = 0, *, jobs: int = 1) -> None:
+    """Write `n` article files under `out_dir` (created if needed), deterministically.
+
+    `jobs` > 1 writes folders in that many worker processes; the files are the
+    same whatever `jobs` is. With the default, 1, everything happens in this process.
+    """
+    folders = range(-(-n // FILES_PER_FOLDER))
+    if min(jobs, len(folders)) <= 1:
+        for folder in folders:
+            write_folder(n, out_dir, seed, folder)
+        return
+    with ProcessPoolExecutor(min(jobs, len(folders))) as pool:
+        list(pool.map(partial(write_folder, n, out_dir, seed), folders))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,11 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of article files to write")
     parser.add_argument("out_dir", type=Path, help="folder to write them into")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
     args = parser.parse_args(argv)
-    if args.n < 0:
-        parser.error("N must be zero or more")
+    if args.n < 0 or args.jobs < 1:
+        parser.error("N must be zero or more, and --jobs one or more")
     start = time.perf_counter()
-    make_corpus(args.n, args.out_dir, args.seed)
+    make_corpus(args.n, args.out_dir, args.seed, jobs=args.jobs)
     elapsed = time.perf_counter() - start
     sys.stderr.write(f"wrote {args.n} files to {args.out_dir} in {elapsed:.1f}s\n")
     return 0

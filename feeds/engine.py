@@ -61,7 +61,6 @@ from feeds.parallel import (
     render_feeds,
     start_pool,
 )
-from feeds.pipeline import render_site_files
 from feeds.select import resolve_duplicates, select
 from feeds.write import safe_target, write_atomic
 
@@ -332,9 +331,21 @@ class _Build:
                 sizes = {f.path: len(f.content) for f in feed_files}
                 entries[groups[i].folder] = FeedEntry(fingerprints[i], sizes)
                 files += feed_files
-            site_files = render_site_files(groups, config)
-            entries[SITE_KEY] = FeedEntry("", {f.path: len(f.content) for f in site_files})
-            files += site_files
+            # The site-wide files depend on every feed and the config, and nothing else.
+            site_fp = hashlib.blake2b("".join([config_fp, *fingerprints]).encode()).hexdigest()
+            site_entry = old.feeds.get(SITE_KEY)
+            if (
+                site_entry is not None
+                and site_entry.fingerprint == site_fp
+                and _in_place(config.output.dir, site_entry.files)
+            ):
+                entries[SITE_KEY] = site_entry
+            else:
+                from feeds.pipeline import render_site_files  # imports feedgen: only if needed
+
+                site_files = render_site_files(groups, config)
+                entries[SITE_KEY] = FeedEntry(site_fp, {f.path: len(f.content) for f in site_files})
+                files += site_files
             new = Manifest(entries)
         with timer.stage("write"):
             written, unchanged, deleted = self._write(old, new, files, set(to_render), groups)

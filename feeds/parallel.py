@@ -20,8 +20,6 @@ from feeds.cache import FileKey, Row, full_article, make_row
 from feeds.config import Config
 from feeds.load import read_document
 from feeds.model import FeedGroup, Problem, RenderedFile
-from feeds.render import render_group
-from feeds.validate import validate
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,6 +65,8 @@ def parse_one(config: Config, parser: str, path: str, key: FileKey | None) -> Ro
     doc = read_document(content.dir, path, content.max_bytes, parser)
     if isinstance(doc, Problem):
         return make_row(path, key or NO_KEY, None, (doc,))
+    from feeds.validate import validate  # imported here: a no-change run never needs it
+
     result = validate(doc, config.site.timezone)
     return make_row(path, key or NO_KEY, result.article, result.problems)
 
@@ -81,7 +81,11 @@ def render_task(task: RenderTask, config: Config) -> tuple[RenderedFile, ...]:
     """Render one feed whose items travel packed."""
     group, blobs = task
     items = tuple(full_article(blob) for blob in blobs)
-    return render_group(replace(group, items=items), config)
+    # Looked up at call time: feedgen and lxml take ~0.1 s to import, and a run with
+    # nothing to render should not pay that.
+    from feeds import render
+
+    return render.render_group(replace(group, items=items), config)
 
 
 def _render_chunk(tasks: Sequence[RenderTask]) -> list[tuple[RenderedFile, ...]]:

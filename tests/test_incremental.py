@@ -12,6 +12,7 @@ import pytest
 
 import feeds.load
 import feeds.parallel
+import feeds.render
 from feeds.manifest import MANIFEST_FILE, load_manifest
 from feeds.model import FeedGroup, RenderedFile
 from feeds.pipeline import build as clean_build
@@ -66,7 +67,7 @@ def test_no_change_run_opens_no_article_and_writes_nothing(
 
     monkeypatch.setattr(feeds.parallel, "read_document", spy)
     rendered: list[str] = []
-    monkeypatch.setattr(feeds.parallel, "render_group", _spy_render(rendered))
+    monkeypatch.setattr(feeds.render, "render_group", _spy_render(rendered))
     time.sleep(0.01)
     outcome = run(site)
     assert opened == []
@@ -77,7 +78,7 @@ def test_no_change_run_opens_no_article_and_writes_nothing(
 
 
 def _spy_render(log: list[str]):  # type: ignore[no-untyped-def]
-    real = feeds.parallel.render_group
+    real = feeds.render.render_group
 
     def spy(group: FeedGroup, config: object) -> tuple[RenderedFile, ...]:
         log.append(group.folder)
@@ -95,7 +96,7 @@ def test_one_edit_rerenders_exactly_the_feeds_that_contain_it(
         article_text(2, topics=("Space",), provider="beta", title="Story two, updated")
     )
     rendered: list[str] = []
-    monkeypatch.setattr(feeds.parallel, "render_group", _spy_render(rendered))
+    monkeypatch.setattr(feeds.render, "render_group", _spy_render(rendered))
     outcome = run(site)
     assert sorted(rendered) == ["", "providers/beta.example.com", "topics/space"]
     assert outcome.files_parsed == 1
