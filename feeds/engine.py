@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -47,22 +47,24 @@ from feeds.manifest import (
     Manifest,
     load_manifest,
     prune,
+    reset_journal,
     save_manifest,
     sweep_temp_files,
 )
 from feeds.manifest import files_in_place as _in_place
-from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile
+from feeds.model import Article, BuildReport, FeedGroup, Problem
 from feeds.parallel import (
     MIN_PARALLEL_FEEDS,
     MIN_PARALLEL_FILES,
+    FileResult,
     RenderTask,
     cpu_count,
     parse_files,
     render_feeds,
     start_pool,
+    write_rendered,
 )
 from feeds.select import resolve_duplicates, select
-from feeds.write import safe_target, write_atomic
 
 log = logging.getLogger("feeds")
 FINGERPRINT_FORMAT = 1
@@ -224,7 +226,9 @@ class _Build:
         if self.workers < 2:
             return None
         if self.pool is None:
-            self.pool = start_pool(self.config, self.options.parser, self.workers)
+            self.pool = start_pool(
+                self.config, self.options.parser, self.workers, self.options.dry_run
+            )
         return self.pool
 
     def run(self) -> Outcome:
@@ -316,6 +320,16 @@ class _Build:
                     entries[group.folder] = entry
                 else:
                     to_render.append(index)
+            # The site-wide files depend on every feed and the config, and nothing else.
+            site_fp = hashlib.blake2b("".join([config_fp, *fingerprints]).encode()).hexdigest()
+            site_entry = old.feeds.get(SITE_KEY)
+            site_current = (
+                site_entry is not None
+                and site_entry.fingerprint == site_fp
+                and _in_place(config.output.dir, site_entry.files)
+            )
+            if not options.dry_run and (to_render or not site_current):
+                self._announce(old, {groups[i].folder for i in to_render} | {SITE_KEY})
             needed = {a.path for i in to_render for a in groups[i].items if a.path not in blobs}
             if needed and cache is not None:
                 blobs.update(cache.articles(needed))
@@ -325,30 +339,30 @@ class _Build:
             ]
             pool = self._pool() if len(tasks) >= MIN_PARALLEL_FEEDS else None
             with options.progress("rendering", len(tasks)) as bar:
-                rendered = render_feeds(pool, config, tasks, bar.advance)
-            files: list[RenderedFile] = []
-            for i, feed_files in zip(to_render, rendered, strict=True):
-                sizes = {f.path: len(f.content) for f in feed_files}
+                rendered = render_feeds(pool, config, tasks, bar.advance, options.dry_run)
+            results: list[FileResult] = []
+            for i, feed_results in zip(to_render, rendered, strict=True):
+                sizes = {path: size for path, size, _ in feed_results}
                 entries[groups[i].folder] = FeedEntry(fingerprints[i], sizes)
-                files += feed_files
-            # The site-wide files depend on every feed and the config, and nothing else.
-            site_fp = hashlib.blake2b("".join([config_fp, *fingerprints]).encode()).hexdigest()
-            site_entry = old.feeds.get(SITE_KEY)
-            if (
-                site_entry is not None
-                and site_entry.fingerprint == site_fp
-                and _in_place(config.output.dir, site_entry.files)
-            ):
+                results += feed_results
+        with timer.stage("write"):
+            if site_current and site_entry is not None:
                 entries[SITE_KEY] = site_entry
             else:
                 from feeds.pipeline import render_site_files  # imports feedgen: only if needed
 
                 site_files = render_site_files(groups, config)
-                entries[SITE_KEY] = FeedEntry(site_fp, {f.path: len(f.content) for f in site_files})
-                files += site_files
+                site_results = write_rendered(site_files, config.output.dir, options.dry_run)
+                entries[SITE_KEY] = FeedEntry(site_fp, {p: size for p, size, _ in site_results})
+                results += site_results
             new = Manifest(entries)
-        with timer.stage("write"):
-            written, unchanged, deleted = self._write(old, new, files, set(to_render), groups)
+            gone = old.all_files() - new.all_files()
+            deleted = prune(config.output.dir, gone, dry_run=options.dry_run)
+            if not options.dry_run:
+                save_manifest(config.output.dir, new)
+                reset_journal(config.output.dir)
+            written = [path for path, _, changed in results if changed]
+            unchanged = [path for path, _, changed in results if not changed]
         report = BuildReport(
             files_found=len(paths),
             articles_valid=len(articles),
@@ -371,60 +385,19 @@ class _Build:
             pool_used=self.pool is not None,
         )
 
-    def _write(
-        self,
-        old: Manifest,
-        new: Manifest,
-        files: Sequence[RenderedFile],
-        rendered: set[int],
-        groups: Sequence[FeedGroup],
-    ) -> tuple[list[str], list[str], list[str]]:
+    def _announce(self, old: Manifest, rewriting: set[str]) -> None:
+        """Before any file changes: forget the fingerprints of the feeds about to be
+        rewritten and mark the manifest incomplete, so a kill from here on leaves a
+        manifest that never vouches for a half-updated feed. Files this run creates are
+        journaled as they are written; the journal's older lines go into this manifest.
+        """
         out_dir = self.config.output.dir
-        targets = [(file, safe_target(out_dir, file.path)) for file in files]
-        changed = [(f, t) for f, t in targets if not _same_bytes(t, f.content)]
-        unchanged = (
-            [f.path for f, t in targets if (f, t) not in changed]
-            if changed
-            else [f.path for f in files]
-        )
-        gone = old.all_files() - new.all_files()
-        if self.options.dry_run:
-            return [f.path for f, _ in changed], unchanged, prune(out_dir, gone, dry_run=True)
-        if changed or gone:
-            # First say which files may exist once this run is over, and forget the
-            # fingerprints of the feeds about to change: a kill from here on leaves a
-            # manifest that never vouches for a half-updated feed.
-            rewriting = {groups[i].folder for i in rendered} | {SITE_KEY}
-            intent: dict[str, FeedEntry] = {}
-            for key in old.feeds.keys() | new.feeds.keys():
-                before, after = old.feeds.get(key), new.feeds.get(key)
-                merged = {**(before.files if before else {}), **(after.files if after else {})}
-                keep = before is not None and key not in rewriting
-                intent[key] = FeedEntry(before.fingerprint if keep and before else "", merged)
-            save_manifest(out_dir, Manifest(intent, complete=False))
-        # No fsync per file: rename alone makes every file old-or-new under kill -9, which
-        # is what a cron job meets; fsync only adds power-loss durability, and cost ~1.4 ms
-        # a file (5 s for 3,700 files at 10k articles). After a power loss the typical
-        # damage, a zero-length file, fails the manifest's size check and is re-rendered.
-        for file, target in changed:
-            try:
-                write_atomic(target, file.content, fsync=False)
-            except OSError as exc:
-                msg = f"{target}: cannot write: {exc.strerror or exc}"
-                raise OutputError(msg) from exc
-        deleted = prune(out_dir, gone)
-        save_manifest(out_dir, new)
-        return [f.path for f, _ in changed], unchanged, deleted
-
-
-def _same_bytes(path: Path, content: bytes) -> bool:
-    try:
-        if os.stat(path).st_size != len(content):
-            return False
-        with open(path, "rb") as file:
-            return file.read() == content
-    except OSError:
-        return False
+        intent = {
+            key: entry if key not in rewriting else FeedEntry("", entry.files)
+            for key, entry in old.feeds.items()
+        }
+        save_manifest(out_dir, Manifest(intent, complete=False))
+        reset_journal(out_dir)
 
 
 def _readonly(cache_dir: Path, settings: str) -> ParseCache | None:

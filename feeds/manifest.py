@@ -20,6 +20,11 @@ from feeds.errors import OutputError
 from feeds.write import safe_target, write_atomic
 
 MANIFEST_FILE = ".feeds-manifest.json"
+# Paths written since the manifest last listed them, one a line, appended before each
+# write: a run killed while writing leaves in it every file it may have created, so the
+# next run can count them as ours (and delete them if their feed is gone).
+JOURNAL_FILE = ".feeds-journal"
+JOURNAL_KEY = "/journal"
 MANIFEST_FORMAT = 1
 SITE_KEY = "/site"  # the site-wide files (no feed folder can be named like this)
 
@@ -100,7 +105,41 @@ def load_manifest(out_dir: Path) -> Manifest:
     if manifest is None:
         log.warning("warning: %s: not a feeds manifest this version can read; rebuilding it", path)
         return Manifest()
+    if not manifest.complete:
+        journal = read_journal(out_dir)
+        if journal:
+            feeds = dict(manifest.feeds)
+            feeds[JOURNAL_KEY] = FeedEntry("", dict.fromkeys(sorted(journal), -1))
+            return Manifest(feeds, complete=False)
     return manifest
+
+
+def read_journal(out_dir: Path) -> set[str]:
+    """The paths a killed run may have written without listing them in the manifest."""
+    try:
+        text = (out_dir / JOURNAL_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    # A line cut short by a kill names no file we wrote (the path is journaled first).
+    return {line for line in text.split("\n")[:-1] if line}
+
+
+def journal_append(out_dir: Path, paths: Iterable[str]) -> None:
+    """Record paths about to be written (O_APPEND: safe from several processes at once)."""
+    data = "".join(f"{path}\n" for path in paths).encode("utf-8")
+    if not data:
+        return
+    fd = os.open(out_dir / JOURNAL_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def reset_journal(out_dir: Path) -> None:
+    """Forget the journal once a manifest lists everything in it."""
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / JOURNAL_FILE).unlink()
 
 
 def save_manifest(out_dir: Path, manifest: Manifest) -> bool:

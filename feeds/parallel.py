@@ -14,12 +14,16 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar
 
 from feeds.cache import FileKey, Row, full_article, make_row
 from feeds.config import Config
+from feeds.errors import OutputError
 from feeds.load import read_document
+from feeds.manifest import journal_append
 from feeds.model import FeedGroup, Problem, RenderedFile
+from feeds.write import safe_target, write_atomic
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,6 +39,10 @@ RenderTask = tuple[FeedGroup, tuple[bytes, ...]]
 NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches, never cached
 _config: Config | None = None
 _parser: str | None = None
+_dry_run = False
+
+# What became of one output file: its path, its size and whether its bytes changed.
+FileResult = tuple[str, int, bool]
 
 
 def cpu_count() -> int:
@@ -45,18 +53,22 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def start_pool(config: Config, parser: str, workers: int) -> Executor:
-    """A process pool whose workers know the config and the front-matter parser."""
+def start_pool(config: Config, parser: str, workers: int, dry_run: bool) -> Executor:
+    """A process pool whose workers know the config, the parser and whether to write."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["feeds.parallel"])
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init, initargs=(config, parser)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init,
+        initargs=(config, parser, dry_run),
     )
 
 
-def _init(config: Config, parser: str) -> None:
-    global _config, _parser
-    _config, _parser = config, parser
+def _init(config: Config, parser: str, dry_run: bool) -> None:
+    # Per-worker state, set once by the pool's initializer.
+    global _config, _parser, _dry_run
+    _config, _parser, _dry_run = config, parser, dry_run
 
 
 def parse_one(config: Config, parser: str, path: str, key: FileKey | None) -> Row:
@@ -77,20 +89,54 @@ def _parse_chunk(items: Sequence[tuple[str, FileKey | None]]) -> list[Row]:
     return [parse_one(_config, _parser, path, key) for path, key in items]
 
 
-def render_task(task: RenderTask, config: Config) -> tuple[RenderedFile, ...]:
-    """Render one feed whose items travel packed."""
+def write_rendered(files: Sequence[RenderedFile], out_dir: Path, dry_run: bool) -> list[FileResult]:
+    """Write the files whose bytes differ from the disk (journaled first); say what changed.
+
+    No fsync per file: rename alone makes every file old-or-new under kill -9, which is
+    what a cron job meets; fsync only adds power-loss durability and cost ~1.4 ms a file
+    (5 s of a 17 s build of 10k articles). After a power loss the typical damage, a
+    zero-length file, fails the manifest's size check and is rendered again.
+    """
+    targets = [(file, safe_target(out_dir, file.path)) for file in files]
+    changed = [(file, target) for file, target in targets if not same_bytes(target, file.content)]
+    if changed and not dry_run:
+        journal_append(out_dir, (file.path for file, _ in changed))
+        for file, target in changed:
+            try:
+                write_atomic(target, file.content, fsync=False)
+            except OSError as exc:
+                msg = f"{target}: cannot write: {exc.strerror or exc}"
+                raise OutputError(msg) from exc
+    written = {file.path for file, _ in changed}
+    return [(file.path, len(file.content), file.path in written) for file in files]
+
+
+def same_bytes(path: Path, content: bytes) -> bool:
+    """Whether the file at path holds exactly `content`."""
+    try:
+        if os.stat(path).st_size != len(content):
+            return False
+        with open(path, "rb") as file:
+            return file.read() == content
+    except OSError:
+        return False
+
+
+def render_task(task: RenderTask, config: Config, dry_run: bool) -> list[FileResult]:
+    """Render one feed whose items travel packed, and write its files that changed."""
     group, blobs = task
     items = tuple(full_article(blob) for blob in blobs)
     # Looked up at call time: feedgen and lxml take ~0.1 s to import, and a run with
     # nothing to render should not pay that.
     from feeds import render
 
-    return render.render_group(replace(group, items=items), config)
+    files = render.render_group(replace(group, items=items), config)
+    return write_rendered(files, config.output.dir, dry_run)
 
 
-def _render_chunk(tasks: Sequence[RenderTask]) -> list[tuple[RenderedFile, ...]]:
+def _render_chunk(tasks: Sequence[RenderTask]) -> list[list[FileResult]]:
     assert _config is not None
-    return [render_task(task, _config) for task in tasks]
+    return [render_task(task, _config, _dry_run) for task in tasks]
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -130,12 +176,13 @@ def render_feeds(
     config: Config,
     tasks: Sequence[RenderTask],
     advance: Callable[[int], None],
-) -> list[tuple[RenderedFile, ...]]:
-    """Render every task's feed, in order, in the pool when given."""
-    out: list[tuple[RenderedFile, ...]] = []
+    dry_run: bool,
+) -> list[list[FileResult]]:
+    """Render and write every task's feed, in order, in the pool when given."""
+    out: list[list[FileResult]] = []
     if pool is None:
         for task in tasks:
-            out.append(render_task(task, config))
+            out.append(render_task(task, config, dry_run))
             advance(1)
         return out
     for chunk in _stream(pool, _render_chunk, tasks, RENDER_CHUNK):
