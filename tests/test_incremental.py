@@ -13,7 +13,7 @@ import pytest
 import feeds.load
 import feeds.parallel
 import feeds.render
-from feeds.manifest import MANIFEST_FILE, load_manifest
+from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
 from feeds.model import FeedGroup, RenderedFile
 from feeds.pipeline import build as clean_build
 from tests.cronkit import NOW, article_text, config_of, make_site, mtimes, run, snapshot
@@ -185,3 +185,23 @@ def test_config_change_rerenders_every_feed(site: Path, tmp_path: Path) -> None:
     outcome = run(site)
     assert outcome.feeds_skipped == 0
     assert "Other News" in (tmp_path / "public/rss.xml").read_text()
+
+
+def test_files_a_killed_run_created_are_ours_to_delete(site: Path, tmp_path: Path) -> None:
+    run(site)
+    out = tmp_path / "public"
+    manifest = load_manifest(out)
+    # What a run killed mid-write leaves: an incomplete manifest and a journal naming a
+    # file of a feed that the next run no longer has.
+    save_manifest(out, Manifest(manifest.feeds, complete=False))
+    (out / "topics/ghost").mkdir(parents=True)
+    (out / "topics/ghost/rss.xml").write_text("<rss/>")
+    (out / "topics/ghost/.rss.xml.abc123.tmp").write_text("<rss")
+    (out / "topics/ghost/keep.txt").write_text("not ours")
+    journal_append(out, ["topics/ghost/rss.xml"])
+    run(site)
+    assert not (out / "topics/ghost/rss.xml").exists()
+    assert not (out / "topics/ghost/.rss.xml.abc123.tmp").exists()
+    assert (out / "topics/ghost/keep.txt").read_text() == "not ours"
+    assert load_manifest(out).complete
+    assert not (out / ".feeds-journal").exists()
