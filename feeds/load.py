@@ -143,7 +143,7 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
     try:
         if parser == "yaml-rs" and not yaml12.needs_pyyaml(yaml_text):
             data = yaml_rs.loads(yaml_text)
-            if yaml12.has_sequence_key(data):
+            if yaml12.may_have_sequence_key(yaml_text) and yaml12.has_sequence_key(data):
                 return Problem(path, "front matter", "not valid YAML: a list used as a key")
         else:
             loader = FrontMatterLoader if parser == "libyaml" else _PythonFrontMatterLoader

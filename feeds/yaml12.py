@@ -94,6 +94,15 @@ def needs_pyyaml(yaml_text: str) -> bool:
     return "!" in yaml_text or "<<" in yaml_text
 
 
+# A sequence can only be a key after an explicit '? ', as a flow '[...]:' or via an alias.
+_MAY_HAVE_SEQUENCE_KEY = re.compile(r"\?(?:\s|$)|\]\s*:|\*")
+
+
+def may_have_sequence_key(yaml_text: str) -> bool:
+    """A cheap test on the text: False means no mapping in it can have a sequence key."""
+    return _MAY_HAVE_SEQUENCE_KEY.search(yaml_text) is not None
+
+
 def has_sequence_key(value: object) -> bool:
     """Whether any mapping in `value` has a sequence as a key (yaml-rs makes it a tuple)."""
     stack = [value]
