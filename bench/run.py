@@ -61,6 +61,19 @@ def _tree(root: int) -> list[int]:
     return found
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU of one live process so far."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            fields = file.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def _rss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status", "rb") as file:
@@ -79,11 +92,17 @@ def measure(command: list[str], cwd: Path | None = None) -> Measure:
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     done = threading.Event()
+    # Pool workers are children of multiprocessing's fork server, which the build does
+    # not wait for, so their CPU never reaches getrusage(RUSAGE_CHILDREN): sample it.
+    others: dict[int, float] = {}
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, sum(_rss_kb(pid) for pid in _tree(proc.pid)))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(_rss_kb(pid) for pid in tree))
+            for pid in tree[1:]:
+                others[pid] = max(others.get(pid, 0.0), _cpu_seconds(pid))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -96,6 +115,7 @@ def measure(command: list[str], cwd: Path | None = None) -> Measure:
     if proc.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu += sum(others.values())
     return Measure(wall, cpu, peak / 1024)
 
 

@@ -86,6 +86,13 @@ def with_log_options(function: Any) -> Any:
     metavar="SECONDS",
     help="If another run holds the output folder, wait up to this long (default: exit 75).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Processes for parsing and rendering; 0 (default): one per core, 1: no pool.",
+)
 @with_log_options
 def build(
     config_path: Path,
@@ -93,6 +100,7 @@ def build(
     no_cache: bool,
     dry_run: bool,
     wait: float,
+    jobs: int,
     verbose: bool,
     quiet: bool,
     log_format: str,
@@ -110,6 +118,7 @@ def build(
         dry_run=dry_run,
         strict=strict,
         wait=wait,
+        workers=jobs,
         progress=terminal_progress,
     )
     try:
