@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import feeds.text as text_module
 from feeds.cache import full_article, pack_article
 from feeds.load import find_article_files, read_document
 from feeds.text import _already_clean, _http_url_slow, http_url
@@ -90,3 +92,44 @@ def test_packed_articles_round_trip_exactly() -> None:
         assert repr(full_article(pack_article(article))) == repr(article)
         count += 1
     assert count > 30
+
+
+def _plain_text_reference(value: str) -> str:
+    """plain_text as the foundation wrote it, before the fast path."""
+    text = text_module.strip_forbidden(value)
+    if "<" in text:
+        text = text_module._TAG.sub(text_module._tag_replacement, text)
+    if "&" in text:
+        text = text_module.strip_forbidden(html.unescape(text))
+    return text_module._SPACE.sub(" ", text).strip()
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(
+        st.sampled_from([*"ab <>&;#\t\n\r\x00\x0b\x85\xa0\u2028\ufeff", "&amp;", "<b>", "&#9;"])
+    ).map("".join)
+)
+def test_plain_text_fast_path_agrees(value: str) -> None:
+    assert text_module.plain_text(value) == _plain_text_reference(value)
+
+
+@settings(max_examples=1500)
+@given(
+    host=HOSTS,
+    rest=st.lists(URL_CHARS, max_size=12).map("".join),
+    base=st.sampled_from(["https://a.example.com/x/y", "http://b.example.org/", None]),
+)
+def test_fast_url_path_agrees_with_a_base_too(host: str, rest: str, base: str | None) -> None:
+    url = f"https://{host}{rest}"
+    assert http_url(url, base=base) == _http_url_slow(url, base)
+    assert http_url(url + ";", base=base) == _http_url_slow(url + ";", base)
+
+
+@given(host=HOSTS, rest=st.lists(URL_CHARS, max_size=12).map("".join))
+def test_url_host_fast_path_agrees(host: str, rest: str) -> None:
+    from urllib.parse import urlsplit
+
+    url = http_url(f"https://{host}{rest}")
+    if url is not None:
+        assert text_module.url_host(url) == (urlsplit(url).hostname or "")
