@@ -57,7 +57,8 @@ def cpu_count() -> int:
 def start_pool(config: Config, parser: str, workers: int, dry_run: bool) -> Executor:
     """A process pool whose workers know the config, the parser and whether to write."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["feeds.parallel"])
+    # Imported once in the fork server, so each worker does not import them again.
+    context.set_forkserver_preload(["feeds.parallel", "feeds.validate", "feeds.render"])
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
