@@ -37,10 +37,10 @@ from typing import Protocol
 from feeds import __version__
 from feeds.cache import FileKey, ParseCache, Row, file_key, row_problems, stub
 from feeds.config import Config
-from feeds.errors import InputError, OutputError
+from feeds.errors import FeedsError, InputError, OutputError
 from feeds.group import make_groups
 from feeds.load import PARSER, find_article_files
-from feeds.lock import output_lock
+from feeds.lock import LOCK_FILE, output_lock
 from feeds.manifest import (
     SITE_KEY,
     FeedEntry,
@@ -209,8 +209,28 @@ def build(config: Config, *, now: datetime, options: Options = Options()) -> Out
         raise OutputError(msg)
     if options.dry_run:
         return _Build(config, now, options).run()
-    with output_lock(out_dir, options.wait):
-        return _Build(config, now, options).run()
+    created = not out_dir.exists()
+    try:
+        with output_lock(out_dir, options.wait):
+            return _Build(config, now, options).run()
+    except FeedsError:
+        if created:
+            _remove_if_only_lock(out_dir)
+        raise
+
+
+def _remove_if_only_lock(out_dir: Path) -> None:
+    """Undo the folder a failed first run made for its lock: "nothing written" means it.
+
+    The race this opens (another run waiting on the lock file being deleted) needs two
+    more runs racing a first-ever run that fails; they would merely both build.
+    """
+    try:
+        if [p.name for p in out_dir.iterdir()] == [LOCK_FILE]:
+            (out_dir / LOCK_FILE).unlink()
+            out_dir.rmdir()
+    except OSError:
+        pass
 
 
 class _Build:
@@ -363,6 +383,18 @@ class _Build:
                 reset_journal(config.output.dir)
             written = [path for path, _, changed in results if changed]
             unchanged = [path for path, _, changed in results if not changed]
+            # Files of feeds that were not rendered are unchanged too.
+            rendered_keys = {groups[i].folder for i in to_render}
+            if site_current:
+                rendered_keys.discard(SITE_KEY)
+            else:
+                rendered_keys.add(SITE_KEY)
+            unchanged += sorted(
+                path
+                for key, entry in entries.items()
+                if key not in rendered_keys
+                for path in entry.files
+            )
         report = BuildReport(
             files_found=len(paths),
             articles_valid=len(articles),

@@ -93,3 +93,17 @@ def test_doctor_reports_parser_cache_and_counts(site: Path) -> None:
     # The files were written a moment ago, so the racy-file rule keeps them out of the cache.
     assert "0 records" in out
     assert "feeds: 3; 0 files would be written" in out
+
+
+def test_strict_failure_on_a_first_run_leaves_no_output_folder(site: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("build", "--config", str(site), "--strict")
+    assert code == 1
+    assert "--strict" in err
+    assert not (tmp_path / "public").exists()
+
+
+def test_summary_counts_skipped_feeds_files_as_unchanged(site: Path) -> None:
+    invoke("build", "--config", str(site))
+    code, _, err = invoke("build", "--config", str(site), "-v")
+    assert code == 0
+    assert "0 files written, 8 unchanged" in err.splitlines()[-2]
