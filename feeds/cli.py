@@ -10,7 +10,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -65,6 +65,15 @@ log_options = [
         help="json: one JSON object per line, for log collectors.",
     ),
 ]
+
+
+def fail(message: str, code: int, log_format: str) -> NoReturn:
+    """End the command with `code`: 'Error: MESSAGE' on stderr, or a JSON error line."""
+    if log_format == "json":
+        log.error("%s", message, extra={"fields": {"exit_code": code}})
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 def with_log_options(function: Any) -> Any:
@@ -125,12 +134,11 @@ def build(
         outcome = engine_build(load_config(config_path), now=datetime.now(UTC), options=options)
     except InputError as exc:
         report_problems(exc.problems)
-        raise click.ClickException(str(exc)) from exc
+        fail(str(exc), 1, log_format)
     except LockedError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EX_TEMPFAIL)
+        fail(str(exc), EX_TEMPFAIL, log_format)
     except FeedsError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(str(exc), 1, log_format)
     report = outcome.report
     report_problems(report.problems)
     if dry_run:
@@ -169,9 +177,9 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
         )
     except InputError as exc:
         report_problems(exc.problems)
-        raise click.ClickException(str(exc)) from exc
+        fail(str(exc), 1, log_format)
     except FeedsError as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(str(exc), 1, log_format)
     report = outcome.report
     report_problems(report.problems)
     log.info(

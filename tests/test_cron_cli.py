@@ -107,3 +107,13 @@ def test_summary_counts_skipped_feeds_files_as_unchanged(site: Path) -> None:
     code, _, err = invoke("build", "--config", str(site), "-v")
     assert code == 0
     assert "0 files written, 8 unchanged" in err.splitlines()[-2]
+
+
+def test_json_errors_are_json_too(tmp_path: Path) -> None:
+    config = make_site(tmp_path, {})
+    code, _, err = invoke("build", "--config", str(config), "--log-format", "json")
+    assert code == 1
+    (record,) = [json.loads(line) for line in err.splitlines()]
+    assert record["level"] == "error"
+    assert record["exit_code"] == 1
+    assert "has no article files" in record["message"]
