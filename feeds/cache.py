@@ -35,7 +35,7 @@ from feeds.model import Article, Image, Problem, Provider, Related
 
 CACHE_FILE = "parse.sqlite3"
 # Bump when the row layout or what validation produces changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 TOPIC_SEPARATOR = "\x1f"  # validation strips C0 controls from topics, so it never occurs
 
 log = logging.getLogger("feeds")
@@ -79,6 +79,7 @@ _COLUMNS = Row._fields
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS last_run (id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT, data BLOB);
 CREATE TABLE IF NOT EXISTS files (
     {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'path' else ''}" for c in _COLUMNS)}
 );
@@ -260,6 +261,7 @@ class ParseCache:
                     log.info("feeds: parse cache %s made with other settings; rebuilding it", path)
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DELETE FROM files")
+                db.execute("DELETE FROM last_run")
                 db.execute("DELETE FROM meta")
                 db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
                 db.execute("COMMIT")
@@ -308,6 +310,17 @@ class ParseCache:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def last_run(self) -> tuple[str, bytes] | None:
+        """The inputs fingerprint and summary the last complete run stored, if any."""
+        found = self.db.execute("SELECT inputs, data FROM last_run WHERE id = 1").fetchone()
+        return None if found is None else (str(found[0]), bytes(found[1]))
+
+    def set_last_run(self, inputs: str | None, data: bytes = b"") -> None:
+        """Remember (or, with None, forget) the last complete run's inputs and summary."""
+        self.db.execute("DELETE FROM last_run")
+        if inputs is not None:
+            self.db.execute("INSERT INTO last_run VALUES (1, ?, ?)", (inputs, data))
 
     def count(self) -> int:
         """How many files the cache holds a record for."""

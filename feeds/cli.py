@@ -29,8 +29,7 @@ log = logging.getLogger("feeds")
 DEFAULT_CONFIG = Path("config/feeds.yaml")
 
 
-def _summary(report: BuildReport) -> str:
-    feeds = sum(1 for _ in report.groups)
+def _summary(report: BuildReport, feeds: int) -> str:
     return (
         f"{report.files_found} article files read, {report.articles_selected} published, "
         f"{report.rejected_files} rejected; {feeds} feeds, "
@@ -151,7 +150,7 @@ def build(
             f"{len(report.unchanged)} unchanged"
         )
         return
-    log.info("feeds: %s", _summary(report))
+    log.info("feeds: %s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
     if outcome.deleted:
         log.info("feeds: %d files of feeds that no longer exist deleted", len(outcome.deleted))
     if verbose:

@@ -84,6 +84,7 @@ def doctor_lines(config_path: Path) -> Iterator[str]:
         f"{report.rejected_files:,} rejected, {report.articles_selected:,} published"
     )
     yield (
-        f"feeds: {len(report.groups):,}; {len(report.written):,} files would be written, "
+        f"feeds: {outcome.feeds_rendered + outcome.feeds_skipped:,}; "
+        f"{len(report.written):,} files would be written, "
         f"{len(outcome.deleted):,} deleted"
     )

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Protocol
 
 from feeds import __version__
+from feeds import cache as cache_module
 from feeds.cache import FileKey, ParseCache, Row, file_key, row_problems, stub
 from feeds.config import Config
 from feeds.errors import FeedsError, InputError, OutputError
@@ -176,6 +178,30 @@ def feed_fingerprint(group: FeedGroup, digests: dict[str, str], config_fp: str) 
     return h.hexdigest()
 
 
+def inputs_fingerprint(
+    config_fp: str, parser: str, paths: Sequence[str], keys: dict[str, FileKey | None]
+) -> str:
+    """A digest of everything a build reads: the config and every article file's identity."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
+    for path in paths:
+        h.update(f"\0{path}\0{keys[path]}".encode())
+    return h.hexdigest()
+
+
+def selection_horizon(winners: Sequence[Article], config: Config, now: datetime) -> int | None:
+    """The first moment (POSIX seconds) at which the same articles could select differently:
+    a future article coming of age, or a selected one growing older than max_age_days."""
+    rules = config.select
+    moments: list[float] = []
+    if not rules.include_future:
+        moments += [a.published_at.timestamp() for a in winners if a.published_at > now]
+    if rules.max_age_days is not None:
+        age = rules.max_age_days * 86400
+        moments += [a.published_at.timestamp() + age for a in winners]
+    return int(min(moments)) if moments else None
+
+
 def _scan(config: Config) -> tuple[list[str], dict[str, FileKey | None]]:
     content = config.content
     if not content.dir.is_dir():
@@ -258,6 +284,44 @@ class _Build:
             self.pool.shutdown()
         return outcome
 
+    def _nothing_changed(self, cache: ParseCache, inputs_fp: str, files: int) -> Outcome | None:
+        """The outcome of a run whose inputs are those of the last complete run, whose
+        selection cannot have changed since (no article came of age or expired), and
+        whose files are all in place: nothing to parse, group, render or write."""
+        last = cache.last_run()
+        if last is None or last[0] != inputs_fp:
+            return None
+        try:
+            built_at, valid_until, found, valid, selected, rejected, feeds, problems = (
+                marshal.loads(last[1])
+            )
+        except (ValueError, EOFError, TypeError):
+            return None
+        now = self.now.timestamp()
+        if now < built_at or (valid_until is not None and now >= valid_until):
+            return None
+        out_dir = self.config.output.dir
+        manifest = load_manifest(out_dir)
+        if not manifest.complete or manifest.inputs != inputs_fp:
+            return None
+        if not all(_in_place(out_dir, entry.files) for entry in manifest.feeds.values()):
+            return None
+        report = BuildReport(
+            files_found=found,
+            articles_valid=valid,
+            articles_selected=selected,
+            rejected_files=rejected,
+            problems=tuple(Problem(*fields) for fields in problems),
+            unchanged=tuple(sorted(manifest.all_files())),
+        )
+        return Outcome(
+            report=report,
+            files_cached=files,
+            feeds_skipped=feeds,
+            timings=tuple(self.timer.stages),
+            dry_run=self.options.dry_run,
+        )
+
     def _open_cache(self) -> ParseCache | None:
         if not self.options.use_cache:
             return None
@@ -280,6 +344,12 @@ class _Build:
             cache = self._open_cache()
             if cache is not None:
                 stack.callback(cache.close)
+            config_fp = config_fingerprint(config)
+            inputs_fp = inputs_fingerprint(config_fp, self.options.parser, paths, keys)
+            if cache is not None:
+                quick = self._nothing_changed(cache, inputs_fp, len(paths))
+                if quick is not None:
+                    return quick
             cached: dict[str, Row] = {}
             stale: list[str] = []
             if cache is not None:
@@ -290,6 +360,7 @@ class _Build:
                     elif row.path not in present:
                         stale.append(row.path)
             changed = [(p, keys[p]) for p in paths if p not in cached]
+        all_trusted = all(key is not None for key in keys.values())
         with timer.stage("parse"):
             use_pool = len(changed) >= MIN_PARALLEL_FILES
             pool = self._pool() if use_pool else None
@@ -302,6 +373,8 @@ class _Build:
                     for row in fresh
                     if keys[row.path] is not None and max(row.mtime_ns, row.ctime_ns) < racy
                 ]
+                # A record not kept must make the next run look at its file again.
+                all_trusted = len(keep) == len(fresh)
                 cache.update(keep, stale)
         with timer.stage("group"):
             blobs = {row.path: row.article for row in fresh if row.article is not None}
@@ -319,6 +392,7 @@ class _Build:
                 )
                 raise InputError(msg, tuple(problems))
             selected = select(winners, config.select, self.now)
+            valid_until = selection_horizon(winners, config, self.now)
             groups = make_groups(selected, config.feeds, all_name=config.site.title)
         with timer.stage("render"):
             old = load_manifest(config.output.dir)
@@ -326,7 +400,6 @@ class _Build:
                 swept = sweep_temp_files(config.output.dir, old)
                 if swept:
                     log.info("feeds: %d temporary files of an interrupted run deleted", len(swept))
-            config_fp = config_fingerprint(config)
             fingerprints = [feed_fingerprint(g, digests, config_fp) for g in groups]
             to_render: list[int] = []
             entries: dict[str, FeedEntry] = {}
@@ -375,12 +448,25 @@ class _Build:
                 site_results = write_rendered(site_files, config.output.dir, options.dry_run)
                 entries[SITE_KEY] = FeedEntry(site_fp, {p: size for p, size, _ in site_results})
                 results += site_results
-            new = Manifest(entries)
+            new = Manifest(entries, inputs=inputs_fp)
             gone = old.all_files() - new.all_files()
             deleted = prune(config.output.dir, gone, dry_run=options.dry_run)
             if not options.dry_run:
                 save_manifest(config.output.dir, new)
                 reset_journal(config.output.dir)
+                if cache is not None:
+                    summary = (
+                        int(self.now.timestamp()),
+                        valid_until,
+                        len(paths),
+                        len(articles),
+                        len(selected),
+                        len(rejected),
+                        len(groups),
+                        tuple((p.path, p.field, p.message, p.rejected) for p in problems),
+                    )
+                    trusted = all_trusted and (cache.count() == len(paths))
+                    cache.set_last_run(inputs_fp if trusted else None, marshal.dumps(summary))
             written = [path for path, _, changed in results if changed]
             unchanged = [path for path, _, changed in results if not changed]
             # Files of feeds that were not rendered are unchanged too.
@@ -440,7 +526,7 @@ def _readonly(cache_dir: Path, settings: str) -> ParseCache | None:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-        if found.get("settings") != settings:
+        if found != {"format": str(cache_module.CACHE_FORMAT), "settings": settings}:
             db.close()
             return None
     except sqlite3.DatabaseError:

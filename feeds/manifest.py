@@ -47,6 +47,8 @@ class Manifest:
     # False in the manifest written before a run changes files: if a run finds it so,
     # the last one was killed and may have left temporary files to sweep.
     complete: bool = True
+    # The fingerprint of the inputs (article files' identities and config) it was made from.
+    inputs: str = ""
 
     def all_files(self) -> set[str]:
         """Every file path listed, relative to the output folder."""
@@ -57,6 +59,7 @@ class Manifest:
         data = {
             "format": MANIFEST_FORMAT,
             "complete": self.complete,
+            "inputs": self.inputs,
             "feeds": {
                 key: {"fingerprint": entry.fingerprint, "files": dict(sorted(entry.files.items()))}
                 for key, entry in sorted(self.feeds.items())
@@ -81,7 +84,12 @@ def _parse(data: object) -> Manifest | None:
         if not all(isinstance(p, str) and isinstance(s, int) for p, s in files.items()):
             return None
         result[str(key)] = FeedEntry(fingerprint, dict(files))
-    return Manifest(result, complete=data.get("complete") is not False)
+    inputs = data.get("inputs")
+    return Manifest(
+        result,
+        complete=data.get("complete") is not False,
+        inputs=inputs if isinstance(inputs, str) else "",
+    )
 
 
 def load_manifest(out_dir: Path) -> Manifest:

@@ -53,13 +53,13 @@ def make_site(root: Path, articles: dict[str, str], extra_config: str = "") -> P
     return config
 
 
-def run(config_path: Path, **options: object) -> Outcome:
-    """One in-process build as of NOW (one worker unless asked: no pool in unit tests)."""
+def run(config_path: Path, now: datetime = NOW, **options: object) -> Outcome:
+    """One in-process build as of `now` (one worker unless asked: no pool in unit tests)."""
     options.setdefault("workers", 1)
     # Tests edit files and build at once; edits never overlap a build here, so the
     # racy-file rule (tested on its own) would only hide what the cache does.
     options.setdefault("racy_seconds", 0)
-    return build(load_config(config_path), now=NOW, options=Options(**options))  # type: ignore[arg-type]
+    return build(load_config(config_path), now=now, options=Options(**options))  # type: ignore[arg-type]
 
 
 def config_of(config_path: Path) -> Config:

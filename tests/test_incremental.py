@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -205,3 +206,41 @@ def test_files_a_killed_run_created_are_ours_to_delete(site: Path, tmp_path: Pat
     assert (out / "topics/ghost/keep.txt").read_text() == "not ours"
     assert load_manifest(out).complete
     assert not (out / ".feeds-journal").exists()
+
+
+def test_a_future_article_appears_once_its_time_comes(tmp_path: Path) -> None:
+    future = article_text(9, topics=("Later",)).replace("2026-10-", "2026-12-")
+    site = make_site(tmp_path, {"a.md": article_text(1), "f.md": future})
+    run(site)
+    assert not (tmp_path / "public/topics/later").exists()
+    second = run(site)  # same inputs, same moment: nothing to do
+    assert second.feeds_rendered == 0
+    third = run(site, now=datetime(2026, 12, 31, tzinfo=UTC))
+    assert (tmp_path / "public/topics/later/rss.xml").exists()
+    assert third.feeds_rendered > 0
+
+
+def test_an_article_leaves_when_older_than_max_age(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {"a.md": article_text(1, topics=("Old",)), "b.md": article_text(2, day=30)},
+        "select:\n  max_age_days: 20\n",
+    )
+    run(site)  # NOW is 2026-11-02: both within 20 days? a is 2026-10-01: no
+    assert not (tmp_path / "public/topics/old").exists()
+    run(site, now=datetime(2026, 10, 5, tzinfo=UTC))
+    assert (tmp_path / "public/topics/old/rss.xml").exists()
+    run(site, now=datetime(2026, 10, 6, tzinfo=UTC))
+    assert (tmp_path / "public/topics/old/rss.xml").exists()
+    run(site, now=datetime(2026, 10, 25, tzinfo=UTC))
+    assert not (tmp_path / "public/topics/old").exists()
+
+
+def test_an_output_file_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:
+    run(site)
+    out = tmp_path / "public"
+    expected = snapshot(out)
+    (out / "topics/space/atom.xml").unlink()
+    (out / "feeds.opml").unlink()
+    run(site)
+    assert snapshot(out) == expected
