@@ -21,10 +21,12 @@ skips correctly or rewrites. The parse cache is only updated in SQLite transacti
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import logging
 import marshal
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -41,7 +43,7 @@ from feeds.cache import FileKey, ParseCache, Row, file_key, row_problems, stub
 from feeds.config import Config
 from feeds.errors import FeedsError, InputError, OutputError
 from feeds.group import make_groups
-from feeds.load import PARSER, find_article_files
+from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
 from feeds.manifest import (
     SITE_KEY,
@@ -202,23 +204,56 @@ def selection_horizon(winners: Sequence[Article], config: Config, now: datetime)
     return int(min(moments)) if moments else None
 
 
+def scan_article_files(
+    root: Path, patterns: Sequence[str]
+) -> tuple[list[str], dict[str, FileKey | None]]:
+    """load.find_article_files (same paths, same order) plus each file's identity, in one
+    pass of os.scandir: its entries carry what a separate os.stat per file would ask for.
+    """
+    matcher = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+    paths: list[str] = []
+    keys: dict[str, FileKey | None] = {}
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return  # os.walk, too, skips a folder it cannot list
+        subfolders: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    subfolders.append(entry)
+                continue
+            if entry.name.startswith(".") or matcher.match(entry.name) is None:
+                continue
+            path = prefix + entry.name
+            paths.append(path)
+            try:
+                keys[path] = file_key(entry.stat())
+            except OSError:
+                keys[path] = None  # vanished or unreadable: parsing reports it
+        for entry in subfolders:
+            walk(entry.path, f"{prefix}{entry.name}/")
+
+    walk(str(root), "")
+    return paths, keys
+
+
 def _scan(config: Config) -> tuple[list[str], dict[str, FileKey | None]]:
     content = config.content
     if not content.dir.is_dir():
         msg = f"content.dir {content.dir} is not a folder; nothing written"
         raise InputError(msg)
-    paths = find_article_files(content.dir, content.patterns)
+    paths, keys = scan_article_files(content.dir, content.patterns)
     if not paths:
         patterns = ", ".join(content.patterns)
         msg = f"content.dir {content.dir} has no article files ({patterns}); nothing written"
         raise InputError(msg)
-    keys: dict[str, FileKey | None] = {}
-    root = str(content.dir)
-    for path in paths:
-        try:
-            keys[path] = file_key(os.stat(os.path.join(root, path)))
-        except OSError:
-            keys[path] = None  # vanished or unreadable: parsing reports it
     return paths, keys
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import feeds.cache as feeds_cache
 import feeds.text as text_module
 from feeds.cache import full_article, pack_article
 from feeds.load import find_article_files, read_document
@@ -133,3 +134,37 @@ def test_url_host_fast_path_agrees(host: str, rest: str) -> None:
     url = http_url(f"https://{host}{rest}")
     if url is not None:
         assert text_module.url_host(url) == (urlsplit(url).hostname or "")
+
+
+def test_scan_finds_what_find_article_files_finds(tmp_path: Path) -> None:
+    import os
+
+    from feeds.engine import scan_article_files
+
+    for relative in [
+        "b.md",
+        "a.txt",
+        "c.markdown",
+        "skip.json",
+        ".hidden.md",
+        "Z.MD",
+        "sub/x.md",
+        "sub/deeper/y.md",
+        ".dot/z.md",
+        "sub2/w.md",
+        "a/b.md",
+    ]:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: t\n---\n")
+    os.symlink(tmp_path / "sub", tmp_path / "linked-dir")
+    os.symlink(tmp_path / "b.md", tmp_path / "linked.md")
+    os.symlink(tmp_path / "missing.md", tmp_path / "broken.md")
+    patterns = ("*.md", "*.markdown", "*.txt")
+    paths, keys = scan_article_files(tmp_path, patterns)
+    assert paths == find_article_files(tmp_path, patterns)
+    assert keys["broken.md"] is None
+    assert keys["b.md"] is not None
+    assert keys["sub/x.md"] == feeds_cache.file_key((tmp_path / "sub/x.md").stat())
+    samples = REPO / "samples"
+    assert scan_article_files(samples, patterns)[0] == find_article_files(samples, patterns)
