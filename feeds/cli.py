@@ -18,7 +18,6 @@ from feeds import __version__
 from feeds.cache import clear_cache
 from feeds.clitools import report_problems, setup_logging, terminal_progress
 from feeds.config import load_config
-from feeds.doctor import doctor_lines
 from feeds.engine import Options
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
@@ -194,6 +193,8 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
 @config_option
 def doctor(config_path: Path) -> None:
     """Print versions, the YAML parser in use, the cache state and the articles and feeds."""
+    from feeds.doctor import doctor_lines  # imported here: builds never need it
+
     for line in doctor_lines(config_path):
         click.echo(line)
 

@@ -30,12 +30,11 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from feeds import __version__
 from feeds import cache as cache_module
@@ -69,6 +68,9 @@ from feeds.parallel import (
     write_rendered,
 )
 from feeds.select import resolve_duplicates, select
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 log = logging.getLogger("feeds")
 FINGERPRINT_FORMAT = 1

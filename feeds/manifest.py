@@ -65,7 +65,10 @@ class Manifest:
                 for key, entry in sorted(self.feeds.items())
             },
         }
-        return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+        # Compact: at 100,000 articles the manifest lists ~4,600 files, rewritten each run
+        # that changes anything.
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return (text + "\n").encode()
 
 
 def _parse(data: object) -> Manifest | None:

@@ -10,13 +10,11 @@ more to start than it saves.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from feeds.cache import FileKey, Row, full_article, make_row
 from feeds.config import Config
@@ -25,6 +23,9 @@ from feeds.load import read_document
 from feeds.manifest import journal_append
 from feeds.model import FeedGroup, Problem, RenderedFile
 from feeds.write import safe_target
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,6 +57,9 @@ def cpu_count() -> int:
 
 def start_pool(config: Config, parser: str, workers: int, dry_run: bool) -> Executor:
     """A process pool whose workers know the config, the parser and whether to write."""
+    import multiprocessing  # imported here: most cron runs start no pool
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("forkserver")
     # Imported once in the fork server, so each worker does not import them again.
     context.set_forkserver_preload(["feeds.parallel", "feeds.validate", "feeds.render"])
