@@ -231,7 +231,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{platform.python_version()}; load average before the run "
             f"{load[0]:.2f}.\n\n"
         )
-        args.results.write_text(header + text + "\n", encoding="utf-8")
+        # Hand-written analysis below a '## Notes' heading survives a new run.
+        notes = ""
+        if args.results.exists():
+            previous = args.results.read_text(encoding="utf-8")
+            if "\n## Notes" in previous:
+                notes = "\n## Notes" + previous.split("\n## Notes", 1)[1]
+        args.results.write_text(header + text + "\n" + notes, encoding="utf-8")
     return 0
 
 

@@ -117,3 +117,11 @@ def test_json_errors_are_json_too(tmp_path: Path) -> None:
     assert record["level"] == "error"
     assert record["exit_code"] == 1
     assert "has no article files" in record["message"]
+
+
+def test_no_progress_bar_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from feeds.clitools import terminal_progress
+
+    with terminal_progress("parsing", 10_000) as bar:
+        bar.advance(5_000)
+    assert capsys.readouterr().err == ""
