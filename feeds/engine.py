@@ -377,6 +377,13 @@ class _Build:
         config, options, timer = self.config, self.options, self.timer
         with timer.stage("scan"):
             started_ns = time.time_ns()
+            cache_file = config.cache.dir / cache_module.CACHE_FILE
+            if not options.use_cache or not cache_file.exists():
+                # Every file will be parsed: start the workers now, so their start-up
+                # (a fresh interpreter and its imports) overlaps the scan.
+                pool = self._pool()
+                if pool is not None:
+                    pool.submit(int)
             paths, keys = _scan(config)
             cache = self._open_cache()
             if cache is not None:
