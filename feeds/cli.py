@@ -21,11 +21,12 @@ from feeds.config import load_config
 from feeds.engine import Options
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
-from feeds.lock import EX_TEMPFAIL, LockedError
+from feeds.lock import LockedError
 from feeds.model import BuildReport
 
 log = logging.getLogger("feeds")
 DEFAULT_CONFIG = Path("config/feeds.yaml")
+EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
 
 
 def _summary(report: BuildReport, feeds: int) -> str:
