@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from feeds import __version__
 from feeds import cache as cache_module
-from feeds.cache import FileKey, ParseCache, Row, file_key, row_problems, stub
+from feeds.cache import FileKey, ParseCache, Row, file_key, full_article, row_problems, stub
 from feeds.config import Config
 from feeds.errors import FeedsError, InputError, OutputError
 from feeds.group import make_groups
@@ -55,7 +55,7 @@ from feeds.manifest import (
     sweep_temp_files,
 )
 from feeds.manifest import files_in_place as _in_place
-from feeds.model import Article, BuildReport, FeedGroup, Problem
+from feeds.model import Article, BuildReport, FeedGroup, GroupKind, Problem
 from feeds.parallel import (
     MIN_PARALLEL_FEEDS,
     MIN_PARALLEL_FILES,
@@ -488,7 +488,7 @@ class _Build:
             else:
                 from feeds.pipeline import render_site_files  # imports feedgen: only if needed
 
-                site_files = render_site_files(groups, config)
+                site_files = render_site_files(self._site_groups(groups, blobs, cache), config)
                 site_results = write_rendered(site_files, config.output.dir, options.dry_run)
                 entries[SITE_KEY] = FeedEntry(site_fp, {p: size for p, size, _ in site_results})
                 results += site_results
@@ -546,6 +546,26 @@ class _Build:
             dry_run=options.dry_run,
             pool_used=self.pool is not None,
         )
+
+    def _site_groups(
+        self,
+        groups: Sequence[FeedGroup],
+        blobs: dict[str, bytes],
+        cache: ParseCache | None,
+    ) -> list[FeedGroup]:
+        """The groups for the site-wide files: the all-articles feed with its whole items
+        (the index page lists them), the other feeds with light items (only their names,
+        sizes and dates are listed; unpacking 100,000 articles for that would cost ~1 s)."""
+        out: list[FeedGroup] = []
+        for group in groups:
+            if group.kind is GroupKind.ALL:
+                missing = [a.path for a in group.items if a.path not in blobs]
+                if missing and cache is not None:
+                    blobs.update(cache.articles(missing))
+                items = tuple(full_article(blobs[a.path]) for a in group.items)
+                group = replace(group, items=items)
+            out.append(group)
+        return out
 
     def _announce(self, old: Manifest, rewriting: set[str]) -> None:
         """Before any file changes: forget the fingerprints of the feeds about to be

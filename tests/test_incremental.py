@@ -244,3 +244,31 @@ def test_an_output_file_deleted_by_hand_is_restored(site: Path, tmp_path: Path) 
     (out / "feeds.opml").unlink()
     run(site)
     assert snapshot(out) == expected
+
+
+def test_site_files_get_whole_articles_for_the_all_feed(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feeds.pipeline
+
+    seen: list[tuple[FeedGroup, ...]] = []
+    real = feeds.pipeline.render_site_files
+
+    def spy(groups: tuple[FeedGroup, ...], config: object) -> list[RenderedFile]:
+        seen.append(tuple(groups))
+        return real(groups, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds.pipeline, "render_site_files", spy)
+    run(site)
+    (tmp_path / "content/b.md").write_text(
+        article_text(2, topics=("Space",), provider="beta", title="Edited title")
+    )
+    run(site)  # from the cache this time
+    assert len(seen) == 2
+    everything = next(g for g in seen[1] if g.folder == "")
+    assert sorted(a.title for a in everything.items) == [
+        "Edited title",
+        "Story number 1",
+        "Story number 3",
+    ]
+    assert all(a.excerpt for a in everything.items)
