@@ -172,7 +172,7 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
         outcome = engine_build(
             config,
             now=datetime.now(UTC),
-            options=Options(dry_run=True, progress=terminal_progress),
+            options=Options(dry_run=True, validate_only=True, progress=terminal_progress),
         )
     except InputError as exc:
         report_problems(exc.problems)

@@ -112,6 +112,8 @@ class Options:
     # file-system timestamp tick (keeping its size) after it was read: its record serves
     # this run but is not cached, so the next run parses it again (git's "racy" rule).
     racy_seconds: float = 1.0
+    # Stop after selection and grouping (`feeds check`): nothing rendered or compared.
+    validate_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +272,8 @@ def build(config: Config, *, now: datetime, options: Options = Options()) -> Out
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"output.dir {out_dir} exists and is not a folder"
         raise OutputError(msg)
-    if options.dry_run:
-        return _Build(config, now, options).run()
+    if options.dry_run or options.validate_only:
+        return _Build(config, now, replace(options, dry_run=True)).run()
     created = not out_dir.exists()
     try:
         with output_lock(out_dir, options.wait):
@@ -438,6 +440,22 @@ class _Build:
             selected = select(winners, config.select, self.now)
             valid_until = selection_horizon(winners, config, self.now)
             groups = make_groups(selected, config.feeds, all_name=config.site.title)
+        if options.validate_only:
+            report = BuildReport(
+                files_found=len(paths),
+                articles_valid=len(articles),
+                articles_selected=len(selected),
+                rejected_files=len(rejected),
+                problems=tuple(problems),
+                groups=groups,
+            )
+            return Outcome(
+                report=report,
+                files_parsed=len(changed),
+                files_cached=len(cached),
+                timings=tuple(timer.stages),
+                dry_run=True,
+            )
         with timer.stage("render"):
             old = load_manifest(config.output.dir)
             if not options.dry_run:

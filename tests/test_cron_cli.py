@@ -125,3 +125,15 @@ def test_no_progress_bar_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> N
     with terminal_progress("parsing", 10_000) as bar:
         bar.advance(5_000)
     assert capsys.readouterr().err == ""
+
+
+def test_check_renders_nothing(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feeds.render
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("check must not render")
+
+    monkeypatch.setattr(feeds.render, "render_group", refuse)
+    code, _, err = invoke("check", "--config", str(site))
+    assert code == 1
+    assert "bad.md" in err
