@@ -1,4 +1,4 @@
-"""The `feeds` command: a thin click shell over `feeds.pipeline`.
+"""The `feeds` command: a thin click shell over `feeds.engine` and `feeds.publish`.
 
 Cron mails whatever a job prints, so a clean run prints nothing: report lines go to
 stderr as `warning: PATH: FIELD: REASON`, and the summary only to a terminal or with -v.
@@ -10,78 +10,29 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from feeds import __version__
+from feeds.cache import clear_cache
+from feeds.clitools import report_problems, setup_logging, terminal_progress
 from feeds.config import Config, load_config
+from feeds.engine import Options
+from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
-from feeds.model import BuildReport, Problem
-from feeds.pipeline import build as run_build
+from feeds.model import BuildReport
 from feeds.publish import PublishReport
 from feeds.publish import publish as run_publish
 from feeds.websub import changed_feed_urls, ping_hub
 
 log = logging.getLogger("feeds")
 DEFAULT_CONFIG = Path("config/feeds.yaml")
+EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
 
 
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.handlers[:] = [handler]
-    log.propagate = False
-    log.setLevel(logging.INFO if verbose or sys.stderr.isatty() else logging.WARNING)
-
-
-def _report_problems(problems: tuple[Problem, ...] | tuple[object, ...]) -> None:
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
-
-
-class _Locked(click.ClickException):
-    """Another run holds the output folder: exit 75 (EX_TEMPFAIL), cron tries again later."""
-
-    exit_code = 75
-
-
-def _publish_and_ping(config: Config, dry_run: bool) -> None:
-    """Sync the output folder, ping the hub about uploaded feeds; exit 1 if a key failed."""
-    try:
-        report = run_publish(config, dry_run=dry_run)
-    except LockedError as exc:
-        raise _Locked(str(exc)) from exc
-    except FeedsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if dry_run:
-        for step in report.plan.steps:
-            click.echo(str(step))
-        click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
-        return
-    log.info("feeds: published %s", report.summary())
-    ping_hub(config.site.websub_hub, changed_feed_urls(config.site, report.uploaded))
-    if report.failed:
-        for failure in report.failed:
-            click.echo(f"error: {failure}", err=True)
-        msg = (
-            f"{len(report.failed)} key(s) failed to publish ({report.summary()}); "
-            "the next run retries them"
-        )
-        raise click.ClickException(msg)
-
-
-def _plan_summary(report: PublishReport) -> str:
-    plan = report.plan
-    return (
-        f"s3://{report.bucket}/{report.prefix}: {len(plan.uploads)} to upload, "
-        f"{len(plan.steps) - len(plan.uploads) - len(plan.deletes)} to skip, "
-        f"{len(plan.deletes)} to delete"
-    )
-
-
-def _summary(report: BuildReport) -> str:
-    feeds = sum(1 for _ in report.groups)
+def _summary(report: BuildReport, feeds: int) -> str:
     return (
         f"{report.files_found} article files read, {report.articles_selected} published, "
         f"{report.rejected_files} rejected; {feeds} feeds, "
@@ -105,15 +56,103 @@ def cli() -> None:
     """Turn a folder of news articles into RSS, Atom and JSON feeds."""
 
 
+log_options = [
+    click.option("-v", "--verbose", is_flag=True, help="Print a summary and per-stage timings."),
+    click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings."),
+    click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one JSON object per line, for log collectors.",
+    ),
+]
+
+
+def fail(message: str, code: int, log_format: str) -> NoReturn:
+    """End the command with `code`: 'Error: MESSAGE' on stderr, or a JSON error line."""
+    if log_format == "json":
+        log.error("%s", message, extra={"fields": {"exit_code": code}})
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def with_log_options(function: Any) -> Any:
+    """Add -v, -q and --log-format to a command."""
+    for option in reversed(log_options):
+        function = option(function)
+    return function
+
+
+def _plan_summary(report: PublishReport) -> str:
+    plan = report.plan
+    return (
+        f"s3://{report.bucket}/{report.prefix}: {len(plan.uploads)} to upload, "
+        f"{len(plan.steps) - len(plan.uploads) - len(plan.deletes)} to skip, "
+        f"{len(plan.deletes)} to delete"
+    )
+
+
+def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
+    """Sync the output folder, ping the hub about uploaded feeds; exit 1 if a key failed."""
+    try:
+        report = run_publish(config, dry_run=dry_run)
+    except LockedError as exc:
+        fail(str(exc), EX_TEMPFAIL, log_format)
+    except FeedsError as exc:
+        fail(str(exc), 1, log_format)
+    if dry_run:
+        for step in report.plan.steps:
+            click.echo(str(step))
+        click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
+        return
+    log.info("feeds: published %s", report.summary())
+    ping_hub(config.site.websub_hub, changed_feed_urls(config.site, report.uploaded))
+    if report.failed:
+        for failure in report.failed:
+            click.echo(f"error: {failure}", err=True)
+        msg = (
+            f"{len(report.failed)} key(s) failed to publish ({report.summary()}); "
+            "the next run retries them"
+        )
+        fail(msg, 1, log_format)
+
+
 @cli.command()
 @config_option
 @click.option("--strict", is_flag=True, help="Write nothing if any article file is rejected.")
+@click.option("--no-cache", is_flag=True, help="Parse every file; ignore the parse cache.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--publish", "and_publish", is_flag=True, help="Then publish, as `feeds publish`.")
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Print a summary line even when not on a terminal."
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="If another run holds the output folder, wait up to this long (default: exit 75).",
 )
-def build(config_path: Path, strict: bool, and_publish: bool, verbose: bool) -> None:
-    """Build every feed into the output folder.
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Processes for parsing and rendering; 0 (default): one per core, 1: no pool.",
+)
+@with_log_options
+def build(
+    config_path: Path,
+    strict: bool,
+    no_cache: bool,
+    dry_run: bool,
+    and_publish: bool,
+    wait: float,
+    jobs: int,
+    verbose: bool,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Build every feed into the output folder, redoing only what changed.
 
     Example: feeds build --config config/feeds.yaml --publish
 
@@ -121,19 +160,45 @@ def build(config_path: Path, strict: bool, and_publish: bool, verbose: bool) -> 
     error (nothing written) or, with --publish, a publish error, 2 usage error,
     75 another run holds the output folder.
     """
-    _setup_logging(verbose)
+    setup_logging(verbose, quiet, log_format)
+    options = Options(
+        use_cache=not no_cache,
+        dry_run=dry_run,
+        strict=strict,
+        wait=wait,
+        workers=jobs,
+        progress=terminal_progress,
+    )
     try:
         config = load_config(config_path)
-        report = run_build(config, now=datetime.now(UTC), strict=strict)
+        outcome = engine_build(config, now=datetime.now(UTC), options=options)
     except InputError as exc:
-        _report_problems(exc.problems)
-        raise click.ClickException(str(exc)) from exc
+        report_problems(exc.problems)
+        fail(str(exc), 1, log_format)
+    except LockedError as exc:
+        fail(str(exc), EX_TEMPFAIL, log_format)
     except FeedsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _report_problems(report.problems)
-    log.info("feeds: %s", _summary(report))
+        fail(str(exc), 1, log_format)
+    report = outcome.report
+    report_problems(report.problems)
+    if dry_run:
+        for path in report.written:
+            click.echo(f"would write {path}")
+        for path in outcome.deleted:
+            click.echo(f"would delete {path}")
+        click.echo(
+            f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
+            f"{len(report.unchanged)} unchanged"
+        )
+        return
+    log.info("feeds: %s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
+    if outcome.deleted:
+        log.info("feeds: %d files of feeds that no longer exist deleted", len(outcome.deleted))
+    if verbose:
+        log.info("feeds: %s", outcome.timing_line())
+    # The build has released the output lock by now; publishing takes it again.
     if and_publish:
-        _publish_and_ping(config, dry_run=False)
+        _publish_and_ping(config, dry_run=False, log_format=log_format)
     elif config.publish is None:
         # No publish section: the output folder is what is served, so the bytes are live.
         ping_hub(config.site.websub_hub, changed_feed_urls(config.site, report.written))
@@ -141,11 +206,73 @@ def build(config_path: Path, strict: bool, and_publish: bool, verbose: bool) -> 
 
 @cli.command()
 @config_option
+@with_log_options
+def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> None:
+    """Check the config and every article by the build's rules; write nothing.
+
+    Prints each rejected file and why. Exit status: 0 every article is fine, 1 the config
+    is invalid or an article is rejected.
+    """
+    setup_logging(verbose, quiet, log_format)
+    try:
+        config = load_config(config_path)
+        outcome = engine_build(
+            config,
+            now=datetime.now(UTC),
+            options=Options(dry_run=True, validate_only=True, progress=terminal_progress),
+        )
+    except InputError as exc:
+        report_problems(exc.problems)
+        fail(str(exc), 1, log_format)
+    except FeedsError as exc:
+        fail(str(exc), 1, log_format)
+    report = outcome.report
+    report_problems(report.problems)
+    log.info(
+        "feeds: %d article files checked, %d rejected",
+        report.files_found,
+        report.rejected_files,
+    )
+    if report.rejected_files:
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+def doctor(config_path: Path) -> None:
+    """Print versions, the YAML parser in use, the cache state and the articles and feeds."""
+    from feeds.doctor import doctor_lines  # imported here: builds never need it
+
+    for line in doctor_lines(config_path):
+        click.echo(line)
+
+
+@cli.group()
+def cache() -> None:
+    """Manage the parse cache."""
+
+
+@cache.command("clear")
+@config_option
+def cache_clear(config_path: Path) -> None:
+    """Delete the parse cache (the next build parses every file once)."""
+    try:
+        config = load_config(config_path)
+    except FeedsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if clear_cache(config.cache.dir):
+        click.echo(f"deleted {config.cache.dir}")
+    else:
+        click.echo(f"no cache at {config.cache.dir}")
+
+
+@cli.command()
+@config_option
 @click.option(
     "--dry-run", is_flag=True, help="Print the plan (upload/skip/delete); change nothing."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Print a summary line and each hub ping.")
-def publish(config_path: Path, dry_run: bool, verbose: bool) -> None:
+@with_log_options
+def publish(config_path: Path, dry_run: bool, verbose: bool, quiet: bool, log_format: str) -> None:
     """Upload the output folder's changed files to the bucket in publish.s3.
 
     Example: feeds publish --config config/feeds.yaml --dry-run
@@ -154,9 +281,9 @@ def publish(config_path: Path, dry_run: bool, verbose: bool) -> None:
     unreachable or any key that failed to upload (each is named; the rest were tried),
     2 usage error, 75 another run holds the output folder.
     """
-    _setup_logging(verbose)
+    setup_logging(verbose, quiet, log_format)
     try:
         config = load_config(config_path)
     except FeedsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _publish_and_ping(config, dry_run)
+        fail(str(exc), 1, log_format)
+    _publish_and_ping(config, dry_run, log_format)

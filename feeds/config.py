@@ -139,6 +139,13 @@ class Publish:
 
 
 @dataclass(frozen=True, slots=True)
+class Cache:
+    """Where the parse cache lives."""
+
+    dir: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration; `path` is the file it came from."""
 
@@ -149,6 +156,7 @@ class Config:
     select: SelectRules
     feeds: FeedRules
     publish: Publish | None = None  # None: the output folder itself is what is served
+    cache: Cache = Cache(Path(".feeds-cache"))
 
 
 class _Invalid(Exception):
@@ -449,6 +457,7 @@ _SECTIONS: dict[str, dict[str, tuple[Checker, Any]]] = {
         "content": (_choices(CONTENT_MODES), "full"),
     },
     "publish": {"s3": (_nested(_S3_SPEC), None)},
+    "cache": {"dir": (_text, ".feeds-cache")},
 }
 _REQUIRED_SECTIONS = ("site", "content", "output")
 
@@ -539,6 +548,7 @@ def parse_config(data: object, path: Path) -> Config:
         select=SelectRules(**values["select"]),
         feeds=FeedRules(**values["feeds"]),
         publish=_publish(values["publish"]),
+        cache=Cache(dir=(here / values["cache"]["dir"]).resolve()),
     )
 
 

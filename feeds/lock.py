@@ -1,7 +1,10 @@
-"""The output folder's lock: one build or publish at a time per output folder.
+"""One build at a time per output folder: an exclusive `flock` on `<out_dir>/.feeds.lock`.
 
-An `fcntl.flock` on `<out_dir>/.feeds.lock`: the kernel drops it when the process dies,
-so a crashed run never leaves a stale lock behind.
+The lock lives in the folder it protects, so two configs that share one output folder
+also exclude each other. `flock` locks belong to the open file: the kernel drops them
+when the holder exits, however it exits (even `kill -9`), so a stale lock file left
+behind by a killed run never blocks the next one. The file itself is never deleted:
+deleting it would let a third run lock a fresh inode while a second still holds the old.
 """
 
 from __future__ import annotations
@@ -16,33 +19,42 @@ from pathlib import Path
 from feeds.errors import FeedsError
 
 LOCK_FILE = ".feeds.lock"
+EX_TEMPFAIL = 75  # sysexits.h: "try again later", what cron wrappers expect for "busy"
 _POLL_SECONDS = 0.1
 
 
 class LockedError(FeedsError):
-    """Another run holds the output folder's lock (the CLI exits 75, EX_TEMPFAIL)."""
+    """Another run holds the output folder's lock; the CLI exits with code 75."""
+
+    exit_code = EX_TEMPFAIL
 
 
 @contextmanager
-def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
-    """Hold the lock on `out_dir` for the `with` block; wait up to `wait` seconds for it.
+def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
+    """Hold the exclusive lock on `out_dir` for the body of the `with`; yield the lock path.
 
-    Raises LockedError when another process still holds it after `wait` seconds.
+    Creates `out_dir` if needed. Raises LockedError at once when another process holds it,
+    or after `wait` seconds of retrying.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    lock_path = out_dir / LOCK_FILE
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + max(wait, 0.0)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    msg = f"{path}: another feeds run is using {out_dir}; try again later"
+                    waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                    msg = (
+                        f"{out_dir}: another feeds run holds {LOCK_FILE}{waited}; "
+                        "try again later (or pass --wait SECONDS)"
+                    )
                     raise LockedError(msg) from None
                 time.sleep(_POLL_SECONDS)
-        yield
+        yield lock_path
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        # Closing the descriptor releases the lock.
+        os.close(fd)

@@ -16,6 +16,7 @@ RSS_FILE = "rss.xml"
 ATOM_FILE = "atom.xml"
 JSON_FILE = "feed.json"
 PAGE_FILE = "index.html"
+FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}  # output.formats
 # Each format's file and media type, in the order pages and OPML prefer them.
 FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
 FORMAT_TYPES = {

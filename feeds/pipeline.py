@@ -14,7 +14,7 @@ from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile, Validated
 from feeds.opml import render_opml
 from feeds.pages import STYLE, STYLE_FILE, index_page
-from feeds.render import render_group
+from feeds.render import feed_file_names, render_group
 from feeds.select import resolve_duplicates, select
 from feeds.validate import validate
 from feeds.write import write_files
@@ -40,23 +40,30 @@ def parse_all(config: Config, paths: Iterable[str]) -> list[Validated]:
 
 def render_site_files(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
     """The files that list every feed: the OPML subscription list, the index page (which
-    is also the all-articles feed's page) and the pages' style sheet."""
-    return [
+    is also the all-articles feed's page), the pages' style sheet and, with
+    `output.headers_file`, the `_headers` file of static hosts."""
+    files = [
         RenderedFile(OPML_FILE, render_opml(groups, config)),
         RenderedFile(INDEX_FILE, index_page(groups, config).encode("utf-8")),
         RenderedFile(STYLE_FILE, STYLE.encode("utf-8")),
     ]
+    if config.output.headers_file:
+        # Its rules depend on the file names of every feed folder, not on their contents.
+        feed_paths = [
+            f"{group.folder}/{name}" if group.folder else name
+            for group in groups
+            for name in feed_file_names(group, config)
+        ]
+        paths = feed_paths + [file.path for file in files]
+        headers = render_headers_file(paths, config.output.cache_control)
+        files.append(RenderedFile(HEADERS_FILE, headers))
+    return files
 
 
 def render_all(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile]:
-    """Every output file: each group's feeds, then the site-wide files (and `_headers`)."""
+    """Every output file: each group's feeds, then the site-wide files."""
     files = [file for group in groups for file in render_group(group, config)]
-    files += render_site_files(groups, config)
-    if config.output.headers_file:
-        cache = config.output.cache_control
-        headers = render_headers_file((file.path for file in files), cache)
-        files.append(RenderedFile(HEADERS_FILE, headers))
-    return files
+    return files + render_site_files(groups, config)
 
 
 def _rejected_paths(problems: Iterable[Problem]) -> set[str]:

@@ -30,6 +30,7 @@ from feeds.jsonfeed import render_json
 from feeds.meta import (
     ATOM_FILE,
     EMPTY_FEED_DATE,
+    FORMAT_FILES,
     JSON_FILE,
     PAGE_FILE,
     RSS_FILE,
@@ -236,15 +237,20 @@ def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
     """
     meta = feed_meta(group, config)
     folder = f"{group.folder}/" if group.folder else ""
-    renderers = {"rss": (RSS_FILE, render_rss), "atom": (ATOM_FILE, render_atom)}
+    renderers = {RSS_FILE: render_rss, ATOM_FILE: render_atom, JSON_FILE: render_json}
     files: list[RenderedFile] = []
-    for name in config.output.formats:
-        if name == "json":
-            files.append(RenderedFile(folder + JSON_FILE, render_json(group, config, meta)))
+    for name in feed_file_names(group, config):
+        if name == PAGE_FILE:
+            content = feed_page(group, config, meta).encode("utf-8")
         else:
-            file_name, render = renderers[name]
-            files.append(RenderedFile(folder + file_name, render(group, config, meta)))
-    if config.output.pages and group.kind is not GroupKind.ALL:
-        page = feed_page(group, config, meta)
-        files.append(RenderedFile(folder + PAGE_FILE, page.encode("utf-8")))
+            content = renderers[name](group, config, meta)
+        files.append(RenderedFile(folder + name, content))
     return tuple(files)
+
+
+def feed_file_names(group: FeedGroup, config: Config) -> tuple[str, ...]:
+    """The names of the files `render_group` writes into the group's folder, in order."""
+    names = [FORMAT_FILES[name] for name in config.output.formats]
+    if config.output.pages and group.kind is not GroupKind.ALL:
+        names.append(PAGE_FILE)
+    return tuple(names)

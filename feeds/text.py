@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -80,12 +81,21 @@ def _tag_replacement(match: re.Match[str]) -> str:
     return " " if name in _BLOCK_TAGS else ""
 
 
+# Anything plain_text would change besides outer spaces: a forbidden character, markup,
+# an entity, two whitespace characters in a row, or whitespace other than ' '.
+_NEEDS_CLEANING = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff<&]|\\s\\s|[^\\S ]"
+)
+
+
 def plain_text(value: str) -> str:
     """The text a person reads: tags stripped, entities decoded once, whitespace folded.
 
     The result is plain text; the XML/HTML writers escape it, so '&lt;b&gt;' becomes a
     visible '<b>' and ']]>' can never end a CDATA section early.
     """
+    if _NEEDS_CLEANING.search(value) is None:
+        return value.strip()  # what the rules below give for text with nothing to clean
     text = strip_forbidden(value)
     if "<" in text:
         text = _TAG.sub(_tag_replacement, text)
@@ -94,6 +104,7 @@ def plain_text(value: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=8192)  # a corpus has a few thousand hosts; IDNA coding is slow
 def normalize_host(host: str) -> str | None:
     """A host name lower-cased, IDN as punycode; None when it is not a valid DNS host name."""
     host = host.strip().rstrip(".").lower()
@@ -109,6 +120,25 @@ def normalize_host(host: str) -> str | None:
     return ascii_host
 
 
+# A URL the slow path below would return unchanged: lower-case scheme and ASCII host, no
+# port or credentials, a path, and only characters quote() keeps. Most URLs are like
+# this, and skipping urlsplit/urlunsplit/quote for them halves validation time.
+_CLEAN_URL = re.compile(
+    r"https?://(?P<host>[a-z0-9.-]{1,253})(?P<rest>/[A-Za-z0-9\-._~!#$%&'()*+,/:;=?@\[\]]*)"
+)
+
+
+def _already_clean(value: str) -> bool:
+    match = _CLEAN_URL.fullmatch(value)
+    if match is None:
+        return False
+    rest = match["rest"]
+    # urlunsplit drops an empty query or fragment ('...?', '...#', '...?#').
+    if rest.endswith(("?", "#")) or "?#" in rest:
+        return False
+    return all(_HOST_LABEL.fullmatch(label) for label in match["host"].split("."))
+
+
 def http_url(value: object, base: str | None = None) -> str | None:
     """An absolute http(s) URL safe to publish, or None.
 
@@ -118,12 +148,19 @@ def http_url(value: object, base: str | None = None) -> str | None:
     """
     if not isinstance(value, str):
         return None
+    # urljoin leaves an absolute URL alone, except that it drops an empty ';params'.
+    if _already_clean(value) and (base is None or ";" not in value):
+        return value
+    return _http_url_slow(value, base)
+
+
+def _http_url_slow(value: str, base: str | None) -> str | None:
     text = strip_forbidden(value).strip()
     if not text:
         return None
-    if base is not None:
-        text = urljoin(base, text)
     try:
+        if base is not None:
+            text = urljoin(base, text)  # raises ValueError for a bad IPv6 host, too
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
@@ -152,8 +189,14 @@ def image_mime(url: str) -> str | None:
     return _IMAGE_TYPES.get(extension)
 
 
+_CLEAN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?::[0-9]+)?(?=[/?#]|$)")
+
+
 def url_host(url: str) -> str:
     """The host of an already-cleaned http(s) URL."""
+    match = _CLEAN_HOST.match(url)
+    if match is not None:
+        return match[1]
     return urlsplit(url).hostname or ""
 
 

@@ -29,19 +29,21 @@ def _same_bytes(path: Path, content: bytes) -> bool:
         return False
 
 
-def write_atomic(path: Path, content: bytes) -> None:
+def write_atomic(path: Path, content: bytes, *, fsync: bool = True) -> None:
     """Replace `path` with `content` so readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed
-    over the target (rename is atomic within one file system).
+    The bytes go to a temporary file in the same folder, are flushed to disk (unless
+    `fsync` is False: the caller then syncs once for a whole batch), then renamed over
+    the target (rename is atomic within one file system).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as temp:
             temp.write(content)
-            temp.flush()
-            os.fsync(temp.fileno())
+            if fsync:
+                temp.flush()
+                os.fsync(temp.fileno())
         os.chmod(temp_name, 0o644)  # mkstemp makes 0600; a web server must read it
         os.replace(temp_name, path)
     except BaseException:

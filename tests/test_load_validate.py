@@ -61,7 +61,7 @@ NASTY = [
     (
         "bad yaml",
         "---\ntitle: [unclosed\n---\n",
-        "rejected: x.md: front matter: not valid YAML: did not find expected ',' or ']' (line 3, column 1)",
+        "rejected: x.md: front matter: not valid YAML: unclosed bracket '[' (YAML parse error at line 2, column 8)",
     ),
     (
         "a list",
@@ -82,12 +82,12 @@ NASTY = [
     (
         "alias bomb",
         ALIAS_BOMB,
-        "rejected: x.md: front matter: more than 100000 values once aliases are expanded (an alias bomb?)",
+        "rejected: x.md: front matter: not valid YAML: alias replay limit exceeded: replayed 1000010, max 1000000",
     ),
     (
         "deep nesting",
         "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n",
-        "rejected: x.md: front matter: not valid YAML: exceeded maximum nesting depth (line 2, column 1007)",
+        "rejected: x.md: front matter: not valid YAML: recursion limit exceeded (YAML parse error at line 2, column 263)",
     ),
     (
         "bad date",

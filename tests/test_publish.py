@@ -367,7 +367,7 @@ def test_publish_exit_codes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     with output_lock(tmp_path / "public"):
         locked = run("publish", "--config", str(config))
     assert locked.exit_code == 75
-    assert "another feeds run is using" in locked.stderr
+    assert "another feeds run holds .feeds.lock" in locked.stderr
 
     assert run("publish", "--config", str(config), "--bogus").exit_code == 2
     empty = write_config(tmp_path, s3.url, bucket, output={"dir": "empty"})

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from feeds.config import parse_config
+from feeds.engine import build as engine_build
 from feeds.errors import ConfigError
 from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
 from feeds.pipeline import build
@@ -251,3 +252,8 @@ def test_build_writes_the_headers_file_only_when_asked(tmp_path: Path) -> None:
         "  Cache-Control: max-age=120\n"
     ) in text
     assert "/feeds.opml\n  Content-Type: text/x-opml; charset=utf-8\n" in text
+    # The incremental engine (what `feeds build` runs) writes the very same file.
+    (tmp_path / "o" / HEADERS_FILE).unlink()
+    outcome = engine_build(parse_config(asked, tmp_path / "f.yaml"), now=now)
+    assert HEADERS_FILE in outcome.report.written
+    assert (tmp_path / "o" / HEADERS_FILE).read_text() == text

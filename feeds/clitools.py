@@ -1,0 +1,81 @@
+"""Output helpers for the CLI: log formats, verbosity and the terminal-only progress bar.
+
+Cron mails whatever a job prints, so off a terminal a clean run prints nothing: only
+`warning:` lines and errors (and with --quiet, errors only).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import click
+
+from feeds.engine import Progress, no_progress
+from feeds.model import Problem
+
+log = logging.getLogger("feeds")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {"level": record.levelname.lower(), "message": record.getMessage()}
+        problem = getattr(record, "problem", None)
+        if isinstance(problem, Problem):
+            data |= {
+                "path": problem.path,
+                "field": problem.field,
+                "reason": problem.message,
+                "rejected": problem.rejected,
+            }
+        data.update(getattr(record, "fields", {}))
+        return json.dumps(data, ensure_ascii=False)
+
+
+def setup_logging(verbose: bool, quiet: bool = False, log_format: str = "text") -> None:
+    """Send the 'feeds' logger to stderr at the level the flags ask for."""
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s")
+    handler.setFormatter(formatter)
+    log.handlers[:] = [handler]
+    log.propagate = False
+    if quiet:
+        level = logging.ERROR
+    elif verbose or sys.stderr.isatty():
+        level = logging.INFO
+    else:
+        level = logging.WARNING
+    log.setLevel(level)
+
+
+def report_problems(problems: tuple[object, ...]) -> None:
+    """One `warning: PATH: FIELD: REASON` line per problem (dropped by --quiet)."""
+    for problem in problems:
+        log.warning("warning: %s", problem, extra={"problem": problem})
+
+
+class _Bar:
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def advance(self, n: int) -> None:
+        self.bar.update(n)
+
+
+@contextmanager
+def _click_bar(label: str, length: int) -> Iterator[Progress]:
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield _Bar(bar)
+
+
+def terminal_progress(label: str, length: int) -> AbstractContextManager[Progress]:
+    """A progress bar on stderr, only when it is a terminal and the work is worth one."""
+    if length < 100 or not sys.stderr.isatty():
+        return no_progress(label, length)
+    return _click_bar(label, length)

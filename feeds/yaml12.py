@@ -1,0 +1,118 @@
+"""Make PyYAML's front-matter loader read scalars as YAML 1.2 (and yaml-rs) does.
+
+Article front matter is read by yaml-rs (YAML 1.2) when it is installed and by PyYAML
+(YAML 1.1) otherwise. These rules make the two agree on everything a front matter can
+say, so the parser never decides what gets published:
+
+- integers: `010` is ten (not octal eight), `0o17` is fifteen, `1:20` is text (not a
+  sexagesimal 80); floats: `1e3` is a number (YAML 1.1 wants a dot);
+- a key given twice in one mapping is an error (YAML 1.1 keeps the last silently);
+- yaml-rs reads tags (`!!binary`, `!!python/...`, `!custom`) as plain data and merge keys
+  (`<<`) as ordinary keys, so a front matter containing `!` or `<<` is read by PyYAML,
+  which refuses unknown tags and knows merges; yaml-rs accepts sequences as mapping
+  keys, which PyYAML refuses, so such a document is refused for both.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+INT_RE = re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.VERBOSE,
+)
+
+
+def yaml12_resolvers(resolvers: dict[Any, list[tuple[str, Any]]]) -> dict[Any, list[Any]]:
+    """Implicit resolvers with YAML 1.1's int and float rules replaced by YAML 1.2's."""
+    kept = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, entries in resolvers.items()
+    }
+    for first in "-+0123456789":
+        kept.setdefault(first, []).append((_INT_TAG, INT_RE))
+    for first in "-+0123456789.":
+        kept.setdefault(first, []).append((_FLOAT_TAG, FLOAT_RE))
+    return kept
+
+
+def construct_int(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> int:
+    """An integer by YAML 1.2's rules (a leading 0 is still decimal)."""
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+        if text.startswith(prefix):
+            return sign * int(text[2:], base)
+    return sign * int(text, 10)
+
+
+def construct_mapping(
+    loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    """SafeConstructor's mapping, refusing a key given twice (merge keys aside)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # unhashable: SafeConstructor reports it below
+            if duplicate:
+                context, problem = "while constructing a mapping", f"found duplicate key {key!r}"
+                raise yaml.constructor.ConstructorError(
+                    context, node.start_mark, problem, key_node.start_mark
+                )
+    mapping: dict[Any, Any] = yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
+    return mapping
+
+
+def install(loader_class: Any) -> None:
+    """Give a SafeLoader subclass the YAML 1.2 scalar rules and duplicate-key refusal."""
+    loader_class.yaml_implicit_resolvers = yaml12_resolvers(loader_class.yaml_implicit_resolvers)
+    loader_class.add_constructor(_INT_TAG, construct_int)
+    loader_class.construct_mapping = construct_mapping
+
+
+def needs_pyyaml(yaml_text: str) -> bool:
+    """Whether a front matter uses what yaml-rs reads differently (tags, merge keys)."""
+    return "!" in yaml_text or "<<" in yaml_text
+
+
+# A sequence can only be a key after an explicit '? ', as a flow '[...]:' or via an alias.
+_MAY_HAVE_SEQUENCE_KEY = re.compile(r"\?(?:\s|$)|\]\s*:|\*")
+
+
+def may_have_sequence_key(yaml_text: str) -> bool:
+    """A cheap test on the text: False means no mapping in it can have a sequence key."""
+    return _MAY_HAVE_SEQUENCE_KEY.search(yaml_text) is not None
+
+
+def has_sequence_key(value: object) -> bool:
+    """Whether any mapping in `value` has a sequence as a key (yaml-rs makes it a tuple)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, tuple):
+                    return True
+                stack.append(item)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
