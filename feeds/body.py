@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from html import escape
 
-from feeds.model import Article
+from feeds.model import Article, Image
+
+
+def size_attributes(image: Image) -> str:
+    """` width="W" height="H"` for the dimensions an image has ('' when none)."""
+    return "".join(
+        f' {name}="{value}"'
+        for name, value in (("width", image.width), ("height", image.height))
+        if value
+    )
 
 
 def entry_html(article: Article) -> str:
@@ -15,11 +24,7 @@ def entry_html(article: Article) -> str:
     parts: list[str] = []
     if article.images:
         image = article.images[0]
-        size = "".join(
-            f' {name}="{value}"'
-            for name, value in (("width", image.width), ("height", image.height))
-            if value
-        )
+        size = size_attributes(image)
         parts.append(f'<p><img src="{escape(image.url)}" alt=""{size}></p>')
     if article.excerpt:
         parts.append(f"<p>{escape(article.excerpt)}</p>")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.meta import (
     FORMAT_FILES,
@@ -88,11 +89,7 @@ def _article(article: Article) -> str:
     parts = ['<li class="item">\n']
     if article.images:
         image = article.images[0]
-        size = "".join(
-            f' {name}="{value}"'
-            for name, value in (("width", image.width), ("height", image.height))
-            if value
-        )
+        size = size_attributes(image)
         parts.append(f'<img src="{escape(image.url)}" alt="" loading="lazy"{size}>\n')
     parts.append(f'<h3><a href="{escape(article.url)}">{escape(article.title)}</a></h3>\n')
     byline = [escape(article.provider.name)] if article.provider.name else []
