@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -23,9 +24,9 @@ from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
 from feeds.model import BuildReport
-from feeds.publish import PublishReport
-from feeds.publish import publish as run_publish
-from feeds.websub import changed_feed_urls, ping_hub
+
+if TYPE_CHECKING:
+    from feeds.publish import PublishReport
 
 log = logging.getLogger("feeds")
 DEFAULT_CONFIG = Path("config/feeds.yaml")
@@ -85,6 +86,14 @@ def with_log_options(function: Any) -> Any:
     return function
 
 
+def _ping(config: Config, changed_paths: Sequence[str]) -> None:
+    """Tell the WebSub hub, if there is one, about the feed files among `changed_paths`."""
+    if config.site.websub_hub and changed_paths:
+        from feeds.websub import changed_feed_urls, ping_hub
+
+        ping_hub(config.site.websub_hub, changed_feed_urls(config.site, changed_paths))
+
+
 def _plan_summary(report: PublishReport) -> str:
     plan = report.plan
     return (
@@ -96,6 +105,9 @@ def _plan_summary(report: PublishReport) -> str:
 
 def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
     """Sync the output folder, ping the hub about uploaded feeds; exit 1 if a key failed."""
+    # Imported here: boto3 takes a quarter of a second to import, and most runs never publish.
+    from feeds.publish import publish as run_publish
+
     try:
         report = run_publish(config, dry_run=dry_run)
     except LockedError as exc:
@@ -108,7 +120,7 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
         click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
         return
     log.info("feeds: published %s", report.summary())
-    ping_hub(config.site.websub_hub, changed_feed_urls(config.site, report.uploaded))
+    _ping(config, report.uploaded)
     if report.failed:
         for failure in report.failed:
             click.echo(f"error: {failure}", err=True)
@@ -201,7 +213,7 @@ def build(
         _publish_and_ping(config, dry_run=False, log_format=log_format)
     elif config.publish is None:
         # No publish section: the output folder is what is served, so the bytes are live.
-        ping_hub(config.site.websub_hub, changed_feed_urls(config.site, report.written))
+        _ping(config, report.written)
 
 
 @cli.command()
