@@ -40,9 +40,9 @@ from feeds import __version__
 from feeds import cache as cache_module
 from feeds.cache import FileKey, ParseCache, Row, file_key, full_article, row_problems, stub
 from feeds.config import Config
-from feeds.errors import FeedsError, InputError, OutputError
+from feeds.errors import FeedsError, OutputError
 from feeds.group import make_groups
-from feeds.load import PARSER
+from feeds.load import PARSER, require_articles
 from feeds.lock import LOCK_FILE, output_lock
 from feeds.manifest import (
     SITE_KEY,
@@ -67,7 +67,7 @@ from feeds.parallel import (
     start_pool,
     write_rendered,
 )
-from feeds.select import resolve_duplicates, select
+from feeds.select import decide
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -250,14 +250,8 @@ def scan_article_files(
 
 def _scan(config: Config) -> tuple[list[str], dict[str, FileKey | None]]:
     content = config.content
-    if not content.dir.is_dir():
-        msg = f"content.dir {content.dir} is not a folder; nothing written"
-        raise InputError(msg)
     paths, keys = scan_article_files(content.dir, content.patterns)
-    if not paths:
-        patterns = ", ".join(content.patterns)
-        msg = f"content.dir {content.dir} has no article files ({patterns}); nothing written"
-        raise InputError(msg)
+    require_articles(content.dir, content.patterns, paths)
     return paths, keys
 
 
@@ -429,16 +423,10 @@ class _Build:
             digests = {row.path: row.digest for row in rows if row.digest}
             problems: list[Problem] = [p for row in rows for p in row_problems(row)]
             articles: list[Article] = [a for row in rows if (a := stub(row)) is not None]
-            winners, duplicates = resolve_duplicates(articles)
-            problems = sorted([*problems, *duplicates], key=lambda problem: problem.path)
-            rejected = {problem.path for problem in problems if problem.rejected}
-            if options.strict and rejected:
-                msg = (
-                    f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
-                )
-                raise InputError(msg, tuple(problems))
-            selected = select(winners, config.select, self.now)
-            valid_until = selection_horizon(winners, config, self.now)
+            decision = decide(articles, problems, config.select, self.now, strict=options.strict)
+            problems, rejected = list(decision.problems), decision.rejected
+            selected = decision.selected
+            valid_until = selection_horizon(decision.winners, config, self.now)
             groups = make_groups(selected, config.feeds, all_name=config.site.title)
         if options.validate_only:
             report = BuildReport(

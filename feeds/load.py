@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from feeds import yaml12
+from feeds.errors import InputError
 from feeds.model import Problem, RawDoc
 
 yaml_rs: Any
@@ -185,3 +186,18 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
     except UnicodeDecodeError as exc:
         return Problem(path, "file", f"not UTF-8 text (bad byte at offset {exc.start})")
     return parse_front_matter(path, text, parser)
+
+
+def require_articles(root: Path, patterns: Sequence[str], paths: Sequence[str]) -> None:
+    """Raise InputError when a scan of `root` found no article file.
+
+    A mistyped or unmounted content folder must never wipe the published feeds, so a
+    build stops before writing anything.
+    """
+    if paths:
+        return
+    if not root.is_dir():
+        msg = f"content.dir {root} is not a folder; nothing written"
+        raise InputError(msg)
+    msg = f"content.dir {root} has no article files ({', '.join(patterns)}); nothing written"
+    raise InputError(msg)

@@ -7,15 +7,15 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from feeds.config import Config
-from feeds.errors import InputError, OutputError
+from feeds.errors import OutputError
 from feeds.group import make_groups
-from feeds.load import find_article_files, read_document
+from feeds.load import find_article_files, read_document, require_articles
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.model import Article, BuildReport, FeedGroup, Problem, RenderedFile, Validated
 from feeds.opml import render_opml
 from feeds.pages import STYLE, STYLE_FILE, index_page
 from feeds.render import feed_file_names, render_group
-from feeds.select import resolve_duplicates, select
+from feeds.select import decide
 from feeds.validate import validate
 from feeds.write import write_files
 
@@ -66,10 +66,6 @@ def render_all(groups: Sequence[FeedGroup], config: Config) -> list[RenderedFile
     return files + render_site_files(groups, config)
 
 
-def _rejected_paths(problems: Iterable[Problem]) -> set[str]:
-    return {problem.path for problem in problems if problem.rejected}
-
-
 def build(config: Config, *, now: datetime, strict: bool = False) -> BuildReport:
     """Build every feed of `config` into its output folder, as of `now`.
 
@@ -79,25 +75,13 @@ def build(config: Config, *, now: datetime, strict: bool = False) -> BuildReport
     Nothing is written before every file has been read and every feed rendered.
     """
     content = config.content
-    if not content.dir.is_dir():
-        msg = f"content.dir {content.dir} is not a folder; nothing written"
-        raise InputError(msg)
     paths = find_article_files(content.dir, content.patterns)
-    if not paths:
-        patterns = ", ".join(content.patterns)
-        msg = f"content.dir {content.dir} has no article files ({patterns}); nothing written"
-        raise InputError(msg)
+    require_articles(content.dir, content.patterns, paths)
     validated = parse_all(config, paths)
     problems = [problem for result in validated for problem in result.problems]
     articles: list[Article] = [r.article for r in validated if r.article is not None]
-    winners, duplicates = resolve_duplicates(articles)
-    problems = sorted([*problems, *duplicates], key=lambda problem: problem.path)
-    rejected = _rejected_paths(problems)
-    if strict and rejected:
-        msg = f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
-        raise InputError(msg, tuple(problems))
-    selected = select(winners, config.select, now)
-    groups = make_groups(selected, config.feeds, all_name=config.site.title)
+    decision = decide(articles, problems, config.select, now, strict=strict)
+    groups = make_groups(decision.selected, config.feeds, all_name=config.site.title)
     files = render_all(groups, config)
     if config.output.dir.exists() and not config.output.dir.is_dir():
         msg = f"output.dir {config.output.dir} exists and is not a folder"
@@ -106,9 +90,9 @@ def build(config: Config, *, now: datetime, strict: bool = False) -> BuildReport
     return BuildReport(
         files_found=len(paths),
         articles_valid=len(articles),
-        articles_selected=len(selected),
-        rejected_files=len(rejected),
-        problems=tuple(problems),
+        articles_selected=len(decision.selected),
+        rejected_files=len(decision.rejected),
+        problems=decision.problems,
         groups=groups,
         written=result.written,
         unchanged=result.unchanged,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from feeds.config import SelectRules
+from feeds.errors import InputError
 from feeds.model import Article, Problem
 
 
@@ -55,3 +57,34 @@ def select(articles: Iterable[Article], rules: SelectRules, now: datetime) -> tu
         and (rules.include_future or article.published_at <= now)
         and (oldest is None or article.published_at >= oldest)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a build publishes, and the report lines of every file, sorted by path."""
+
+    winners: tuple[Article, ...]  # one article per id
+    selected: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+    rejected: frozenset[str]  # paths of rejected files
+
+
+def decide(
+    articles: Iterable[Article],
+    problems: Sequence[Problem],
+    rules: SelectRules,
+    now: datetime,
+    *,
+    strict: bool = False,
+) -> Decision:
+    """Resolve duplicates, sort every report line by path, then select.
+
+    Raises InputError (carrying the report lines) when `strict` and any file was rejected.
+    """
+    winners, duplicates = resolve_duplicates(articles)
+    report = tuple(sorted([*problems, *duplicates], key=lambda problem: problem.path))
+    rejected = frozenset(problem.path for problem in report if problem.rejected)
+    if strict and rejected:
+        msg = f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
+        raise InputError(msg, report)
+    return Decision(winners, select(winners, rules, now), report, rejected)
