@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from feeds.logs import fields
 from feeds.model import Article, Image, Problem, Provider, Related
 
 CACHE_FILE = "parse.sqlite3"
@@ -240,7 +241,10 @@ class ParseCache:
         try:
             return cls._open(path, settings)
         except sqlite3.DatabaseError as exc:
-            log.warning("warning: %s: unusable parse cache (%s); rebuilding it", path, exc)
+            log.warning(
+                "%(path)s: unusable parse cache (%(reason)s); rebuilding it",
+                fields(path=path, reason=exc),
+            )
         remove_database(path)
         return cls._open(path, settings)
 
@@ -258,7 +262,10 @@ class ParseCache:
             wanted = {"format": str(CACHE_FORMAT), "settings": settings}
             if found != wanted:
                 if found:
-                    log.info("feeds: parse cache %s made with other settings; rebuilding it", path)
+                    log.info(
+                        "parse cache %(path)s made with other settings; rebuilding it",
+                        fields(path=path),
+                    )
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DELETE FROM files")
                 db.execute("DELETE FROM last_run")

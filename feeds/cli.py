@@ -119,7 +119,7 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
             click.echo(str(step))
         click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
         return
-    log.info("feeds: published %s", report.summary())
+    log.info("published %s", report.summary())
     _ping(config, report.uploaded)
     if report.failed:
         for failure in report.failed:
@@ -203,11 +203,11 @@ def build(
             f"{len(report.unchanged)} unchanged"
         )
         return
-    log.info("feeds: %s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
+    log.info("%s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
     if outcome.deleted:
-        log.info("feeds: %d files of feeds that no longer exist deleted", len(outcome.deleted))
+        log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
     if verbose:
-        log.info("feeds: %s", outcome.timing_line())
+        log.info("%s", outcome.timing_line())
     # The build has released the output lock by now; publishing takes it again.
     if and_publish:
         _publish_and_ping(config, dry_run=False, log_format=log_format)
@@ -241,7 +241,7 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
     report = outcome.report
     report_problems(report.problems)
     log.info(
-        "feeds: %d article files checked, %d rejected",
+        "%d article files checked, %d rejected",
         report.files_found,
         report.rejected_files,
     )

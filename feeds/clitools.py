@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -21,11 +21,32 @@ from feeds.model import Problem
 log = logging.getLogger("feeds")
 
 
+def _prefix(record: logging.LogRecord) -> str:
+    """The CLI's wording before a message: `error: `, `warning: `, else who speaks (`feeds: `)."""
+    if record.levelno >= logging.ERROR:
+        return "error: "
+    if record.levelno >= logging.WARNING:
+        return "warning: "
+    return record.name.rpartition(".")[2] + ": "
+
+
+class TextFormatter(logging.Formatter):
+    """`warning: MESSAGE`, `error: MESSAGE`, or `feeds: MESSAGE` (`websub: ` from feeds.websub)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _prefix(record) + super().format(record)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, for log collectors."""
+    """One JSON object per line, for log collectors: the level, the message, its fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {"level": record.levelname.lower(), "message": record.getMessage()}
+        if isinstance(record.args, Mapping):  # the fields of feeds.logs.fields
+            data.update(record.args)
         problem = getattr(record, "problem", None)
         if isinstance(problem, Problem):
             data |= {
@@ -35,13 +56,13 @@ class JsonFormatter(logging.Formatter):
                 "rejected": problem.rejected,
             }
         data.update(getattr(record, "fields", {}))
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def setup_logging(verbose: bool, quiet: bool = False, log_format: str = "text") -> None:
     """Send the 'feeds' logger to stderr at the level the flags ask for."""
     handler = logging.StreamHandler(sys.stderr)
-    formatter = JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s")
+    formatter = JsonFormatter() if log_format == "json" else TextFormatter()
     handler.setFormatter(formatter)
     log.handlers[:] = [handler]
     log.propagate = False
@@ -57,7 +78,7 @@ def setup_logging(verbose: bool, quiet: bool = False, log_format: str = "text") 
 def report_problems(problems: tuple[object, ...]) -> None:
     """One `warning: PATH: FIELD: REASON` line per problem (dropped by --quiet)."""
     for problem in problems:
-        log.warning("warning: %s", problem, extra={"problem": problem})
+        log.warning("%s", problem, extra={"problem": problem})
 
 
 class _Bar:

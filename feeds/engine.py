@@ -44,6 +44,7 @@ from feeds.errors import FeedsError, OutputError
 from feeds.group import make_groups
 from feeds.load import PARSER, require_articles
 from feeds.lock import LOCK_FILE, output_lock
+from feeds.logs import fields
 from feeds.manifest import (
     SITE_KEY,
     FeedEntry,
@@ -449,7 +450,10 @@ class _Build:
             if not options.dry_run:
                 swept = sweep_temp_files(config.output.dir, old)
                 if swept:
-                    log.info("feeds: %d temporary files of an interrupted run deleted", len(swept))
+                    log.info(
+                        "%(count)d temporary files of an interrupted run deleted",
+                        fields(count=len(swept)),
+                    )
             fingerprints = [feed_fingerprint(g, digests, config_fp) for g in groups]
             to_render: list[int] = []
             entries: dict[str, FeedEntry] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.errors import OutputError
+from feeds.logs import fields
 from feeds.write import safe_target, write_atomic
 
 MANIFEST_FILE = ".feeds-manifest.json"
@@ -107,14 +108,20 @@ def load_manifest(out_dir: Path) -> Manifest:
     except FileNotFoundError:
         return Manifest()
     except OSError as exc:
-        log.warning("warning: %s: cannot be read (%s); rebuilding it", path, exc.strerror)
+        log.warning(
+            "%(path)s: cannot be read (%(reason)s); rebuilding it",
+            fields(path=path, reason=exc.strerror),
+        )
         return Manifest()
     try:
         manifest = _parse(json.loads(raw))
     except (ValueError, UnicodeDecodeError):
         manifest = None
     if manifest is None:
-        log.warning("warning: %s: not a feeds manifest this version can read; rebuilding it", path)
+        log.warning(
+            "%(path)s: not a feeds manifest this version can read; rebuilding it",
+            fields(path=path),
+        )
         return Manifest()
     if not manifest.complete:
         journal = read_journal(out_dir)
@@ -194,7 +201,10 @@ def prune(out_dir: Path, paths: Iterable[str], *, dry_run: bool = False) -> list
         try:
             target = safe_target(out_dir, relative)
         except OutputError:
-            log.warning("warning: %s: manifest lists a path outside the output folder", relative)
+            log.warning(
+                "%(path)s: manifest lists a path outside the output folder",
+                fields(path=relative),
+            )
             continue
         if not target.is_file():
             continue

@@ -36,6 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from feeds.config import Config, S3Target
 from feeds.errors import FeedsError
 from feeds.lock import output_lock
+from feeds.logs import fields
 from feeds.mediatypes import HEADERS_FILE, CacheControl, FileKind, Headers, classify, headers_for
 
 if TYPE_CHECKING:
@@ -295,7 +296,10 @@ def parse_manifest(body: bytes, where: str) -> dict[str, ManifestEntry]:
         if not isinstance(objects, dict):
             raise TypeError(objects)
     except (ValueError, KeyError, TypeError):
-        log.warning("warning: %s: unreadable manifest; every file will be uploaded again", where)
+        log.warning(
+            "%(url)s: unreadable manifest; every file will be uploaded again",
+            fields(url=where),
+        )
         return {}
     entries = {key: _entry(value) for key, value in objects.items()}
     return {key: entry for key, entry in entries.items() if entry is not None}
@@ -409,7 +413,10 @@ def apply_plan(
             uploaded += [key for key in keys if key in done]
             failed += batch_failed
         if plan.deletes and failed:
-            log.warning("warning: deletions skipped because %d upload(s) failed", len(failed))
+            log.warning(
+                "deletions skipped because %(failed)d upload(s) failed",
+                fields(failed=len(failed)),
+            )
         elif plan.deletes:
             done, delete_failed = _run_all(
                 pool,
@@ -468,5 +475,5 @@ def publish(
             return report
         uploaded, deleted, failed, written = apply_plan(client, target, out_dir, plan, manifest)
     for key in uploaded:
-        log.debug("uploaded %s", key)
+        log.debug("uploaded %(key)s", fields(key=key))
     return PublishReport(target.bucket, target.prefix, plan, uploaded, deleted, failed, written)

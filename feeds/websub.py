@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from feeds import __version__
 from feeds.config import Site
+from feeds.logs import fields
 from feeds.mediatypes import FileKind, classify
 
 log = logging.getLogger("feeds.websub")
@@ -81,9 +82,12 @@ def ping_one(
             _post(hub, url)
         except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
             error = _describe(exc)
-            log.info("websub: %s: %s (attempt %d of %d)", url, error, attempt + 1, attempts)
+            log.info(
+                "%(url)s: %(reason)s (attempt %(attempt)d of %(attempts)d)",
+                fields(url=url, reason=error, attempt=attempt + 1, attempts=attempts),
+            )
             continue
-        log.info("websub: pinged %s for %s", hub, url)
+        log.info("pinged %(hub)s for %(url)s", fields(hub=hub, url=url))
         return ""
     return error
 
@@ -105,6 +109,9 @@ def ping_hub(
         )
     failed = tuple((url, error) for url, error in zip(targets, errors, strict=True) if error)
     for url, error in failed:
-        log.warning("warning: websub hub %s: ping for %s failed: %s", hub, url, error)
+        log.warning(
+            "websub hub %(hub)s: ping for %(url)s failed: %(reason)s",
+            fields(hub=hub, url=url, reason=error),
+        )
     pinged = tuple(url for url, error in zip(targets, errors, strict=True) if not error)
     return PingResult(pinged, failed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -107,6 +108,33 @@ def test_corrupt_cache_is_rebuilt_with_a_log_line(
     parsed.clear()
     run(site)
     assert parsed == []
+
+
+def test_corrupt_cache_line_reads_as_before_and_has_fields_in_json(
+    site: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / ".feeds-cache" / CACHE_FILE
+
+    def build_over_a_corrupt_cache(*args: str) -> list[str]:
+        for path in cache.parent.glob("*"):
+            path.unlink()
+        cache.write_bytes(b"this is not a database" * 100)
+        result = CliRunner().invoke(cli, ["build", "--config", str(site), *args])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if "parse cache" in line]
+
+    reason = "file is not a database"
+    run(site)
+    assert build_over_a_corrupt_cache() == [
+        f"warning: {cache}: unusable parse cache ({reason}); rebuilding it"
+    ]
+    (line,) = build_over_a_corrupt_cache("--log-format", "json")
+    assert json.loads(line) == {
+        "level": "warning",
+        "message": f"{cache}: unusable parse cache ({reason}); rebuilding it",
+        "path": str(cache),
+        "reason": reason,
+    }
 
 
 def test_settings_change_empties_the_cache(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
+import feeds
 from feeds.cli import cli
 from tests.conftest import article_yaml, write_config, write_corpus
 
@@ -141,3 +145,44 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
         check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_unreadable_manifest_line_reads_as_before_and_has_fields_in_json(tmp_path: Path) -> None:
+    config = corpus(tmp_path)
+    manifest = tmp_path / "public" / ".feeds-manifest.json"
+    line = f"{manifest}: not a feeds manifest this version can read; rebuilding it"
+    run("build", "--config", str(config))
+    manifest.write_text("not json")
+    assert run("build", "--config", str(config)) == (0, "", f"warning: {line}\n")
+    manifest.write_text("not json")
+    code, _, err = run("build", "--config", str(config), "--log-format", "json")
+    assert code == 0
+    assert json.loads(err) == {"level": "warning", "message": line, "path": str(manifest)}
+
+
+def test_library_modules_leave_the_wording_to_the_cli() -> None:
+    """Outside cli.py and clitools.py a log call has no `warning: `-style prefix, and its
+    only argument, if any, is feeds.logs.fields(...), which --log-format json emits as keys."""
+    prefix = re.compile(r"(warning|error|feeds|websub|info|debug):", re.IGNORECASE)
+    levels = {"debug", "info", "warning", "error", "exception", "critical"}
+    checked = set()
+    for source in sorted(Path(feeds.__file__).parent.glob("*.py")):
+        if source.name in ("cli.py", "clitools.py"):
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in levels
+                and ast.unparse(node.func.value) == "log"
+            ):
+                continue
+            where = f"feeds/{source.name}:{node.lineno}"
+            message, *args = node.args
+            assert isinstance(message, ast.Constant), where
+            assert not prefix.match(message.value), f"{where}: the CLI adds the prefix"
+            assert [ast.unparse(arg)[: len("fields(")] for arg in args] in ([], ["fields("]), (
+                f"{where}: pass the arguments as fields(...)"
+            )
+            checked.add(source.name)
+    assert {"cache.py", "engine.py", "manifest.py", "publish.py", "websub.py"} <= checked

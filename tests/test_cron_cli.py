@@ -53,6 +53,7 @@ def test_json_log_lines(site: Path) -> None:
     assert {r["level"] for r in records} == {"warning"}
     assert {r["path"] for r in records} == {"bad.md"}
     assert all(r["rejected"] for r in records)
+    assert all(r["message"] == f"{r['path']}: {r['field']}: {r['reason']}" for r in records)
 
 
 def test_dry_run_prints_plan_and_writes_nothing(site: Path, tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def test_build_without_publish_pings_exactly_the_changed_feeds(hub: Hub, tmp_pat
             "topics/ai/rss.xml",
         )
     ]
-    assert f"websub: pinged {hub.url} for {BASE_URL}topics/ai/rss.xml" in stderr
+    assert f"websub: pinged {hub.url} for {BASE_URL}topics/ai/rss.xml" in stderr.splitlines()
 
 
 def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
@@ -150,8 +150,34 @@ def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
     config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
     result = run("build", "--config", str(config))
     assert result.exit_code == 0
-    assert f"ping for {BASE_URL}rss.xml failed: HTTP 500" in result.stderr
+    assert (
+        f"warning: websub hub {hub.url}: ping for {BASE_URL}rss.xml failed: HTTP 500"
+        in result.stderr.splitlines()
+    )
     assert len(hub.pings) == 9  # three feed files, three attempts each
+
+
+def test_hub_errors_in_json_carry_hub_url_and_reason(hub: Hub, tmp_path: Path) -> None:
+    hub.status = 500
+    small_corpus(tmp_path / "content")
+    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
+    stderr = build(config, "--log-format", "json", "-v")
+    records = [json.loads(line) for line in stderr.splitlines()]
+    assert {
+        "level": "warning",
+        "message": f"websub hub {hub.url}: ping for {BASE_URL}rss.xml failed: HTTP 500",
+        "hub": hub.url,
+        "url": BASE_URL + "rss.xml",
+        "reason": "HTTP 500",
+    } in records
+    assert {
+        "level": "info",
+        "message": f"{BASE_URL}rss.xml: HTTP 500 (attempt 1 of 3)",
+        "url": BASE_URL + "rss.xml",
+        "reason": "HTTP 500",
+        "attempt": 1,
+        "attempts": 3,
+    } in records
 
 
 def test_with_a_publish_section_pings_follow_the_upload(
