@@ -23,6 +23,7 @@ from feeds.engine import Options
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
+from feeds.logs import fields
 from feeds.model import BuildReport
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
     _ping(config, report.uploaded)
     if report.failed:
         for failure in report.failed:
-            click.echo(f"error: {failure}", err=True)
+            log.error("%(key)s: %(reason)s", fields(key=failure.key, reason=failure.reason))
         msg = (
             f"{len(report.failed)} key(s) failed to publish ({report.summary()}); "
             "the next run retries them"
