@@ -7,41 +7,42 @@ cannot be set back by a program (unlike mtime), so an edit that restores the mti
 still seen.
 
 A row keeps three things apart so that a no-change run stays cheap:
-- the few fields selection and grouping read (`Stub`), as plain columns;
-- the whole `Article`, packed with marshal, only unpacked when one of
-  its feeds must be rendered;
+- the article's `Stub` (what selection and grouping read), small and always loaded;
+- the whole `Article`, only unpacked when one of its feeds must be rendered;
 - the article's content digest, which feed fingerprints are made of.
+Stub and article are packed by `feeds.codec` from the dataclass fields; the format below includes a
+digest of those fields, so changing one retires every cache made before.
 
-SQLite commits are atomic and survive `kill -9`; the database also records a format
-version and a hash of everything that changes how a file is parsed. A database that
-cannot be opened, is corrupt or was made with other settings is deleted and rebuilt
-(with a log line); the cache is only ever a shortcut, never a source of truth.
+SQLite commits are atomic and survive `kill -9`; the database also records the format
+and a hash of everything that changes how a file is parsed. A database that cannot be
+opened, is corrupt or was made with other settings is deleted and rebuilt (with a log
+line); the cache is only ever a shortcut, never a source of truth.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import marshal
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from feeds import codec
 from feeds.logs import fields
-from feeds.model import Article, Image, Problem, Provider, Related
+from feeds.model import Article, Problem, Stub
 
 CACHE_FILE = "parse.sqlite3"
-# Bump when the row layout or what validation produces changes.
-CACHE_FORMAT = 3
-TOPIC_SEPARATOR = "\x1f"  # validation strips C0 controls from topics, so it never occurs
+# Bump the number when what validation produces changes; field changes bump the digest.
+CACHE_FORMAT = f"4-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 
 FileKey = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
+NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches
 
 
 def file_key(stat: os.stat_result) -> FileKey:
@@ -49,8 +50,15 @@ def file_key(stat: os.stat_result) -> FileKey:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
-class Row(NamedTuple):
-    """One file's parse outcome, as stored (and as returned by a pool worker)."""
+@dataclass(frozen=True, slots=True)
+class Problems:
+    """One file's problems, as one packable value."""
+
+    items: tuple[Problem, ...]
+
+
+class Record(NamedTuple):
+    """One file's parse outcome, as stored (and as a pool worker returns it)."""
 
     path: str
     size: int
@@ -58,25 +66,17 @@ class Row(NamedTuple):
     ctime_ns: int
     ino: int
     digest: str  # of the Article ('' when rejected)
-    problems: bytes | None  # packed problems, None when there are none
-    article: bytes | None  # packed Article (`pack_article`), None when rejected
-    id: str
-    url: str
-    published_at: int  # POSIX seconds, UTC
-    published: int
-    quality: float
-    type: str
-    provider_name: str
-    provider_domain: str
-    topics: str  # joined by TOPIC_SEPARATOR
+    problems: bytes | None  # packed `Problems`, None when there are none
+    stub: bytes | None  # packed `Stub`, None when rejected
+    article: bytes | None  # packed `Article`, None when rejected
 
     @property
     def key(self) -> FileKey:
-        """The file identity this row was made from."""
+        """The file identity this record was made from."""
         return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
 
 
-_COLUMNS = Row._fields
+_COLUMNS = Record._fields
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,109 +87,20 @@ CREATE TABLE IF NOT EXISTS files (
 """
 
 
-def _seconds(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
-
-
-def _moment(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
-def pack_article(article: Article) -> bytes:
-    """An article as `marshal` bytes of plain tuples.
-
-    marshal rather than pickle: 5x faster both ways for slotted dataclasses, and loading
-    it runs no code, so a tampered cache file can at worst give wrong text, not a
-    program. Dates are whole UTC seconds (validation guarantees both).
-    """
-    return marshal.dumps(
-        (
-            article.path,
-            article.id,
-            article.title,
-            article.url,
-            _seconds(article.published_at),
-            article.published,
-            article.excerpt,
-            article.category,
-            article.type,
-            article.quality,
-            (article.provider.name, article.provider.domain),
-            article.topics,
-            tuple((i.url, i.width, i.height, i.mime) for i in article.images),
-            tuple(
-                (r.title, r.url, r.provider, r.excerpt, _seconds(r.published_at))
-                for r in article.related
-            ),
-        )
-    )
-
-
-def full_article(blob: bytes) -> Article:
-    """The whole article from its stored form (`pack_article`)."""
-    (
-        path,
-        id_,
-        title,
-        url,
-        published_at,
-        published,
-        excerpt,
-        category,
-        type_,
-        quality,
-        provider,
-        topics,
-        images,
-        related,
-    ) = marshal.loads(blob)
-    return Article(
-        path=path,
-        id=id_,
-        title=title,
-        url=url,
-        published_at=datetime.fromtimestamp(published_at, UTC),
-        published=published,
-        excerpt=excerpt,
-        category=category,
-        type=type_,
-        quality=quality,
-        provider=Provider(*provider),
-        topics=topics,
-        images=tuple(Image(*image) for image in images),
-        related=tuple(
-            Related(title, url, provider, excerpt, _moment(seconds))
-            for title, url, provider, excerpt, seconds in related
-        ),
-    )
-
-
-def _pack_problems(problems: Sequence[Problem]) -> bytes | None:
-    if not problems:
-        return None
-    return marshal.dumps(tuple((p.path, p.field, p.message, p.rejected) for p in problems))
-
-
-def make_row(path: str, key: FileKey, article: Article | None, problems: Sequence[Problem]) -> Row:
-    """The stored form of one file's validation outcome."""
-    blob = _pack_problems(problems)
+def make_record(
+    path: str, key: FileKey | None, article: Article | None, problems: Sequence[Problem]
+) -> Record:
+    """The stored form of one file's validation outcome (key None: its stat failed)."""
+    packed_problems = codec.pack(Problems(tuple(problems))) if problems else None
     if article is None:
-        return Row(path, *key, "", blob, None, "", "", 0, 0, 0.0, "", "", "", "")
-    return Row(
+        return Record(path, *(key or NO_KEY), "", packed_problems, None, None)
+    return Record(
         path,
-        *key,
+        *(key or NO_KEY),
         article_digest(article),
-        blob,
-        pack_article(article),
-        article.id,
-        article.url,
-        int(article.published_at.timestamp()),
-        int(article.published),
-        float(article.quality),
-        article.type,
-        article.provider.name,
-        article.provider.domain,
-        TOPIC_SEPARATOR.join(article.topics),
+        packed_problems,
+        codec.pack(article.stub()),
+        codec.pack(article),
     )
 
 
@@ -199,40 +110,33 @@ def article_digest(article: Article) -> str:
     return hashlib.blake2b(repr(article).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def stub(row: Row) -> Article | None:
-    """The fields selection and grouping read, as an Article with nothing else filled in.
-
-    Stubs never reach a renderer: the engine swaps in the full article (`full_article`).
-    """
-    if row.digest == "":
-        return None
-    return Article(
-        path=row.path,
-        id=row.id,
-        title="",
-        url=row.url,
-        published_at=datetime.fromtimestamp(row.published_at, UTC),
-        published=bool(row.published),
-        quality=row.quality,
-        type=row.type,
-        provider=Provider(row.provider_name, row.provider_domain),
-        topics=tuple(row.topics.split(TOPIC_SEPARATOR)) if row.topics else (),
-    )
+def record_stub(record: Record) -> Stub | None:
+    """The stub of a record's article; None when the file was rejected."""
+    return None if record.stub is None else codec.unpack(Stub, record.stub)
 
 
-def row_problems(row: Row) -> tuple[Problem, ...]:
-    """The problems recorded for a row's file."""
-    if row.problems is None:
+def record_problems(record: Record) -> tuple[Problem, ...]:
+    """The problems recorded for a file."""
+    if record.problems is None:
         return ()
-    return tuple(Problem(*fields) for fields in marshal.loads(row.problems))
+    return codec.unpack(Problems, record.problems).items
+
+
+def unpack_article(blob: bytes) -> Article:
+    """The whole article from its stored form."""
+    return codec.unpack(Article, blob)
 
 
 class ParseCache:
-    """An open cache database. Use `ParseCache.open`; close it (or use `with`)."""
+    """An open cache database. Use `open_cache`; close it (or use `with`).
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    A read-only cache (for dry runs) reads as usual and ignores every update.
+    """
+
+    def __init__(self, db: sqlite3.Connection, path: Path, writable: bool = True) -> None:
         self.db = db
         self.path = path
+        self.writable = writable
 
     @classmethod
     def open(cls, cache_dir: Path, settings: str) -> ParseCache:
@@ -259,7 +163,7 @@ class ParseCache:
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            wanted = {"format": str(CACHE_FORMAT), "settings": settings}
+            wanted = {"format": CACHE_FORMAT, "settings": settings}
             if found != wanted:
                 if found:
                     log.info(
@@ -279,11 +183,11 @@ class ParseCache:
             raise
         return cls(db, path)
 
-    def rows(self) -> Iterator[Row]:
-        """Every stored row, without the packed articles (fetch those with `articles`)."""
+    def records(self) -> Iterator[Record]:
+        """Every stored record, without the packed articles (fetch those with `articles`)."""
         query = f"SELECT {_NO_ARTICLE_COLUMNS} FROM files"
         for values in self.db.execute(query):
-            yield Row(*values)
+            yield Record(*values)
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""
@@ -306,8 +210,10 @@ class ParseCache:
             fetch()
         return found
 
-    def update(self, rows: Sequence[Row], removed: Iterable[str]) -> None:
+    def update(self, rows: Sequence[Record], removed: Iterable[str]) -> None:
         """Store new rows and forget removed paths, in one transaction."""
+        if not self.writable:
+            return
         marks = ",".join("?" * len(_COLUMNS))
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -325,9 +231,15 @@ class ParseCache:
 
     def set_last_run(self, inputs: str | None, data: bytes = b"") -> None:
         """Remember (or, with None, forget) the last complete run's inputs and summary."""
+        if not self.writable:
+            return
         self.db.execute("DELETE FROM last_run")
         if inputs is not None:
             self.db.execute("INSERT INTO last_run VALUES (1, ?, ?)", (inputs, data))
+
+    def empty(self) -> bool:
+        """Whether the cache holds no record at all."""
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
 
     def count(self) -> int:
         """How many files the cache holds a record for."""
@@ -343,6 +255,25 @@ class ParseCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def open_cache(cache_dir: Path, settings: str, *, writable: bool = True) -> ParseCache | None:
+    """The cache made with `settings` (created or rebuilt as needed); read-only, only when
+    it exists and is usable (else None), so that reading it writes nothing anywhere."""
+    if writable:
+        return ParseCache.open(cache_dir, settings)
+    path = cache_dir / CACHE_FILE
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        found = dict(db.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+    if found != {"format": CACHE_FORMAT, "settings": settings}:
+        db.close()
+        return None
+    return ParseCache(db, path, writable=False)
 
 
 def remove_database(path: Path) -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 from feeds import __version__
 from feeds.cache import CACHE_FILE, CACHE_FORMAT
 from feeds.config import load_config
-from feeds.engine import Options, build, parse_settings
+from feeds.engine import Options, build
 from feeds.errors import FeedsError
+from feeds.fingerprint import parse_settings
 from feeds.load import LIBYAML, PARSER
 from feeds.lock import LOCK_FILE
 from feeds.manifest import MANIFEST_FILE
-from feeds.parallel import cpu_count
+from feeds.pool import cpu_count
 
 
 def _version(package: str) -> str:

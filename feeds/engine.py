@@ -1,91 +1,48 @@
-"""The cron-grade build: locked, cached, parallel, incremental and kill-safe.
+"""The build: locked, cached, parallel, incremental and kill-safe. `feeds build`, `check`
+and `doctor` all run `build`, and so do the tests; there is no other way to build.
 
-Same stages and the same output as `pipeline.build`, doing only the work that changed:
-
-1. scan: list the article files and `stat` each one;
-2. parse: files whose (size, mtime, ctime, inode) match the parse cache are not opened;
-   the others are parsed and validated, in a process pool when there are many;
-3. group: duplicates, selection and grouping run on light "stub" articles (the fields
-   those stages read), so a no-change run never unpacks a whole article;
-4. render: each feed's fingerprint (its items' digests, its metadata, the config and the
-   program version) is compared with the one in the output manifest; a feed is rendered
-   only when they differ or its files are not in place;
-5. write: files whose bytes changed are replaced atomically, files of feeds that are gone
-   are deleted (only files the manifest lists), then the manifest is replaced.
-
-Kill safety: before anything in the output folder changes, the manifest is rewritten to
-list every file that may exist afterwards and to forget the fingerprints of the feeds
-being rewritten, so a run killed at any point leaves files that the next run either
-skips correctly or rewrites. The parse cache is only updated in SQLite transactions.
+`_run` is the list of stages (`feeds.stages`), scan -> parse -> select -> plan ->
+render -> write -> commit, and the one place their outcome is put together.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
-import logging
-import marshal
-import os
-import re
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
-from feeds import __version__
-from feeds import cache as cache_module
-from feeds.cache import FileKey, ParseCache, Row, file_key, full_article, row_problems, stub
+from feeds.cache import ParseCache, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
-from feeds.group import make_groups
-from feeds.load import PARSER, require_articles
+from feeds.fingerprint import parse_settings
+from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
-from feeds.logs import fields
-from feeds.manifest import (
-    SITE_KEY,
-    FeedEntry,
-    Manifest,
-    load_manifest,
-    prune,
-    reset_journal,
-    save_manifest,
-    sweep_temp_files,
-)
-from feeds.manifest import files_in_place as _in_place
-from feeds.model import Article, BuildReport, FeedGroup, GroupKind, Problem
-from feeds.parallel import (
-    MIN_PARALLEL_FEEDS,
-    MIN_PARALLEL_FILES,
-    FileResult,
-    RenderTask,
-    cpu_count,
-    parse_files,
+from feeds.manifest import load_manifest
+from feeds.model import BuildReport, FeedGroup, Stub
+from feeds.pool import Job, Workers, cpu_count
+from feeds.stages import (
+    Context,
+    Progress,
+    ProgressFactory,
+    Summary,
+    announce,
+    commit,
+    file_changes,
+    next_manifest,
+    parse_changed,
+    plan_feeds,
     render_feeds,
-    start_pool,
-    write_rendered,
+    render_site,
+    scan_files,
+    select_feeds,
+    unchanged_since_last_run,
 )
-from feeds.select import decide
+from feeds.write import DryRun, Writer
 
-if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
-log = logging.getLogger("feeds")
-FINGERPRINT_FORMAT = 1
-
-
-class Progress(Protocol):
-    """A progress display: `advance(n)` after n more units of work."""
-
-    def advance(self, n: int) -> None:
-        """Count n more units done."""
-
-
-# label, total units -> a context manager giving a Progress
-ProgressFactory = Callable[[str, int], AbstractContextManager[Progress]]
+__all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
 
 
 class _NoProgress:
@@ -130,7 +87,6 @@ class Outcome:
     timings: tuple[tuple[str, float], ...] = ()
     dry_run: bool = False
     pool_used: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     def timing_line(self) -> str:
         """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged'."""
@@ -139,121 +95,6 @@ class Outcome:
             f"{stages}; {self.files_parsed:,} files parsed, {self.files_cached:,} from cache; "
             f"{self.feeds_rendered:,} feeds rendered, {self.feeds_skipped:,} unchanged"
         )
-
-
-class _Timer:
-    def __init__(self) -> None:
-        self.stages: list[tuple[str, float]] = []
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.stages.append((name, time.perf_counter() - start))
-
-
-def parse_settings(config: Config, parser: str) -> str:
-    """What changes how a file becomes a record: cached records are valid only for this."""
-    content = config.content
-    # marshal's format belongs to the Python version, so that is a setting too.
-    parts = (
-        __version__,
-        sys.version,
-        str(content.dir),
-        content.max_bytes,
-        str(config.site.timezone),
-        parser,
-    )
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
-
-
-def config_fingerprint(config: Config) -> str:
-    """A digest of the whole config but its own path: any setting change re-renders."""
-    data = repr((FINGERPRINT_FORMAT, __version__, replace(config, path=Path())))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-def feed_fingerprint(group: FeedGroup, digests: dict[str, str], config_fp: str) -> str:
-    """A digest of exactly what goes into a feed's files."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(config_fp.encode("ascii"))
-    h.update(repr((group.kind.value, group.key, group.slug, group.name, group.total)).encode())
-    for article in group.items:
-        h.update(digests[article.path].encode("ascii"))
-    return h.hexdigest()
-
-
-def inputs_fingerprint(
-    config_fp: str, parser: str, paths: Sequence[str], keys: dict[str, FileKey | None]
-) -> str:
-    """A digest of everything a build reads: the config and every article file's identity."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
-    for path in paths:
-        h.update(f"\0{path}\0{keys[path]}".encode())
-    return h.hexdigest()
-
-
-def selection_horizon(winners: Sequence[Article], config: Config, now: datetime) -> int | None:
-    """The first moment (POSIX seconds) at which the same articles could select differently:
-    a future article coming of age, or a selected one growing older than max_age_days."""
-    rules = config.select
-    moments: list[float] = []
-    if not rules.include_future:
-        moments += [a.published_at.timestamp() for a in winners if a.published_at > now]
-    if rules.max_age_days is not None:
-        age = rules.max_age_days * 86400
-        moments += [a.published_at.timestamp() + age for a in winners]
-    return int(min(moments)) if moments else None
-
-
-def scan_article_files(
-    root: Path, patterns: Sequence[str]
-) -> tuple[list[str], dict[str, FileKey | None]]:
-    """load.find_article_files (same paths, same order) plus each file's identity, in one
-    pass of os.scandir: its entries carry what a separate os.stat per file would ask for.
-    """
-    matcher = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
-    paths: list[str] = []
-    keys: dict[str, FileKey | None] = {}
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return  # os.walk, too, skips a folder it cannot list
-        subfolders: list[os.DirEntry[str]] = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not entry.name.startswith(".") and not entry.is_symlink():
-                    subfolders.append(entry)
-                continue
-            if entry.name.startswith(".") or matcher.match(entry.name) is None:
-                continue
-            path = prefix + entry.name
-            paths.append(path)
-            try:
-                keys[path] = file_key(entry.stat())
-            except OSError:
-                keys[path] = None  # vanished or unreadable: parsing reports it
-        for entry in subfolders:
-            walk(entry.path, f"{prefix}{entry.name}/")
-
-    walk(str(root), "")
-    return paths, keys
-
-
-def _scan(config: Config) -> tuple[list[str], dict[str, FileKey | None]]:
-    content = config.content
-    paths, keys = scan_article_files(content.dir, content.patterns)
-    require_articles(content.dir, content.patterns, paths)
-    return paths, keys
 
 
 def build(config: Config, *, now: datetime, options: Options = Options()) -> Outcome:
@@ -268,11 +109,11 @@ def build(config: Config, *, now: datetime, options: Options = Options()) -> Out
         msg = f"output.dir {out_dir} exists and is not a folder"
         raise OutputError(msg)
     if options.dry_run or options.validate_only:
-        return _Build(config, now, replace(options, dry_run=True)).run()
+        return _run(config, now, options, DryRun(out_dir))
     created = not out_dir.exists()
     try:
         with output_lock(out_dir, options.wait):
-            return _Build(config, now, options).run()
+            return _run(config, now, options, Writer(out_dir))
     except FeedsError:
         if created:
             _remove_if_only_lock(out_dir)
@@ -293,316 +134,111 @@ def _remove_if_only_lock(out_dir: Path) -> None:
         pass
 
 
-class _Build:
-    def __init__(self, config: Config, now: datetime, options: Options) -> None:
-        self.config = config
-        self.now = now
-        self.options = options
-        self.timer = _Timer()
-        self.pool: Executor | None = None
-        self.workers = options.workers or cpu_count()
+class _Timer:
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, float]] = []
 
-    def _pool(self) -> Executor | None:
-        if self.workers < 2:
-            return None
-        if self.pool is None:
-            self.pool = start_pool(
-                self.config, self.options.parser, self.workers, self.options.dry_run
-            )
-        return self.pool
-
-    def run(self) -> Outcome:
-        with ExitStack() as stack:
-            outcome = self._run(stack)
-        if self.pool is not None:
-            self.pool.shutdown()
-        return outcome
-
-    def _nothing_changed(self, cache: ParseCache, inputs_fp: str, files: int) -> Outcome | None:
-        """The outcome of a run whose inputs are those of the last complete run, whose
-        selection cannot have changed since (no article came of age or expired), and
-        whose files are all in place: nothing to parse, group, render or write."""
-        last = cache.last_run()
-        if last is None or last[0] != inputs_fp:
-            return None
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
         try:
-            built_at, valid_until, found, valid, selected, rejected, feeds, problems = (
-                marshal.loads(last[1])
-            )
-        except (ValueError, EOFError, TypeError):
-            return None
-        now = self.now.timestamp()
-        if now < built_at or (valid_until is not None and now >= valid_until):
-            return None
-        out_dir = self.config.output.dir
-        manifest = load_manifest(out_dir)
-        if not manifest.complete or manifest.inputs != inputs_fp:
-            return None
-        if not all(_in_place(out_dir, entry.files) for entry in manifest.feeds.values()):
-            return None
-        report = BuildReport(
-            files_found=found,
-            articles_valid=valid,
-            articles_selected=selected,
-            rejected_files=rejected,
-            problems=tuple(Problem(*fields) for fields in problems),
-            unchanged=tuple(sorted(manifest.all_files())),
-        )
-        return Outcome(
-            report=report,
-            files_cached=files,
-            feeds_skipped=feeds,
-            timings=tuple(self.timer.stages),
-            dry_run=self.options.dry_run,
-        )
+            yield
+        finally:
+            self.stages.append((name, time.perf_counter() - start))
 
-    def _open_cache(self) -> ParseCache | None:
-        if not self.options.use_cache:
-            return None
-        cache_dir = self.config.cache.dir
-        settings = parse_settings(self.config, self.options.parser)
-        if self.options.dry_run:
-            # A dry run writes nothing, the cache included: read it only if it is there.
-            return (
-                None
-                if not (cache_dir / "parse.sqlite3").exists()
-                else _readonly(cache_dir, settings)
-            )
-        return ParseCache.open(cache_dir, settings)
 
-    def _run(self, stack: ExitStack) -> Outcome:
-        config, options, timer = self.config, self.options, self.timer
-        with timer.stage("scan"):
-            started_ns = time.time_ns()
-            cache_file = config.cache.dir / cache_module.CACHE_FILE
-            if not options.use_cache or not cache_file.exists():
-                # Every file will be parsed: start the workers now, so their start-up
-                # (a fresh interpreter and its imports) overlaps the scan.
-                pool = self._pool()
-                if pool is not None:
-                    pool.submit(int)
-            paths, keys = _scan(config)
-            cache = self._open_cache()
-            if cache is not None:
-                stack.callback(cache.close)
-            config_fp = config_fingerprint(config)
-            inputs_fp = inputs_fingerprint(config_fp, self.options.parser, paths, keys)
-            if cache is not None:
-                quick = self._nothing_changed(cache, inputs_fp, len(paths))
-                if quick is not None:
-                    return quick
-            cached: dict[str, Row] = {}
-            stale: list[str] = []
-            if cache is not None:
-                present = set(paths)
-                for row in cache.rows():
-                    if row.path in present and row.key == keys[row.path]:
-                        cached[row.path] = row
-                    elif row.path not in present:
-                        stale.append(row.path)
-            changed = [(p, keys[p]) for p in paths if p not in cached]
-        all_trusted = all(key is not None for key in keys.values())
-        with timer.stage("parse"):
-            use_pool = len(changed) >= MIN_PARALLEL_FILES
-            pool = self._pool() if use_pool else None
-            with options.progress("parsing", len(changed)) as bar:
-                fresh = parse_files(pool, config, options.parser, changed, bar.advance)
-            if cache is not None and not options.dry_run and (fresh or stale):
-                racy = started_ns - int(options.racy_seconds * 1e9)
-                keep = [
-                    row
-                    for row in fresh
-                    if keys[row.path] is not None and max(row.mtime_ns, row.ctime_ns) < racy
-                ]
-                # A record not kept must make the next run look at its file again.
-                all_trusted = len(keep) == len(fresh)
-                cache.update(keep, stale)
-        with timer.stage("group"):
-            blobs = {row.path: row.article for row in fresh if row.article is not None}
-            rows = [*cached.values(), *fresh]
-            rows.sort(key=lambda row: row.path)
-            digests = {row.path: row.digest for row in rows if row.digest}
-            problems: list[Problem] = [p for row in rows for p in row_problems(row)]
-            articles: list[Article] = [a for row in rows if (a := stub(row)) is not None]
-            decision = decide(articles, problems, config.select, self.now, strict=options.strict)
-            problems, rejected = list(decision.problems), decision.rejected
-            selected = decision.selected
-            valid_until = selection_horizon(decision.winners, config, self.now)
-            groups = make_groups(selected, config.feeds, all_name=config.site.title)
+def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Outcome:
+    """The stages in order. The output changes only from `announce` on, in the one order
+    that is safe under kill -9 at any instant: (1) the manifest stops vouching for the
+    feeds about to change, (2) each file is journaled, then (3) replaced by a rename,
+    (4) files of gone feeds are deleted, (5) the complete manifest is written last. A
+    killed run thus leaves every file old or new, journaled if new, and a manifest that
+    never vouches for a file it does not match; the next run redoes what is needed."""
+    timer = _Timer()
+    with ExitStack() as stack:
+        ctx = _context(stack, config, now, options, writer)
+        with timer("scan"):
+            scanned = scan_files(ctx)
+        last = unchanged_since_last_run(ctx, scanned)
+        if last is not None:
+            unchanged = tuple(sorted(load_manifest(config.output.dir).all_files()))
+            return _outcome(ctx, timer, last, unchanged=unchanged, cached=len(scanned.scan.paths))
+        with timer("parse"):
+            parsed = parse_changed(ctx, scanned)
+        with timer("group"):
+            selection = select_feeds(ctx, scanned, parsed)
+        parsed_files, cached_files = len(scanned.changed), len(scanned.cached)
         if options.validate_only:
-            report = BuildReport(
-                files_found=len(paths),
-                articles_valid=len(articles),
-                articles_selected=len(selected),
-                rejected_files=len(rejected),
-                problems=tuple(problems),
-                groups=groups,
-            )
-            return Outcome(
-                report=report,
-                files_parsed=len(changed),
-                files_cached=len(cached),
-                timings=tuple(timer.stages),
-                dry_run=True,
-            )
-        with timer.stage("render"):
-            old = load_manifest(config.output.dir)
-            if not options.dry_run:
-                swept = sweep_temp_files(config.output.dir, old)
-                if swept:
-                    log.info(
-                        "%(count)d temporary files of an interrupted run deleted",
-                        fields(count=len(swept)),
-                    )
-            fingerprints = [feed_fingerprint(g, digests, config_fp) for g in groups]
-            to_render: list[int] = []
-            entries: dict[str, FeedEntry] = {}
-            for index, (group, fp) in enumerate(zip(groups, fingerprints, strict=True)):
-                entry = old.feeds.get(group.folder)
-                if (
-                    entry is not None
-                    and entry.fingerprint == fp
-                    and _in_place(config.output.dir, entry.files)
-                ):
-                    entries[group.folder] = entry
-                else:
-                    to_render.append(index)
-            # The site-wide files depend on every feed and the config, and nothing else.
-            site_fp = hashlib.blake2b("".join([config_fp, *fingerprints]).encode()).hexdigest()
-            site_entry = old.feeds.get(SITE_KEY)
-            site_current = (
-                site_entry is not None
-                and site_entry.fingerprint == site_fp
-                and _in_place(config.output.dir, site_entry.files)
-            )
-            if not options.dry_run and (to_render or not site_current):
-                self._announce(old, {groups[i].folder for i in to_render} | {SITE_KEY})
-            needed = {a.path for i in to_render for a in groups[i].items if a.path not in blobs}
-            if needed and cache is not None:
-                blobs.update(cache.articles(needed))
-            tasks: list[RenderTask] = [
-                (replace(groups[i], items=()), tuple(blobs[a.path] for a in groups[i].items))
-                for i in to_render
-            ]
-            pool = self._pool() if len(tasks) >= MIN_PARALLEL_FEEDS else None
-            with options.progress("rendering", len(tasks)) as bar:
-                rendered = render_feeds(pool, config, tasks, bar.advance, options.dry_run)
-            results: list[FileResult] = []
-            for i, feed_results in zip(to_render, rendered, strict=True):
-                sizes = {path: size for path, size, _ in feed_results}
-                entries[groups[i].folder] = FeedEntry(fingerprints[i], sizes)
-                results += feed_results
-        with timer.stage("write"):
-            if site_current and site_entry is not None:
-                entries[SITE_KEY] = site_entry
-            else:
-                from feeds.pipeline import render_site_files  # imports feedgen: only if needed
-
-                site_files = render_site_files(self._site_groups(groups, blobs, cache), config)
-                site_results = write_rendered(site_files, config.output.dir, options.dry_run)
-                entries[SITE_KEY] = FeedEntry(site_fp, {p: size for p, size, _ in site_results})
-                results += site_results
-            new = Manifest(entries, inputs=inputs_fp)
-            gone = old.all_files() - new.all_files()
-            deleted = prune(config.output.dir, gone, dry_run=options.dry_run)
-            if not options.dry_run:
-                save_manifest(config.output.dir, new)
-                reset_journal(config.output.dir)
-                if cache is not None:
-                    summary = (
-                        int(self.now.timestamp()),
-                        valid_until,
-                        len(paths),
-                        len(articles),
-                        len(selected),
-                        len(rejected),
-                        len(groups),
-                        tuple((p.path, p.field, p.message, p.rejected) for p in problems),
-                    )
-                    trusted = all_trusted and (cache.count() == len(paths))
-                    cache.set_last_run(inputs_fp if trusted else None, marshal.dumps(summary))
-            written = [path for path, _, changed in results if changed]
-            unchanged = [path for path, _, changed in results if not changed]
-            # Files of feeds that were not rendered are unchanged too.
-            rendered_keys = {groups[i].folder for i in to_render}
-            if site_current:
-                rendered_keys.discard(SITE_KEY)
-            else:
-                rendered_keys.add(SITE_KEY)
-            unchanged += sorted(
-                path
-                for key, entry in entries.items()
-                if key not in rendered_keys
-                for path in entry.files
-            )
-        report = BuildReport(
-            files_found=len(paths),
-            articles_valid=len(articles),
-            articles_selected=len(selected),
-            rejected_files=len(rejected),
-            problems=tuple(problems),
-            groups=groups,
-            written=tuple(written),
-            unchanged=tuple(unchanged),
-        )
-        return Outcome(
-            report=report,
-            files_parsed=len(changed),
-            files_cached=len(cached),
-            feeds_rendered=len(to_render),
-            feeds_skipped=len(groups) - len(to_render),
-            deleted=tuple(deleted),
-            timings=tuple(timer.stages),
-            dry_run=options.dry_run,
-            pool_used=self.pool is not None,
-        )
-
-    def _site_groups(
-        self,
-        groups: Sequence[FeedGroup],
-        blobs: dict[str, bytes],
-        cache: ParseCache | None,
-    ) -> list[FeedGroup]:
-        """The groups for the site-wide files: the all-articles feed with its whole items
-        (the index page lists them), the other feeds with light items (only their names,
-        sizes and dates are listed; unpacking 100,000 articles for that would cost ~1 s)."""
-        out: list[FeedGroup] = []
-        for group in groups:
-            if group.kind is GroupKind.ALL:
-                missing = [a.path for a in group.items if a.path not in blobs]
-                if missing and cache is not None:
-                    blobs.update(cache.articles(missing))
-                items = tuple(full_article(blobs[a.path]) for a in group.items)
-                group = replace(group, items=items)
-            out.append(group)
-        return out
-
-    def _announce(self, old: Manifest, rewriting: set[str]) -> None:
-        """Before any file changes: forget the fingerprints of the feeds about to be
-        rewritten and mark the manifest incomplete, so a kill from here on leaves a
-        manifest that never vouches for a half-updated feed. Files this run creates are
-        journaled as they are written; the journal's older lines go into this manifest.
-        """
-        out_dir = self.config.output.dir
-        intent = {
-            key: entry if key not in rewriting else FeedEntry("", entry.files)
-            for key, entry in old.feeds.items()
-        }
-        save_manifest(out_dir, Manifest(intent, complete=False))
-        reset_journal(out_dir)
+            return _outcome(ctx, timer, selection.summary, groups=selection.groups,
+                            parsed=parsed_files, cached=cached_files)  # fmt: skip
+        with timer("render"):
+            plan = plan_feeds(ctx, scanned, selection)
+            announce(ctx, selection, plan)  # (1)
+            feeds = render_feeds(ctx, parsed, selection, plan)  # (2), (3)
+        with timer("write"):
+            site = render_site(ctx, parsed, selection, plan)  # (2), (3)
+            new = next_manifest(scanned, selection, plan, feeds, site)
+            deleted = commit(ctx, scanned, parsed, selection.summary, plan, new)  # (4), (5)
+        written, unchanged = file_changes(selection, plan, new, feeds, site)
+        return _outcome(ctx, timer, selection.summary, groups=selection.groups, written=written,
+                        unchanged=unchanged, deleted=deleted, rendered=len(plan.to_render),
+                        parsed=parsed_files, cached=cached_files)  # fmt: skip
 
 
-def _readonly(cache_dir: Path, settings: str) -> ParseCache | None:
-    """The cache for reading only (dry runs): None when it is unusable."""
-    import sqlite3
+def _context(
+    stack: ExitStack, config: Config, now: datetime, options: Options, writer: Writer
+) -> Context:
+    """The run's machinery: a pool (shut down on leaving `stack`, whatever happens) and
+    the parse cache (closed likewise)."""
+    job = Job(config, options.parser, writer)
+    workers = stack.enter_context(Workers(job, options.workers or cpu_count()))
+    cache = _open_cache(config, options, writer)
+    if cache is not None:
+        stack.callback(cache.close)
+    return Context(config, now, options.parser, options.strict, options.racy_seconds,
+                   options.progress, writer, cache, workers)  # fmt: skip
 
-    path = cache_dir / "parse.sqlite3"
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-        if found != {"format": str(cache_module.CACHE_FORMAT), "settings": settings}:
-            db.close()
-            return None
-    except sqlite3.DatabaseError:
+
+def _outcome(
+    ctx: Context,
+    timer: _Timer,
+    summary: Summary,
+    *,
+    groups: tuple[FeedGroup[Stub], ...] = (),
+    written: tuple[str, ...] = (),
+    unchanged: tuple[str, ...] = (),
+    deleted: tuple[str, ...] = (),
+    parsed: int = 0,
+    cached: int = 0,
+    rendered: int = 0,
+) -> Outcome:
+    """The one place a run's outcome is put together."""
+    report = BuildReport(
+        files_found=summary.files_found,
+        articles_valid=summary.articles_valid,
+        articles_selected=summary.articles_selected,
+        rejected_files=summary.rejected_files,
+        problems=summary.problems,
+        groups=groups,
+        written=written,
+        unchanged=unchanged,
+    )
+    return Outcome(
+        report=report,
+        files_parsed=parsed,
+        files_cached=cached,
+        feeds_rendered=rendered,
+        feeds_skipped=summary.feeds - rendered,
+        deleted=deleted,
+        timings=tuple(timer.stages),
+        dry_run=isinstance(ctx.writer, DryRun),
+        pool_used=ctx.workers.used,
+    )
+
+
+def _open_cache(config: Config, options: Options, writer: Writer) -> ParseCache | None:
+    """The parse cache; read-only for a dry run, which writes nothing anywhere."""
+    if not options.use_cache:
         return None
-    return ParseCache(db, path)
+    settings = parse_settings(config, options.parser)
+    return open_cache(config.cache.dir, settings, writable=not isinstance(writer, DryRun))

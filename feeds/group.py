@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from feeds.config import FeedRules
 from feeds.errors import OutputError
-from feeds.model import Article, FeedGroup, GroupKind
+from feeds.model import FeedGroup, GroupKind, Item
 from feeds.text import normalize_host, url_host
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
@@ -70,15 +70,15 @@ def most_common(spellings: Counter[str]) -> str:
     return min(spellings, key=lambda name: (-spellings[name], name))
 
 
-def newest_first(articles: Iterable[Article]) -> list[Article]:
+def newest_first(articles: Iterable[Item]) -> list[Item]:
     """Newest first; ties broken by id so the order never depends on input order."""
     by_id = sorted(articles, key=lambda a: a.id)
     return sorted(by_id, key=lambda a: a.published_at, reverse=True)
 
 
 def _group(
-    kind: GroupKind, key: str, slug: str, name: str, items: Sequence[Article], cap: int
-) -> FeedGroup:
+    kind: GroupKind, key: str, slug: str, name: str, items: Sequence[Item], cap: int
+) -> FeedGroup[Item]:
     ordered = newest_first(items)
     return FeedGroup(
         kind=kind, key=key, slug=slug, name=name, items=tuple(ordered[:cap]), total=len(ordered)
@@ -87,11 +87,11 @@ def _group(
 
 def _groups_by(
     kind: GroupKind,
-    keyed: Iterable[tuple[str, str, Article]],
+    keyed: Iterable[tuple[str, str, Item]],
     slug_of: Callable[[str], str],
     cap: int,
-) -> list[FeedGroup]:
-    members: dict[str, dict[str, Article]] = defaultdict(dict)
+) -> list[FeedGroup[Item]]:
+    members: dict[str, dict[str, Item]] = defaultdict(dict)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for key, spelling, article in keyed:
         if article.id not in members[key]:
@@ -107,8 +107,8 @@ def _groups_by(
     return groups
 
 
-def _refuse_collisions(groups: Sequence[FeedGroup]) -> None:
-    seen: dict[str, FeedGroup] = {}
+def _refuse_collisions(groups: Sequence[FeedGroup[Item]]) -> None:
+    seen: dict[str, FeedGroup[Item]] = {}
     for group in groups:
         other = seen.setdefault(group.folder, group)
         if other is not group:
@@ -120,14 +120,14 @@ def _refuse_collisions(groups: Sequence[FeedGroup]) -> None:
 
 
 def make_groups(
-    articles: Sequence[Article], rules: FeedRules, all_name: str
-) -> tuple[FeedGroup, ...]:
+    articles: Sequence[Item], rules: FeedRules, all_name: str
+) -> tuple[FeedGroup[Item], ...]:
     """Every feed to write: 'all' first (when enabled, even if empty), then topics, then providers.
 
     Raises OutputError when two different keys would be written to the same folder.
     """
     cap = rules.max_items
-    groups: list[FeedGroup] = []
+    groups: list[FeedGroup[Item]] = []
     if rules.all:
         groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap))
     if "topic" in rules.groups:

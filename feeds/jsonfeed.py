@@ -70,7 +70,7 @@ def json_item(article: Article, full: bool) -> dict[str, Any]:
     return item
 
 
-def render_json(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
+def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
     """The group as a JSON Feed 1.1 document (UTF-8, sorted keys, trailing newline)."""
     site = config.site
     feed: dict[str, Any] = {

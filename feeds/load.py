@@ -1,21 +1,18 @@
-"""Find article files and parse their YAML front matter, safely.
+"""Read one article file and parse its YAML front matter, safely.
 
 One file's trouble is a `Problem` for that file, never an exception for the run.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from feeds import yaml12
-from feeds.errors import InputError
 from feeds.model import Problem, RawDoc
 
 yaml_rs: Any
@@ -68,20 +65,6 @@ _PythonFrontMatterLoader.construct_mapping = yaml12.construct_mapping  # type: i
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
 MAX_NODES = 100_000
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-
-
-def find_article_files(root: Path, patterns: Sequence[str]) -> list[str]:
-    """Relative '/'-separated paths of matching files under root, sorted; dot-names skipped."""
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_folder = os.path.relpath(folder, root)
-        for name in sorted(files):
-            if name.startswith(".") or not any(fnmatch.fnmatch(name, p) for p in patterns):
-                continue
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            found.append(rel.replace(os.sep, "/"))
-    return found
 
 
 def split_front_matter(text: str) -> str | None:
@@ -186,18 +169,3 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
     except UnicodeDecodeError as exc:
         return Problem(path, "file", f"not UTF-8 text (bad byte at offset {exc.start})")
     return parse_front_matter(path, text, parser)
-
-
-def require_articles(root: Path, patterns: Sequence[str], paths: Sequence[str]) -> None:
-    """Raise InputError when a scan of `root` found no article file.
-
-    A mistyped or unmounted content folder must never wipe the published feeds, so a
-    build stops before writing anything.
-    """
-    if paths:
-        return
-    if not root.is_dir():
-        msg = f"content.dir {root} is not a folder; nothing written"
-        raise InputError(msg)
-    msg = f"content.dir {root} has no article files ({', '.join(patterns)}); nothing written"
-    raise InputError(msg)

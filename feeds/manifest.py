@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.errors import OutputError
+from feeds.files import write_atomic
 from feeds.logs import fields
-from feeds.write import safe_target, write_atomic
 
 MANIFEST_FILE = ".feeds-manifest.json"
 # Paths written since the manifest last listed them, one a line, appended before each
@@ -170,7 +170,7 @@ def save_manifest(out_dir: Path, manifest: Manifest) -> bool:
     except OSError:
         pass
     try:
-        write_atomic(path, content)
+        write_atomic(path, content, fsync=True)
     except OSError as exc:
         msg = f"{path}: cannot write: {exc.strerror or exc}"
         raise OutputError(msg) from exc
@@ -188,44 +188,8 @@ def files_in_place(out_dir: Path, files: Mapping[str, int]) -> bool:
     return bool(files)
 
 
-def prune(out_dir: Path, paths: Iterable[str], *, dry_run: bool = False) -> list[str]:
-    """Delete the listed files (ours, from the manifest) and then any folder left empty.
-
-    Returns the paths deleted (or that would be, with `dry_run`). A listed path outside
-    `out_dir` or that is no longer a regular file is left alone.
-    """
-    deleted: list[str] = []
-    folders: set[Path] = set()
-    root = out_dir.resolve()
-    for relative in sorted(paths):
-        try:
-            target = safe_target(out_dir, relative)
-        except OutputError:
-            log.warning(
-                "%(path)s: manifest lists a path outside the output folder",
-                fields(path=relative),
-            )
-            continue
-        if not target.is_file():
-            continue
-        deleted.append(relative)
-        if dry_run:
-            continue
-        try:
-            target.unlink()
-        except OSError as exc:
-            msg = f"{target}: cannot delete: {exc.strerror or exc}"
-            raise OutputError(msg) from exc
-        folders.update(p for p in target.parents if p.is_relative_to(root) and p != root)
-    # Deepest first, so a parent is tried after its children; rmdir refuses a non-empty one.
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        with contextlib.suppress(OSError):  # not empty: someone else's files are in it
-            folder.rmdir()
-    return deleted
-
-
 def _is_our_temp(name: str, ours: set[str]) -> bool:
-    # write_atomic names its temporary files '.<name>.<random>.tmp'.
+    # files.temp_name names temporary files '.<name>.<id>.tmp'.
     if not (name.startswith(".") and name.endswith(".tmp")):
         return False
     base = name[1:-4].rpartition(".")[0]

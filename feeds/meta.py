@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feeds.config import Config
-from feeds.model import FeedGroup, GroupKind
+from feeds.model import AnyGroup, GroupKind
 from feeds.text import strip_forbidden
 
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
@@ -15,8 +15,8 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 RSS_FILE = "rss.xml"
 ATOM_FILE = "atom.xml"
 JSON_FILE = "feed.json"
-PAGE_FILE = "index.html"
-FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}  # output.formats
+PAGE_FILE = "index.html"  # a feed's page; the top one is the front page
+OPML_FILE = "feeds.opml"
 # Each format's file and media type, in the order pages and OPML prefer them.
 FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
 FORMAT_TYPES = {
@@ -42,7 +42,7 @@ class FeedMeta:
         return self.folder_url + file_name
 
 
-def feed_meta(group: FeedGroup, config: Config) -> FeedMeta:
+def feed_meta(group: AnyGroup, config: Config) -> FeedMeta:
     """Title, description, URLs and date of a group's feeds.
 
     Titles and descriptions come from the `feeds.titles` / `feeds.descriptions` templates,

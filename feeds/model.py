@@ -1,15 +1,8 @@
-"""The values passed between the pipeline stages: frozen, typed, free of I/O.
+"""The values passed between the build's stages: frozen, typed, free of I/O.
 
-The stages, in order (each a module of its own):
-
-    load.find_article_files(root, patterns) -> list[str]    (relative paths, sorted)
-    load.read_document(root, path, max)    -> RawDoc | Problem
-    validate.validate(doc, tz)             -> Validated     (Article or None, and Problems)
-    select.resolve_duplicates(articles)    -> (one Article per id, Problems for the others)
-    select.select(articles, rules, now)    -> tuple[Article, ...]
-    group.make_groups(articles, rules, n)   -> tuple[FeedGroup, ...]
-    render.render_group(group, config)     -> tuple[RenderedFile, ...]
-    write.write_files(files, out_dir)      -> WriteResult
+`feeds.engine` runs the stages in order; README.md's "Architecture" shows which module
+holds each. A file becomes a `RawDoc`, then an `Article` (or `Problem`s); selection and
+grouping see only each article's `Stub`, and only `FeedGroup[Article]`s are rendered.
 """
 
 from __future__ import annotations
@@ -18,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +65,23 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Stub:
+    """What selection and grouping read of an article, kept apart from the rest so a run
+    that renders nothing never unpacks a whole article. Never rendered: renderers take
+    `Article`s only."""
+
+    path: str
+    id: str
+    url: str
+    published_at: datetime
+    published: bool
+    quality: float
+    type: str
+    provider: Provider
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A validated article. It has no field for `secured`, so it cannot leak."""
 
@@ -89,6 +100,20 @@ class Article:
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
 
+    def stub(self) -> Stub:
+        """The fields selection and grouping read."""
+        return Stub(
+            self.path,
+            self.id,
+            self.url,
+            self.published_at,
+            self.published,
+            self.quality,
+            self.type,
+            self.provider,
+            self.topics,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Validated:
@@ -106,15 +131,19 @@ class GroupKind(StrEnum):
     PROVIDER = "provider"
 
 
+Item = TypeVar("Item", Stub, Article)
+
+
 @dataclass(frozen=True, slots=True)
-class FeedGroup:
-    """One feed to write: its place in the output, its name and its newest items."""
+class FeedGroup(Generic[Item]):
+    """One feed to write: its place in the output, its name and its newest items
+    (`Stub`s as grouping makes them, `Article`s once filled in for rendering)."""
 
     kind: GroupKind
     key: str
     slug: str
     name: str
-    items: tuple[Article, ...]
+    items: tuple[Item, ...]
     total: int = 0  # selected articles in the group, before the max_items cap
 
     @property
@@ -123,6 +152,14 @@ class FeedGroup:
         if self.kind is GroupKind.ALL:
             return ""
         return f"{self.kind.value}s/{self.slug}"
+
+    def filled(self, articles: tuple[Article, ...]) -> FeedGroup[Article]:
+        """The same feed holding these whole articles (its items', in order)."""
+        return FeedGroup(self.kind, self.key, self.slug, self.name, articles, self.total)
+
+
+# Grouped feeds whose items may be stubs or whole articles: what lists of feeds read.
+AnyGroup = FeedGroup[Stub] | FeedGroup[Article]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +171,6 @@ class RenderedFile:
 
 
 @dataclass(frozen=True, slots=True)
-class WriteResult:
-    """What writing did: files whose bytes changed (or are new), and files left as they were."""
-
-    written: tuple[str, ...]
-    unchanged: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class BuildReport:
     """The outcome of a build, for the CLI to print and tests to inspect."""
 
@@ -150,6 +179,6 @@ class BuildReport:
     articles_selected: int
     rejected_files: int
     problems: tuple[Problem, ...]
-    groups: tuple[FeedGroup, ...] = ()
+    groups: tuple[FeedGroup[Stub], ...] = ()
     written: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()

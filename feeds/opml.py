@@ -8,13 +8,13 @@ from email.utils import format_datetime
 
 from feeds.config import Config
 from feeds.meta import feed_meta, subscribe_url
-from feeds.model import FeedGroup, GroupKind
+from feeds.model import AnyGroup, GroupKind
 
 SECTION_TITLES = {GroupKind.TOPIC: "Topics", GroupKind.PROVIDER: "Providers"}
 ALL_TITLE = "All articles"
 
 
-def _outline(parent: ET.Element, group: FeedGroup, config: Config, text: str) -> None:
+def _outline(parent: ET.Element, group: AnyGroup, config: Config, text: str) -> None:
     meta = feed_meta(group, config)
     ET.SubElement(
         parent,
@@ -29,7 +29,7 @@ def _outline(parent: ET.Element, group: FeedGroup, config: Config, text: str) ->
     )
 
 
-def render_opml(groups: Sequence[FeedGroup], config: Config) -> bytes:
+def render_opml(groups: Sequence[AnyGroup], config: Config) -> bytes:
     """'All articles', then one outline per grouping ('Topics', 'Providers') holding its feeds.
 
     `xmlUrl` is the RSS file when RSS is built, else Atom, else JSON Feed; `htmlUrl` is the

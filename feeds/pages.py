@@ -19,13 +19,13 @@ from feeds.meta import (
     FORMAT_FILES,
     FORMAT_LABELS,
     FORMAT_TYPES,
+    OPML_FILE,
     FeedMeta,
     feed_meta,
 )
-from feeds.model import Article, FeedGroup, GroupKind
+from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 
 STYLE_FILE = "style.css"
-OPML_FILE = "feeds.opml"
 SECTION_TITLES = {GroupKind.TOPIC: "Topics", GroupKind.PROVIDER: "Providers"}
 _KIND_LABELS = {
     GroupKind.ALL: "All articles",
@@ -44,7 +44,7 @@ def _time(moment: datetime) -> str:
     return f'<time datetime="{moment.isoformat()}">{escape(human_date(moment))}</time>'
 
 
-def _root(group: FeedGroup) -> str:
+def _root(group: AnyGroup) -> str:
     """The relative path from a feed's folder up to the output folder ('../../' or '')."""
     return "../" * (group.folder.count("/") + 1) if group.folder else ""
 
@@ -108,7 +108,7 @@ def _article(article: Article) -> str:
     return "".join(parts)
 
 
-def _articles(group: FeedGroup) -> str:
+def _articles(group: FeedGroup[Article]) -> str:
     if not group.items:
         return "<p>No articles yet.</p>\n"
     shown = (
@@ -118,13 +118,13 @@ def _articles(group: FeedGroup) -> str:
     return heading + '<ol class="items">\n' + "".join(map(_article, group.items)) + "</ol>\n"
 
 
-def _summary(group: FeedGroup, meta: FeedMeta) -> str:
+def _summary(group: AnyGroup, meta: FeedMeta) -> str:
     count = f"{group.total} article{'' if group.total == 1 else 's'}"
     updated = f", updated {_time(meta.updated)}" if group.items else ""
     return f'<p class="count">{count}{updated}</p>\n'
 
 
-def feed_page(group: FeedGroup, config: Config, meta: FeedMeta) -> str:
+def feed_page(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> str:
     """The page of one topic or provider feed: subscribe links, then its newest articles."""
     root = _root(group)
     site = escape(config.site.title)
@@ -142,7 +142,7 @@ def feed_page(group: FeedGroup, config: Config, meta: FeedMeta) -> str:
     )
 
 
-def _directory_row(group: FeedGroup, config: Config) -> str:
+def _directory_row(group: AnyGroup, config: Config) -> str:
     meta = feed_meta(group, config)
     folder = f"{group.folder}/" if group.folder else ""
     name = escape(group.name if group.kind is not GroupKind.ALL else "All articles")
@@ -158,7 +158,7 @@ def _directory_row(group: FeedGroup, config: Config) -> str:
     return f'<tr><th scope="row">{name}</th>{cells}</tr>\n'
 
 
-def _directory(groups: Sequence[FeedGroup], config: Config) -> str:
+def _directory(groups: Sequence[AnyGroup], config: Config) -> str:
     """Every feed, grouped as in the OPML list: all articles, then topics, then providers."""
     sections = [("Everything", [g for g in groups if g.kind is GroupKind.ALL])]
     sections += [
@@ -180,10 +180,12 @@ def _directory(groups: Sequence[FeedGroup], config: Config) -> str:
     )
 
 
-def index_page(groups: Sequence[FeedGroup], config: Config) -> str:
-    """The site's front page: the all-articles feed's page plus a directory of every feed."""
+def index_page(
+    groups: Sequence[AnyGroup], everything: FeedGroup[Article] | None, config: Config
+) -> str:
+    """The site's front page: the page of the all-articles feed, `everything` (None with
+    `feeds.all: false`), plus a directory of every feed."""
     site = config.site
-    everything = next((g for g in groups if g.kind is GroupKind.ALL), None)
     meta = feed_meta(everything, config) if everything is not None else None
     # Without an all-articles feed (feeds.all: false) the front page advertises no feed.
     head = _head(site.title, site.description, meta, config, "")

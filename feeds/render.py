@@ -37,7 +37,7 @@ from feeds.meta import (
     FeedMeta,
     feed_meta,
 )
-from feeds.model import Article, FeedGroup, GroupKind, RenderedFile
+from feeds.model import AnyGroup, Article, FeedGroup, GroupKind, RenderedFile
 from feeds.pages import feed_page
 from feeds.text import hex_char_refs
 
@@ -157,7 +157,7 @@ def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
         fe.category(term=topic)
 
 
-def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
+def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
     site = config.site
     fg = _new_feed(meta, site)
@@ -198,7 +198,7 @@ def render_rss(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     return hex_char_refs(bytes(fg.rss_str(pretty=True)))
 
 
-def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
+def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
     """The group as Atom 1.0: enclosure links per image, related links per related item."""
     site = config.site
     fg = _new_feed(meta, site)
@@ -229,7 +229,7 @@ def render_atom(group: FeedGroup, config: Config, meta: FeedMeta) -> bytes:
     return hex_char_refs(bytes(fg.atom_str(pretty=True)))
 
 
-def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
+def render_group(group: FeedGroup[Article], config: Config) -> tuple[RenderedFile, ...]:
     """Every file of one feed: its RSS, Atom and JSON Feed documents (those `output.formats`
     names) and, with `output.pages`, its web page. Depends on nothing but its arguments.
 
@@ -248,7 +248,7 @@ def render_group(group: FeedGroup, config: Config) -> tuple[RenderedFile, ...]:
     return tuple(files)
 
 
-def feed_file_names(group: FeedGroup, config: Config) -> tuple[str, ...]:
+def feed_file_names(group: AnyGroup, config: Config) -> tuple[str, ...]:
     """The names of the files `render_group` writes into the group's folder, in order."""
     names = [FORMAT_FILES[name] for name in config.output.formats]
     if config.output.pages and group.kind is not GroupKind.ALL:

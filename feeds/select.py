@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic
 
 from feeds.config import SelectRules
 from feeds.errors import InputError
-from feeds.model import Article, Problem
+from feeds.model import Item, Problem
 
 
-def resolve_duplicates(
-    articles: Iterable[Article],
-) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+def resolve_duplicates(articles: Iterable[Item]) -> tuple[tuple[Item, ...], tuple[Problem, ...]]:
     """Keep one article per id: the later `publishedDateTime`, on a tie the greater path.
 
     Runs before selection, so a newer version marked unpublished hides the older one.
     Returns the winners sorted by path and a warning for every file that lost.
     """
-    winners: dict[str, Article] = {}
-    losers: list[Article] = []
+    winners: dict[str, Item] = {}
+    losers: list[Item] = []
     for article in articles:
         current = winners.get(article.id)
         if current is None:
@@ -44,7 +43,7 @@ def resolve_duplicates(
     return tuple(sorted(winners.values(), key=lambda a: a.path)), problems
 
 
-def select(articles: Iterable[Article], rules: SelectRules, now: datetime) -> tuple[Article, ...]:
+def select(articles: Iterable[Item], rules: SelectRules, now: datetime) -> tuple[Item, ...]:
     """The articles the rules publish, in the order given. `now` is the build's clock."""
     oldest = None if rules.max_age_days is None else now - timedelta(days=rules.max_age_days)
     types = frozenset(rules.types)
@@ -60,31 +59,44 @@ def select(articles: Iterable[Article], rules: SelectRules, now: datetime) -> tu
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(Generic[Item]):
     """What a build publishes, and the report lines of every file, sorted by path."""
 
-    winners: tuple[Article, ...]  # one article per id
-    selected: tuple[Article, ...]
+    winners: tuple[Item, ...]  # one article per id
+    selected: tuple[Item, ...]
     problems: tuple[Problem, ...]
     rejected: frozenset[str]  # paths of rejected files
 
 
 def decide(
-    articles: Iterable[Article],
+    articles: Iterable[Item],
     problems: Sequence[Problem],
     rules: SelectRules,
     now: datetime,
     *,
     strict: bool = False,
-) -> Decision:
+) -> Decision[Item]:
     """Resolve duplicates, sort every report line by path, then select.
 
     Raises InputError (carrying the report lines) when `strict` and any file was rejected.
     """
-    winners, duplicates = resolve_duplicates(articles)
-    report = tuple(sorted([*problems, *duplicates], key=lambda problem: problem.path))
+    lost: tuple[Problem, ...]
+    winners, lost = resolve_duplicates(articles)
+    report = tuple(sorted([*problems, *lost], key=lambda problem: problem.path))
     rejected = frozenset(problem.path for problem in report if problem.rejected)
     if strict and rejected:
         msg = f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
         raise InputError(msg, report)
     return Decision(winners, select(winners, rules, now), report, rejected)
+
+
+def selection_horizon(winners: Sequence[Item], rules: SelectRules, now: datetime) -> int | None:
+    """The first moment (POSIX seconds) at which the same articles could select differently:
+    a future article coming of age, or a selected one growing older than max_age_days."""
+    moments: list[float] = []
+    if not rules.include_future:
+        moments += [a.published_at.timestamp() for a in winners if a.published_at > now]
+    if rules.max_age_days is not None:
+        age = rules.max_age_days * 86400
+        moments += [a.published_at.timestamp() + age for a in winners]
+    return int(min(moments)) if moments else None

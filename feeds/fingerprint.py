@@ -1,0 +1,64 @@
+"""Fingerprints: digests of exactly what an output depends on, so equal digests mean the
+output on disk is already right and the work can be skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from feeds import __version__
+from feeds.cache import FileKey
+from feeds.config import Config
+from feeds.model import FeedGroup, Stub
+
+FINGERPRINT_FORMAT = 1
+
+
+def parse_settings(config: Config, parser: str) -> str:
+    """What changes how a file becomes a record: cached records are valid only for this."""
+    content = config.content
+    # marshal's format belongs to the Python version, so that is a setting too.
+    parts = (
+        __version__,
+        sys.version,
+        str(content.dir),
+        content.max_bytes,
+        str(config.site.timezone),
+        parser,
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def config_fingerprint(config: Config) -> str:
+    """A digest of the whole config but its own path: any setting change re-renders."""
+    data = repr((FINGERPRINT_FORMAT, __version__, replace(config, path=Path())))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def feed_fingerprint(group: FeedGroup[Stub], digests: Mapping[str, str], config_fp: str) -> str:
+    """A digest of exactly what goes into a feed's files: its metadata and its items."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(config_fp.encode("ascii"))
+    h.update(repr((group.kind.value, group.key, group.slug, group.name, group.total)).encode())
+    for item in group.items:
+        h.update(digests[item.path].encode("ascii"))
+    return h.hexdigest()
+
+
+def site_fingerprint(config_fp: str, feed_fps: Iterable[str]) -> str:
+    """The site-wide files depend on every feed and the config, and nothing else."""
+    return hashlib.blake2b("".join([config_fp, *feed_fps]).encode()).hexdigest()
+
+
+def inputs_fingerprint(
+    config_fp: str, parser: str, paths: Sequence[str], keys: Mapping[str, FileKey | None]
+) -> str:
+    """A digest of everything a build reads: the config and every article file's identity."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
+    for path in paths:
+        h.update(f"\0{path}\0{keys[path]}".encode())
+    return h.hexdigest()

@@ -1,0 +1,143 @@
+"""Work spread over the cores: parsing changed files and rendering changed feeds.
+
+The pool is started with the `forkserver` method: workers are forked from a small server
+process rather than from the build, so they neither inherit (and are not billed for) the
+build's memory nor any open database handle. Tasks go out in chunks and results stream
+back in order. Below a threshold the same work runs in the build's own process, where a
+pool would cost more to start than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+from feeds.cache import FileKey, Record, unpack_article
+from feeds.config import Config
+from feeds.model import FeedGroup, Stub
+from feeds.parse import parse_file
+from feeds.write import FileResult, Writer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PARSE_CHUNK = 250  # files per task: big enough to amortise the round trip, small to stream
+RENDER_CHUNK = 40  # feeds per task
+MIN_PARALLEL_FILES = 400  # fewer changed files than this are parsed in-process
+MIN_PARALLEL_FEEDS = 150  # fewer feeds to render than this are rendered in-process
+
+# A feed to render: the feed (its items as stubs) and its whole articles, packed, in order.
+RenderTask = tuple[FeedGroup[Stub], tuple[bytes, ...]]
+ParseTask = tuple[str, FileKey | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every unit of work needs to know: the config, the parser, the writer."""
+
+    config: Config
+    parser: str
+    writer: Writer
+
+
+_job: Job | None = None  # a worker's Job, set once by the pool's initializer
+
+
+def cpu_count() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def parse_chunk(job: Job, items: Sequence[ParseTask]) -> list[Record]:
+    """Parse some files into their records."""
+    return [parse_file(job.config, job.parser, path, key) for path, key in items]
+
+
+def render_chunk(job: Job, tasks: Sequence[RenderTask]) -> list[list[FileResult]]:
+    """Render some feeds, then write their files that changed (one journal append)."""
+    # Imported here: feedgen and lxml take ~0.1 s to import, which a run with nothing
+    # to render should not pay.
+    from feeds.render import render_group
+
+    rendered = [
+        render_group(group.filled(tuple(map(unpack_article, blobs))), job.config)
+        for group, blobs in tasks
+    ]
+    results = iter(job.writer.write([file for files in rendered for file in files]))
+    return [[next(results) for _ in files] for files in rendered]
+
+
+def _init(job: Job) -> None:
+    global _job
+    _job = job
+
+
+def _in_worker(work: Callable[[Job, Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
+    assert _job is not None, "called outside a pool worker"
+    return work(_job, items)
+
+
+class Workers:
+    """The build's process pool, started on first use (most cron runs need none) and
+    always shut down on leaving its `with` block, whatever happened inside."""
+
+    def __init__(self, job: Job, workers: int) -> None:
+        self.job = job
+        self.workers = workers
+        self.pool: Executor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.pool is not None:
+            # On an error, don't wait for chunks nobody will read.
+            self.pool.shutdown(wait=exc is None, cancel_futures=True)
+
+    @property
+    def used(self) -> bool:
+        """Whether the pool was started."""
+        return self.pool is not None
+
+    def start(self) -> None:
+        """Start the workers now (when there are cores to spare), so their start-up, a
+        fresh interpreter and its imports, overlaps whatever the build does next."""
+        if self.workers < 2 or self.pool is not None:
+            return
+        import multiprocessing  # imported here: most cron runs start no pool
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("forkserver")
+        # Imported once in the fork server, so each worker does not import them again.
+        context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])
+        self.pool = ProcessPoolExecutor(self.workers, context, _init, (self.job,))
+        self.pool.submit(int)
+
+    def map(
+        self,
+        work: Callable[[Job, Sequence[T]], list[R]],
+        items: Sequence[T],
+        chunk: int,
+        parallel: bool,
+    ) -> Iterator[list[R]]:
+        """`work` over `items` in chunks, results in order; in the pool when `parallel`."""
+        chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
+        if parallel:
+            self.start()
+        if self.pool is None:
+            yield from (work(self.job, part) for part in chunks)
+            return
+        from functools import partial
+
+        yield from self.pool.map(partial(_in_worker, work), chunks)

@@ -1,0 +1,37 @@
+"""The site-wide files: the ones that list every feed rather than belong to one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feeds.config import Config
+from feeds.mediatypes import HEADERS_FILE, render_headers_file
+from feeds.meta import OPML_FILE, PAGE_FILE
+from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
+from feeds.opml import render_opml
+from feeds.pages import STYLE, STYLE_FILE, index_page
+from feeds.render import feed_file_names
+
+
+def render_site_files(
+    groups: Sequence[AnyGroup], everything: FeedGroup[Article] | None, config: Config
+) -> list[RenderedFile]:
+    """The OPML subscription list, the front page (which is also the page of the
+    all-articles feed, `everything`, so that one holds whole articles), the pages' style
+    sheet and, with `output.headers_file`, the `_headers` file of static hosts."""
+    files = [
+        RenderedFile(OPML_FILE, render_opml(groups, config)),
+        RenderedFile(PAGE_FILE, index_page(groups, everything, config).encode("utf-8")),
+        RenderedFile(STYLE_FILE, STYLE.encode("utf-8")),
+    ]
+    if config.output.headers_file:
+        # Its rules depend on the file names of every feed folder, not on their contents.
+        feed_paths = [
+            f"{group.folder}/{name}" if group.folder else name
+            for group in groups
+            for name in feed_file_names(group, config)
+        ]
+        paths = feed_paths + [file.path for file in files]
+        headers = render_headers_file(paths, config.output.cache_control)
+        files.append(RenderedFile(HEADERS_FILE, headers))
+    return files
