@@ -83,7 +83,8 @@ class Writer:
                 target = safe_target(self.out_dir, relative)
             except OutputError:
                 log.warning(
-                    "warning: %s: manifest lists a path outside the output folder", relative
+                    "%(path)s: manifest lists a path outside the output folder",
+                    fields(path=relative),
                 )
                 continue
             if target.is_file():
