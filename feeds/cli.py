@@ -19,7 +19,7 @@ from feeds import __version__
 from feeds.cache import clear_cache
 from feeds.clitools import report_problems, setup_logging, terminal_progress
 from feeds.config import Config, load_config
-from feeds.engine import Options
+from feeds.engine import Options, Outcome
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
@@ -182,28 +182,11 @@ def build(
         workers=jobs,
         progress=terminal_progress,
     )
-    try:
-        config = load_config(config_path)
-        outcome = engine_build(config, now=datetime.now(UTC), options=options)
-    except InputError as exc:
-        report_problems(exc.problems)
-        fail(str(exc), 1, log_format)
-    except LockedError as exc:
-        fail(str(exc), EX_TEMPFAIL, log_format)
-    except FeedsError as exc:
-        fail(str(exc), 1, log_format)
-    report = outcome.report
-    report_problems(report.problems)
+    config, outcome = _build_or_fail(config_path, options, log_format)
     if dry_run:
-        for path in report.written:
-            click.echo(f"would write {path}")
-        for path in outcome.deleted:
-            click.echo(f"would delete {path}")
-        click.echo(
-            f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
-            f"{len(report.unchanged)} unchanged"
-        )
+        _print_plan(outcome)
         return
+    report = outcome.report
     log.info("%s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
     if outcome.deleted:
         log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
@@ -217,6 +200,35 @@ def build(
         _ping(config, report.written)
 
 
+def _build_or_fail(config_path: Path, options: Options, log_format: str) -> tuple[Config, Outcome]:
+    """Load the config and run the engine; print the article problems; exit on an error."""
+    try:
+        config = load_config(config_path)
+        outcome = engine_build(config, now=datetime.now(UTC), options=options)
+    except InputError as exc:
+        report_problems(exc.problems)
+        fail(str(exc), 1, log_format)
+    except LockedError as exc:
+        fail(str(exc), EX_TEMPFAIL, log_format)
+    except FeedsError as exc:
+        fail(str(exc), 1, log_format)
+    report_problems(outcome.report.problems)
+    return config, outcome
+
+
+def _print_plan(outcome: Outcome) -> None:
+    """A dry run's plan on stdout: each file that would be written or deleted."""
+    report = outcome.report
+    for path in report.written:
+        click.echo(f"would write {path}")
+    for path in outcome.deleted:
+        click.echo(f"would delete {path}")
+    click.echo(
+        f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
+        f"{len(report.unchanged)} unchanged"
+    )
+
+
 @cli.command()
 @config_option
 @with_log_options
@@ -227,20 +239,9 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
     is invalid or an article is rejected.
     """
     setup_logging(verbose, quiet, log_format)
-    try:
-        config = load_config(config_path)
-        outcome = engine_build(
-            config,
-            now=datetime.now(UTC),
-            options=Options(dry_run=True, validate_only=True, progress=terminal_progress),
-        )
-    except InputError as exc:
-        report_problems(exc.problems)
-        fail(str(exc), 1, log_format)
-    except FeedsError as exc:
-        fail(str(exc), 1, log_format)
+    options = Options(validate_only=True, progress=terminal_progress)
+    _, outcome = _build_or_fail(config_path, options, log_format)
     report = outcome.report
-    report_problems(report.problems)
     log.info(
         "%d article files checked, %d rejected",
         report.files_found,

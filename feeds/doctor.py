@@ -11,7 +11,7 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import CACHE_FILE, CACHE_FORMAT
-from feeds.config import load_config
+from feeds.config import Config, load_config
 from feeds.engine import Options, build
 from feeds.errors import FeedsError
 from feeds.fingerprint import parse_settings
@@ -41,13 +41,24 @@ def _cache_state(path: Path, settings: str) -> str:
     except sqlite3.DatabaseError as exc:
         return f"unusable ({exc}); the next build rebuilds it"
     size = sum(p.stat().st_size for p in path.parent.glob(f"{CACHE_FILE}*"))
-    if meta != {"format": str(CACHE_FORMAT), "settings": settings}:
+    if meta != {"format": CACHE_FORMAT, "settings": settings}:
         return f"{count:,} records made with other settings; the next build rebuilds it"
     return f"{count:,} records, {size / 1e6:.1f} MB"
 
 
 def doctor_lines(config_path: Path) -> Iterator[str]:
     """The report, line by line."""
+    yield from _program_lines()
+    try:
+        config = load_config(config_path)
+    except FeedsError as exc:
+        yield f"config: {exc}"
+        return
+    yield from _path_lines(config)
+    yield from _build_lines(config)
+
+
+def _program_lines() -> Iterator[str]:
     yield f"feeds {__version__}, Python {platform.python_version()} on {platform.platform()}"
     yield (
         f"packages: click {_version('click')}, feedgen {_version('feedgen')}, "
@@ -61,11 +72,9 @@ def doctor_lines(config_path: Path) -> Iterator[str]:
             "Install yaml-rs, or PyYAML built with libyaml."
         )
     yield f"cores: {cpu_count()}"
-    try:
-        config = load_config(config_path)
-    except FeedsError as exc:
-        yield f"config: {exc}"
-        return
+
+
+def _path_lines(config: Config) -> Iterator[str]:
     yield f"config: {config.path} (valid)"
     yield f"content: {config.content.dir}"
     yield f"output: {config.output.dir}"
@@ -74,6 +83,10 @@ def doctor_lines(config_path: Path) -> Iterator[str]:
     manifest = config.output.dir / MANIFEST_FILE
     yield f"manifest: {manifest}: {'present' if manifest.exists() else 'none yet'}"
     yield f"lock file: {config.output.dir / LOCK_FILE}"
+
+
+def _build_lines(config: Config) -> Iterator[str]:
+    """What a build would do now: a dry run's counts."""
     try:
         outcome = build(config, now=datetime.now(UTC), options=Options(dry_run=True))
     except FeedsError as exc:

@@ -185,4 +185,4 @@ def test_library_modules_leave_the_wording_to_the_cli() -> None:
                 f"{where}: pass the arguments as fields(...)"
             )
             checked.add(source.name)
-    assert {"cache.py", "engine.py", "manifest.py", "publish.py", "websub.py"} <= checked
+    assert {"cache.py", "write.py", "manifest.py", "publish.py", "websub.py"} <= checked
