@@ -186,18 +186,13 @@ def build(
     if dry_run:
         _print_plan(outcome)
         return
-    report = outcome.report
-    log.info("%s", _summary(report, outcome.feeds_rendered + outcome.feeds_skipped))
-    if outcome.deleted:
-        log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
-    if verbose:
-        log.info("%s", outcome.timing_line())
+    _log_summary(outcome, verbose)
     # The build has released the output lock by now; publishing takes it again.
     if and_publish:
         _publish_and_ping(config, dry_run=False, log_format=log_format)
     elif config.publish is None:
         # No publish section: the output folder is what is served, so the bytes are live.
-        _ping(config, report.written)
+        _ping(config, outcome.report.written)
 
 
 def _build_or_fail(config_path: Path, options: Options, log_format: str) -> tuple[Config, Outcome]:
@@ -214,6 +209,15 @@ def _build_or_fail(config_path: Path, options: Options, log_format: str) -> tupl
         fail(str(exc), 1, log_format)
     report_problems(outcome.report.problems)
     return config, outcome
+
+
+def _log_summary(outcome: Outcome, verbose: bool) -> None:
+    """The summary line (shown on a terminal or with -v), and with -v the timings."""
+    log.info("%s", _summary(outcome.report, outcome.feeds_rendered + outcome.feeds_skipped))
+    if outcome.deleted:
+        log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
+    if verbose:
+        log.info("%s", outcome.timing_line())
 
 
 def _print_plan(outcome: Outcome) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from feeds.engine import Progress, no_progress
 from feeds.model import Problem
+from feeds.progress import Progress, no_progress
 
 log = logging.getLogger("feeds")
 

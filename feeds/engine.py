@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +23,9 @@ from feeds.lock import LOCK_FILE, output_lock
 from feeds.manifest import load_manifest
 from feeds.model import BuildReport, FeedGroup, Stub
 from feeds.pool import Job, Workers, cpu_count
+from feeds.progress import Progress, ProgressFactory, no_progress
 from feeds.stages import (
     Context,
-    Progress,
-    ProgressFactory,
     Summary,
     announce,
     commit,
@@ -43,16 +42,6 @@ from feeds.stages import (
 from feeds.write import DryRun, Writer
 
 __all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
-
-
-class _NoProgress:
-    def advance(self, n: int) -> None:
-        pass
-
-
-def no_progress(label: str, length: int) -> AbstractContextManager[Progress]:
-    """The progress display for when nobody watches."""
-    return nullcontext(_NoProgress())
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,9 @@ cache it is given know).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
 from feeds import codec
 from feeds.cache import ParseCache, Record, record_problems, record_stub, unpack_article
@@ -39,20 +37,10 @@ from feeds.pool import (
     parse_chunk,
     render_chunk,
 )
+from feeds.progress import ProgressFactory
 from feeds.scan import Scan, scan
 from feeds.select import decide, selection_horizon
 from feeds.write import FileResult, Writer
-
-
-class Progress(Protocol):
-    """A progress display: `advance(n)` after n more units of work."""
-
-    def advance(self, n: int) -> None:
-        """Count n more units done."""
-
-
-# label, total units -> a context manager giving a Progress
-ProgressFactory = Callable[[str, int], AbstractContextManager[Progress]]
 
 
 @dataclass(frozen=True, slots=True)
