@@ -22,6 +22,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     config = parse_config(config_data(), tmp_path / "conf" / "feeds.yaml")
     assert config.content.dir == (tmp_path / "conf" / "content").resolve()
     assert config.output.dir == (tmp_path / "conf" / "public").resolve()
+    assert config.cache.dir == (tmp_path / "conf" / ".feeds-cache").resolve()
     assert config.content.patterns == ("*.md", "*.markdown", "*.txt")
     assert config.content.max_bytes == 1_048_576
     assert config.site.link == "https://feeds.example.org/"
@@ -123,6 +124,27 @@ def test_missing_sections_and_non_mapping(tmp_path: Path) -> None:
     )
     assert problems_of(config_data() | {"feeds": 3}, tmp_path) == (
         "feeds: expected a mapping, got 3",
+    )
+
+
+def test_null_sections_are_empty_and_null_keys_take_their_default(tmp_path: Path) -> None:
+    """`site:` with every key commented out is an empty section, not a missing one."""
+    assert problems_of(config_data() | {"site": None}, tmp_path) == (
+        "site.title: required, but missing",
+        "site.base_url: required, but missing",
+    )
+    assert problems_of(config_data(publish={"s3": None}), tmp_path) == (
+        "publish.s3: required, but missing",
+    )
+    data = config_data(output={"cache_control": None}, feeds={"titles": None, "max_items": None})
+    config = parse_config(data | {"select": None, "cache": None}, tmp_path / "feeds.yaml")
+    assert config == parse_config(config_data(), tmp_path / "feeds.yaml")
+
+
+def test_a_missing_s3_is_reported_with_the_other_problems(tmp_path: Path) -> None:
+    assert problems_of(config_data(publish={"bucket": "b"}), tmp_path) == (
+        "publish.bucket: unknown key (known keys: s3)",
+        "publish.s3: required, but missing",
     )
 
 
