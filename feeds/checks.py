@@ -1,5 +1,8 @@
-"""Checkers for config values: each turns a YAML value into its typed form or raises
-`Invalid` saying what was expected, in words the message 'path: ...' can end with."""
+"""Checkers for config values, each named in a key's declaration (`feeds.settings.setting`).
+
+A checker turns a YAML value into its typed form or raises `Invalid` saying what was
+expected; the reader reports that as 'dotted.path: expected ..., got ...'.
+"""
 
 from __future__ import annotations
 

@@ -107,24 +107,24 @@ class Reader:
         self.problems: list[str] = []
 
     def value(self, key: Key, raw: object, path: str, default: Any) -> Any:
-        """The value of `key` at `path` given YAML `raw`; None after noting a problem."""
+        """The value of `key` at `path` from YAML `raw` (None: missing); problems are noted."""
         if raw is None and is_dataclass(default):
-            raw = {}  # a nested section left out: its keys take their defaults
+            raw = {}  # read, not taken as is, so that paths among its defaults resolve too
         if raw is None:
             if default is MISSING and key.spec.default_from is None:
                 self.problems.append(f"{path}: required, but missing")
             return None if default is MISSING else self._resolved(default)
         if key.section is not None:
             base = default if is_dataclass(default) else None
-            return self.section(key.section, raw, path, key.spec, base)
-        assert key.spec.check is not None, f"{path}: a key that is no section needs a checker"
+            return self._section(key.section, raw, path, key.spec, base)
+        assert key.spec.check is not None, f"{path} is declared without a checker"
         try:
             return self._resolved(key.spec.check(raw))
         except Invalid as exc:
             self.problems.append(f"{path}: {exc}")
             return None
 
-    def section(self, cls: type, data: object, path: str, spec: Setting, base: object) -> Any:
+    def _section(self, cls: type, data: object, path: str, spec: Setting, base: object) -> Any:
         """Section `cls` at `path` read from mapping `data`; None after noting any problem.
 
         A key left out takes its value from `base` (the holding key's default, which
