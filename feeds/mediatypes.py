@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from posixpath import basename, splitext
 
+from feeds.checks import header_value
+from feeds.settings import setting
+
 HEADERS_FILE = "_headers"
 
 
@@ -27,9 +30,21 @@ class FileKind(StrEnum):
 class CacheControl:
     """`output.cache_control`: the Cache-Control value per kind of file."""
 
-    feed: str = "max-age=300"
-    page: str = "max-age=300"
-    asset: str = "max-age=86400"
+    feed: str = setting(
+        "max-age=300",
+        check=header_value,
+        doc="Cache-Control of `rss.xml`, `atom.xml`, `feed.json`",
+    )
+    page: str = setting(
+        "max-age=300",
+        check=header_value,
+        doc="Cache-Control of `index.html` pages and `feeds.opml`",
+    )
+    asset: str = setting(
+        "max-age=86400",
+        check=header_value,
+        doc="Cache-Control of CSS, images and other assets",
+    )
 
     def for_kind(self, kind: FileKind) -> str:
         """The Cache-Control value for files of `kind`."""

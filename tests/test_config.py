@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from feeds.config import _SECTIONS, load_config, parse_config
+from feeds.config import load_config, parse_config
 from feeds.errors import ConfigError
 from tests.conftest import config_data
 
@@ -22,6 +22,7 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     config = parse_config(config_data(), tmp_path / "conf" / "feeds.yaml")
     assert config.content.dir == (tmp_path / "conf" / "content").resolve()
     assert config.output.dir == (tmp_path / "conf" / "public").resolve()
+    assert config.cache.dir == (tmp_path / "conf" / ".feeds-cache").resolve()
     assert config.content.patterns == ("*.md", "*.markdown", "*.txt")
     assert config.content.max_bytes == 1_048_576
     assert config.site.link == "https://feeds.example.org/"
@@ -106,7 +107,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     data = config_data(feeds={"max_items": "fifty"}, extra={"x": 1})
     del data["site"]["title"]
     assert problems_of(data, tmp_path) == (
-        f"extra: unknown section (known sections: {', '.join(_SECTIONS)})",
+        "extra: unknown section (known sections: site, content, output, select, feeds, "
+        "publish, cache)",
         "site.title: required, but missing",
         'feeds.max_items: expected a positive integer, got "fifty"',
     )
@@ -122,6 +124,27 @@ def test_missing_sections_and_non_mapping(tmp_path: Path) -> None:
     )
     assert problems_of(config_data() | {"feeds": 3}, tmp_path) == (
         "feeds: expected a mapping, got 3",
+    )
+
+
+def test_null_sections_are_empty_and_null_keys_take_their_default(tmp_path: Path) -> None:
+    """`site:` with every key commented out is an empty section, not a missing one."""
+    assert problems_of(config_data() | {"site": None}, tmp_path) == (
+        "site.title: required, but missing",
+        "site.base_url: required, but missing",
+    )
+    assert problems_of(config_data(publish={"s3": None}), tmp_path) == (
+        "publish.s3: required, but missing",
+    )
+    data = config_data(output={"cache_control": None}, feeds={"titles": None, "max_items": None})
+    config = parse_config(data | {"select": None, "cache": None}, tmp_path / "feeds.yaml")
+    assert config == parse_config(config_data(), tmp_path / "feeds.yaml")
+
+
+def test_a_missing_s3_is_reported_with_the_other_problems(tmp_path: Path) -> None:
+    assert problems_of(config_data(publish={"bucket": "b"}), tmp_path) == (
+        "publish.bucket: unknown key (known keys: s3)",
+        "publish.s3: required, but missing",
     )
 
 

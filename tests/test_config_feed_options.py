@@ -25,7 +25,7 @@ def _data(**sections: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_defaults() -> None:
-    """Without the new keys: all formats, pages on, full content, the foundation's titles."""
+    """Left out: all formats, pages on, full content, no logo, icon, ttl or copyright, default templates."""
     config = parse_config(_data(), PATH)
     assert config.output.formats == ("rss", "atom", "json")
     assert config.output.pages is True

@@ -1,0 +1,204 @@
+"""Checkers for config values, each named in a key's declaration (`feeds.settings.setting`).
+
+A checker turns a YAML value into its typed form or raises `Invalid` saying what was
+expected; the reader reports that as 'dotted.path: expected ..., got ...'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from string import Formatter
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Checker = Callable[[Any], Any]
+
+GROUPINGS = ("topic", "provider")
+FORMATS = ("rss", "atom", "json")
+TEMPLATE_FIELDS = ("name", "site")
+# BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+class Invalid(Exception):
+    """A checker's complaint about one value (becomes 'path: message')."""
+
+
+def show(value: object) -> str:
+    """A value as messages quote it: strings in double quotes, None as null."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    return "null" if value is None else repr(value)
+
+
+def text(value: Any) -> str:
+    """A non-empty string, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        msg = f"expected a non-empty string, got {show(value)}"
+        raise Invalid(msg)
+    return value.strip()
+
+
+def boolean(value: Any) -> bool:
+    """true or false."""
+    if not isinstance(value, bool):
+        msg = f"expected true or false, got {show(value)}"
+        raise Invalid(msg)
+    return value
+
+
+def positive_int(value: Any) -> int:
+    """An integer of at least 1 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"expected a positive integer, got {show(value)}"
+        raise Invalid(msg)
+    return value
+
+
+def number(value: Any) -> float:
+    """An integer or a float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"expected a number, got {show(value)}"
+        raise Invalid(msg)
+    return value
+
+
+def text_list(value: Any) -> tuple[str, ...]:
+    """A list of non-empty strings, each stripped."""
+    if not isinstance(value, list):
+        msg = f"expected a list of strings, got {show(value)}"
+        raise Invalid(msg)
+    return tuple(text(item) for item in value)
+
+
+def choice(*allowed: str) -> Checker:
+    """A checker accepting exactly one of `allowed`."""
+
+    def check(value: Any) -> str:
+        if value not in allowed:
+            msg = f"expected one of {', '.join(allowed)}, got {show(value)}"
+            raise Invalid(msg)
+        return str(value)
+
+    return check
+
+
+def folder(value: Any) -> Path:
+    """A folder's path (the config reader resolves it against the config file's folder)."""
+    return Path(text(value))
+
+
+def http_url(value: Any) -> str:
+    """An absolute http or https URL."""
+    url = text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        msg = f"expected an absolute http(s) URL, got {show(value)}"
+        raise Invalid(msg)
+    return url
+
+
+def base_url(value: Any) -> str:
+    """An absolute http(s) URL ending with '/', so relative paths can be appended."""
+    url = http_url(value)
+    return url if url.endswith("/") else url + "/"
+
+
+def language(value: Any) -> str:
+    """A BCP 47 language tag."""
+    tag = text(value)
+    if not LANGUAGE_RE.fullmatch(tag):
+        hint = f" (did you mean {tag.replace('_', '-')!r}?)" if "_" in tag else ""
+        msg = f"expected a BCP 47 language tag such as 'en' or 'en-US', got {show(value)}{hint}"
+        raise Invalid(msg)
+    return tag
+
+
+def timezone(value: Any) -> ZoneInfo:
+    """An IANA time zone."""
+    name = text(value)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        msg = f"expected an IANA time zone name such as 'UTC' or 'Europe/Paris', got {show(value)}"
+        raise Invalid(msg) from exc
+
+
+def patterns(value: Any) -> tuple[str, ...]:
+    """A non-empty list of file name patterns."""
+    found = text_list(value)
+    if not found:
+        msg = "expected at least one file pattern such as '*.md'"
+        raise Invalid(msg)
+    return found
+
+
+def formats(value: Any) -> tuple[str, ...]:
+    """A non-empty list of feed formats, in FORMATS order."""
+    given = text_list(value)
+    unknown = [f for f in given if f not in FORMATS]
+    if unknown or not given:
+        got = show(unknown[0]) if unknown else "an empty list"
+        msg = f"expected a non-empty list of {', '.join(FORMATS)}, got {got}"
+        raise Invalid(msg)
+    return tuple(f for f in FORMATS if f in given)  # one fixed order: stable output
+
+
+def groups(value: Any) -> tuple[str, ...]:
+    """A list of GROUPINGS, each once."""
+    given = text_list(value)
+    unknown = [g for g in given if g not in GROUPINGS]
+    if unknown:
+        msg = f"expected a list of {', '.join(GROUPINGS)}, got {show(unknown[0])}"
+        raise Invalid(msg)
+    return tuple(dict.fromkeys(given))
+
+
+def template(value: Any) -> str:
+    """A text with only {name} and {site} placeholders ('{{' and '}}' are literal braces)."""
+    given = text(value)
+    try:
+        fields = [(f, spec, conv) for _, f, spec, conv in Formatter().parse(given) if f is not None]
+    except ValueError as exc:
+        msg = f"not a valid template ({exc}); write {{{{ and }}}} for literal braces"
+        raise Invalid(msg) from exc
+    for placeholder, spec, conversion in fields:
+        if placeholder not in TEMPLATE_FIELDS or spec or conversion:
+            shown = "{" + placeholder + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            msg = f"unknown placeholder {shown} in {show(given)}; use {{name}} or {{site}}"
+            raise Invalid(msg)
+    return given
+
+
+def header_value(value: Any) -> str:
+    """One line of HTTP header text."""
+    line = text(value)
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in line):
+        msg = f"expected one line of header text, got {show(value)}"
+        raise Invalid(msg)
+    return line
+
+
+def endpoint_url(value: Any) -> str:
+    """An http(s) URL without credentials in it."""
+    url = http_url(value)
+    if "@" in urlsplit(url).netloc:
+        msg = "credentials don't belong in the URL; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        raise Invalid(msg)
+    return url
+
+
+def prefix(value: Any) -> str:
+    """An object key prefix: '' or '/'-separated segments ending with '/'."""
+    if not isinstance(value, str):
+        msg = f"expected a string such as 'feeds/', got {show(value)}"
+        raise Invalid(msg)
+    stripped = value.strip().strip("/")
+    if stripped and any(part in ("", ".", "..") for part in stripped.split("/")):
+        msg = f"expected key segments without '.', '..' or '//', got {show(value)}"
+        raise Invalid(msg)
+    return stripped + "/" if stripped else ""

@@ -1,0 +1,166 @@
+"""Config keys declared once, as dataclass fields, and the reader that checks YAML against them.
+
+A section is a frozen dataclass; each of its fields made by `setting()` is one key, with
+its default (none: the key is required), the checker that turns the YAML value into the
+field's value and the line the README's config table shows for it. A key whose type is
+itself a section is a nested mapping (`output.cache_control`, `publish.s3`), read by the
+same code. Every problem is collected as 'dotted.path: message', so all are reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple, get_args, get_type_hints
+
+from feeds.checks import Checker, Invalid, show
+
+_CREDENTIAL_HINT = (
+    "credentials are never read from the config file; set AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY in the environment, or use AWS_PROFILE or an instance role"
+)
+_CREDENTIAL_WORDS = ("access_key", "secret", "session_token", "password")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What `setting()` records about a key, beside its default."""
+
+    check: Checker | None
+    doc: str
+    default_from: str | None
+    expected: str
+    credentials_hint: bool
+
+
+def setting(
+    default: Any = MISSING,
+    /,
+    *,
+    check: Checker | None = None,
+    doc: str = "",
+    default_from: str | None = None,
+    expected: str = "a mapping",
+    credentials_hint: bool = False,
+) -> Any:
+    """Declare one config key as a dataclass field.
+
+    `default`: the value when the key is missing or null; without one the key is required,
+    unless `default_from` names an earlier key of the section whose value it then takes.
+    `check` turns the YAML value into the field's value or raises `Invalid`; a nested
+    section needs none. `doc` is the key's line in the README's config table; a nested
+    section without one is documented key by key. For a nested section, `expected` says
+    what a value that is no mapping should have been, and `credentials_hint` answers
+    unknown keys that look like credentials with where credentials go instead.
+    """
+    spec = Setting(check, doc, default_from, expected, credentials_hint)
+    return field(default=default, metadata={"setting": spec})
+
+
+class Key(NamedTuple):
+    """One declared key of a section."""
+
+    name: str
+    spec: Setting
+    default: Any  # MISSING: none
+    section: type | None  # the dataclass of a nested section
+
+
+@cache
+def keys(cls: type) -> tuple[Key, ...]:
+    """The keys section `cls` declares, in declaration order (the order messages list them)."""
+    hints = get_type_hints(cls)
+    return tuple(
+        Key(f.name, f.metadata["setting"], f.default, _section_type(hints[f.name]))
+        for f in fields(cls)
+        if "setting" in f.metadata
+    )
+
+
+def _section_type(hint: Any) -> type | None:
+    """The dataclass in a type hint such as `S3Target` or `Publish | None`, if any."""
+    return next(
+        (t for t in (hint, *get_args(hint)) if isinstance(t, type) and is_dataclass(t)), None
+    )
+
+
+def documented(cls: type, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Each documented key under section `cls` as (dotted path, doc line)."""
+    for key in keys(cls):
+        path = prefix + key.name
+        if key.section is not None and not key.spec.doc:
+            yield from documented(key.section, path + ".")
+        else:
+            yield path, key.spec.doc
+
+
+class Reader:
+    """Reads values against their declarations, collecting every problem in `problems`.
+
+    A `Path` value (checked or default) is resolved against `folder`, the config file's.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[str] = []
+
+    def value(self, key: Key, raw: object, path: str, default: Any) -> Any:
+        """The value of `key` at `path` from YAML `raw` (None: missing); problems are noted."""
+        if raw is None and is_dataclass(default):
+            raw = {}  # read, not taken as is, so that paths among its defaults resolve too
+        if raw is None:
+            if default is MISSING and key.spec.default_from is None:
+                self.problems.append(f"{path}: required, but missing")
+            return None if default is MISSING else self._resolved(default)
+        if key.section is not None:
+            base = default if is_dataclass(default) else None
+            return self._section(key.section, raw, path, key.spec, base)
+        assert key.spec.check is not None, f"{path} is declared without a checker"
+        try:
+            return self._resolved(key.spec.check(raw))
+        except Invalid as exc:
+            self.problems.append(f"{path}: {exc}")
+            return None
+
+    def _section(self, cls: type, data: object, path: str, spec: Setting, base: object) -> Any:
+        """Section `cls` at `path` read from mapping `data`; None after noting any problem.
+
+        A key left out takes its value from `base` (the holding key's default, which
+        gives `feeds.titles` and `feeds.descriptions` their own defaults) when there is
+        one, else its own default.
+        """
+        if not isinstance(data, Mapping):
+            self.problems.append(f"{path}: expected {spec.expected}, got {show(data)}")
+            return None
+        before = len(self.problems)
+        declared = keys(cls)
+        known = [key.name for key in declared]
+        for name in data:
+            if name not in known:
+                self.problems.append(f"{path}.{name}: {_unknown(name, known, spec)}")
+        values = {
+            key.name: self.value(
+                key,
+                data.get(key.name),
+                f"{path}.{key.name}",
+                key.default if base is None else getattr(base, key.name),
+            )
+            for key in declared
+        }
+        if len(self.problems) > before:
+            return None
+        for key in declared:
+            if key.spec.default_from is not None and values[key.name] is None:
+                values[key.name] = values[key.spec.default_from]
+        return cls(**values)
+
+    def _resolved(self, value: Any) -> Any:
+        return (self.folder / value).resolve() if isinstance(value, Path) else value
+
+
+def _unknown(name: object, known: list[str], spec: Setting) -> str:
+    if spec.credentials_hint and any(word in str(name).lower() for word in _CREDENTIAL_WORDS):
+        return _CREDENTIAL_HINT
+    return f"unknown key (known keys: {', '.join(known)})"
