@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feeds.config import Publish, S3Target, load_config
-from feeds.pipeline import build
+from feeds.engine import build
 from feeds.publish import publish
 from tests.publish_support import s3_client
 from tests.servers import S3Server
@@ -38,7 +38,7 @@ def main() -> None:
     target = S3Target(bucket="bench", endpoint_url=server.url, addressing_style="path")
     config = replace(load_config(Path(sys.argv[1])), publish=Publish(target))
     started = time.perf_counter()
-    report = build(config, now=datetime.now(UTC))
+    report = build(config, now=datetime.now(UTC)).report
     files = len(report.written) + len(report.unchanged)
     seconds = time.perf_counter() - started
     line = f"build: {report.articles_selected} articles, {files} files, {seconds:.1f} s"
