@@ -10,8 +10,12 @@ pool would cost more to start than it saves.
 from __future__ import annotations
 
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
@@ -76,9 +80,34 @@ def render_chunk(job: Job, tasks: Sequence[RenderTask]) -> list[list[FileResult]
     return [[next(results) for _ in files] for files in rendered]
 
 
-def _init(job: Job) -> None:
+def _init(job: Job, build_pid: int) -> None:
     global _job
     _job = job
+    threading.Thread(target=_exit_with, args=(build_pid,), daemon=True).start()
+
+
+def _exit_with(build_pid: int) -> None:
+    """End this worker when the build process ends. A build killed by `kill -9` cannot
+    shut its pool down, and the workers (and so the fork server, which lives while any
+    worker does) would otherwise wait for work forever, piling up run after run."""
+    try:
+        handle = os.pidfd_open(build_pid)  # readable once the process has ended
+    except OSError:  # already gone, or a kernel without pidfd: poll instead
+        while _alive(build_pid):
+            time.sleep(1)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _in_worker(work: Callable[[Job, Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
@@ -121,7 +150,7 @@ class Workers:
         context = multiprocessing.get_context("forkserver")
         # Imported once in the fork server, so each worker does not import them again.
         context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])
-        self.pool = ProcessPoolExecutor(self.workers, context, _init, (self.job,))
+        self.pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
         self.pool.submit(int)
 
     def map(
@@ -138,6 +167,4 @@ class Workers:
         if self.pool is None:
             yield from (work(self.job, part) for part in chunks)
             return
-        from functools import partial
-
         yield from self.pool.map(partial(_in_worker, work), chunks)
