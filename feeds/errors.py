@@ -32,3 +32,7 @@ class InputError(FeedsError):
 
 class OutputError(FeedsError):
     """The output folder cannot be written as asked (collision, escape, I/O failure)."""
+
+
+class PublishError(FeedsError):
+    """The bucket cannot be read or written at all (credentials, bucket, network)."""

@@ -13,7 +13,7 @@ from feeds.engine import build as engine_build
 from feeds.errors import ConfigError
 from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
 from feeds.pipeline import build
-from feeds.publish import (
+from feeds.publish_plan import (
     Action,
     LocalFile,
     ManifestEntry,

@@ -1,0 +1,248 @@
+"""What a publish will do: the output folder, the manifest and the listing in, a plan out.
+
+S3 listings carry no user metadata, so a manifest, `<prefix>.feeds-manifest.json`, records
+what this program uploaded (key -> SHA-256, size, ETag, Content-Type, Cache-Control).
+`make_plan` decides every file from it and the listing: upload when the bytes or headers
+differ from the manifest, when the object is missing, or when its listed size/ETag differs
+from what the manifest recorded (someone changed it behind our back).
+
+Nothing here talks to the bucket (that is feeds/bucket.py), so nothing here imports boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from feeds.logs import fields
+from feeds.mediatypes import HEADERS_FILE, CacheControl, FileKind, Headers, classify, headers_for
+
+# The name publishing logged under before it was split into modules; kept for log filters.
+log = logging.getLogger("feeds.publish")
+
+MANIFEST_NAME = ".feeds-manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """One file of the output folder; `key` is its path relative to the folder and prefix."""
+
+    key: str
+    sha256: str
+    size: int
+    headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteObject:
+    """What a listing says about one object."""
+
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """What we uploaded to one key, as the manifest records it."""
+
+    sha256: str
+    size: int
+    etag: str
+    content_type: str
+    cache_control: str
+
+
+class Action(StrEnum):
+    """What publishing does with one key."""
+
+    UPLOAD = "upload"
+    SKIP = "skip"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of the plan: the action for a key and why."""
+
+    action: Action
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.action.value:<6} {self.key} ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything a publish will do, in order; `uploads` and `deletes` are what it changes."""
+
+    steps: tuple[Step, ...]
+    uploads: tuple[LocalFile, ...]
+    deletes: tuple[str, ...]
+
+
+def upload_rank(key: str) -> int:
+    """Upload order: assets 0, feeds 1, pages in feed folders 2, top-level pages 3."""
+    kind = classify(key)[1]
+    if kind is FileKind.ASSET:
+        return 0
+    if kind is FileKind.FEED:
+        return 1
+    return 2 if "/" in key else 3
+
+
+def _upload_reason(
+    file: LocalFile, entry: ManifestEntry | None, remote: RemoteObject | None
+) -> str:
+    """Why `file` must be uploaded, or '' when the bucket already has exactly it."""
+    if entry is None:
+        return "new" if remote is None else "not uploaded by feeds"
+    if remote is None:
+        return "missing from the bucket"
+    if (remote.size, remote.etag) != (entry.size, entry.etag):
+        return "changed in the bucket since the last publish"
+    if entry.sha256 != file.sha256:
+        return "content changed"
+    if (entry.content_type, entry.cache_control) != (
+        file.headers.content_type,
+        file.headers.cache_control,
+    ):
+        return "headers changed"
+    return ""
+
+
+def _file_steps(
+    files: Iterable[LocalFile],
+    remote: Mapping[str, RemoteObject],
+    manifest: Mapping[str, ManifestEntry],
+) -> tuple[list[Step], list[LocalFile]]:
+    """An upload or skip step for each local file, and the files to upload."""
+    steps: list[Step] = []
+    uploads: list[LocalFile] = []
+    for file in files:
+        reason = _upload_reason(file, manifest.get(file.key), remote.get(file.key))
+        if reason:
+            uploads.append(file)
+            steps.append(Step(Action.UPLOAD, file.key, reason))
+        else:
+            steps.append(Step(Action.SKIP, file.key, "unchanged"))
+    return steps, uploads
+
+
+def _gone_steps(
+    gone: Iterable[str], remote: Mapping[str, RemoteObject], *, delete: bool
+) -> tuple[list[Step], list[str]]:
+    """A delete or skip step for each manifest key no longer produced, and the keys to delete."""
+    steps: list[Step] = []
+    deletes: list[str] = []
+    for key in sorted(gone):
+        if key not in remote:
+            continue  # already gone; nothing to do
+        if delete:
+            deletes.append(key)
+            steps.append(Step(Action.DELETE, key, "no longer produced"))
+        else:
+            steps.append(Step(Action.SKIP, key, "no longer produced; publish.s3.delete is off"))
+    return steps, deletes
+
+
+def make_plan(
+    local: Iterable[LocalFile],
+    remote: Mapping[str, RemoteObject],
+    manifest: Mapping[str, ManifestEntry],
+    *,
+    delete: bool,
+) -> Plan:
+    """Decide, for every local file and manifest key, whether to upload, skip or delete.
+
+    Pure: the same listing and manifest always give the same plan. Only keys in the
+    manifest (our own uploads) that are still in the bucket are ever deleted.
+    """
+    files = sorted(local, key=lambda f: (upload_rank(f.key), f.key))
+    file_steps, uploads = _file_steps(files, remote, manifest)
+    produced = {file.key for file in files}
+    gone_steps, deletes = _gone_steps(manifest.keys() - produced, remote, delete=delete)
+    return Plan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes))
+
+
+def listing_start(local: Iterable[LocalFile], manifest: Mapping[str, ManifestEntry]) -> str:
+    """Where the listing may start so that the manifest itself is not listed.
+
+    Only local keys and manifest keys matter; when all of them sort after the manifest's
+    name (the usual case: no key starts with a character before '.'), starting after it
+    saves a listing page when the object count is a multiple of 1,000.
+    """
+    keys = [file.key for file in local] + list(manifest)
+    return MANIFEST_NAME if all(key > MANIFEST_NAME for key in keys) else ""
+
+
+def _is_published(relative: str) -> bool:
+    # Dot files (the lock, temporary files, caches) and the static-host `_headers` file
+    # are never uploaded.
+    parts = relative.split("/")
+    return not any(part.startswith(".") for part in parts) and relative != HEADERS_FILE
+
+
+def scan_output(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
+    """Every publishable file of the output folder with its hash, size and headers.
+
+    Symbolic links are skipped, so nothing outside the output folder is ever uploaded.
+    """
+    found: list[LocalFile] = []
+    for root, dirs, names in os.walk(out_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(root, name)
+            relative = path.relative_to(out_dir).as_posix()
+            if not _is_published(relative) or path.is_symlink():
+                continue
+            content = path.read_bytes()
+            digest = hashlib.sha256(content).hexdigest()
+            found.append(LocalFile(relative, digest, len(content), headers_for(relative, cache)))
+    return tuple(sorted(found, key=lambda f: f.key))
+
+
+def _entry(data: object) -> ManifestEntry | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return ManifestEntry(
+            sha256=str(data["sha256"]),
+            size=int(data["size"]),
+            etag=str(data["etag"]),
+            content_type=str(data["content_type"]),
+            cache_control=str(data["cache_control"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def parse_manifest(body: bytes, where: str) -> dict[str, ManifestEntry]:
+    """The manifest's entries; an unreadable manifest counts as empty (all is re-uploaded)."""
+    try:
+        data = json.loads(body)
+        objects = data["objects"]
+        if not isinstance(objects, dict):
+            raise TypeError(objects)
+    except (ValueError, KeyError, TypeError):
+        log.warning(
+            "%(url)s: unreadable manifest; every file will be uploaded again",
+            fields(url=where),
+        )
+        return {}
+    entries = {key: _entry(value) for key, value in objects.items()}
+    return {key: entry for key, entry in entries.items() if entry is not None}
+
+
+def render_manifest(entries: Mapping[str, ManifestEntry]) -> bytes:
+    """The manifest's bytes: sorted keys, so equal manifests are equal bytes."""
+    objects = {key: asdict(entry) for key, entry in sorted(entries.items())}
+    data = {"generator": "feeds", "version": MANIFEST_VERSION, "objects": objects}
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
