@@ -7,6 +7,7 @@ render -> write -> commit, and the one place their outcome is put together.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -98,15 +99,28 @@ def build(config: Config, *, now: datetime, options: Options = Options()) -> Out
         msg = f"output.dir {out_dir} exists and is not a folder"
         raise OutputError(msg)
     if options.dry_run or options.validate_only:
-        return _run(config, now, options, DryRun(out_dir))
+        return _guarded(config, now, options, DryRun(out_dir))
     created = not out_dir.exists()
     try:
         with output_lock(out_dir, options.wait):
-            return _run(config, now, options, Writer(out_dir))
+            return _guarded(config, now, options, Writer(out_dir))
     except FeedsError:
         if created:
             _remove_if_only_lock(out_dir)
         raise
+
+
+def _guarded(config: Config, now: datetime, options: Options, writer: Writer) -> Outcome:
+    """`_run`, with the failures of the machine (disk, database) as one FeedsError that
+    says what to do, never a traceback."""
+    try:
+        return _run(config, now, options, writer)
+    except sqlite3.Error as exc:
+        msg = f"{config.cache.dir}: the parse cache failed ({exc}); free some disk space "
+        msg += "or delete it with `feeds cache clear`, then run again"
+        raise FeedsError(msg) from exc
+    except OSError as exc:
+        raise OutputError.from_os_error(exc.filename or config.output.dir, "write", exc) from exc
 
 
 def _remove_if_only_lock(out_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 
 
@@ -32,6 +33,22 @@ class InputError(FeedsError):
 
 class OutputError(FeedsError):
     """The output folder cannot be written as asked (collision, escape, I/O failure)."""
+
+    @classmethod
+    def from_os_error(cls, what: object, action: str, exc: OSError) -> OutputError:
+        """'PATH: cannot ACTION: REASON; WHAT TO DO', for an operator reading cron mail."""
+        reason = exc.strerror or str(exc)
+        return cls(f"{what}: cannot {action}: {reason}; {_REMEDIES.get(exc.errno or 0, _CHECK)}")
+
+
+_CHECK = "check the folder and its file system, then run again"
+_REMEDIES = {
+    errno.ENOSPC: "free some disk space, then run again (the next run finishes the job)",
+    errno.EDQUOT: "raise the disk quota or free space, then run again",
+    errno.EROFS: "the file system is mounted read-only; point output.dir at a writable folder",
+    errno.EACCES: "give the user running feeds write access to it",
+    errno.EPERM: "give the user running feeds write access to it",
+}
 
 
 class PublishError(FeedsError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from pathlib import Path
+import stat
+from pathlib import Path, PurePosixPath
 
 from feeds.errors import OutputError
 
@@ -12,12 +13,24 @@ _temp_names = itertools.count()
 
 
 def safe_target(out_dir: Path, relative: str) -> Path:
-    """The absolute path of `relative` inside out_dir; OutputError if it would land outside."""
-    target = (out_dir / relative).resolve()
-    if not target.is_relative_to(out_dir.resolve()) or target == out_dir.resolve():
+    """The path of `relative` inside out_dir, never resolved through a symbolic link.
+
+    The final name is not followed: whatever is there, a link included, is replaced by a
+    rename, never written through. A folder on the way that is a link is refused, so
+    nothing is ever written or deleted outside the folders the config names. Raises
+    OutputError for either, and for a path that would leave out_dir.
+    """
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or "." in parts:
         msg = f"{relative}: refusing to write outside the output folder {out_dir}"
         raise OutputError(msg)
-    return target
+    folder = out_dir
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            msg = f"{folder}: a symbolic link inside the output folder; remove it"
+            raise OutputError(msg)
+    return folder / parts[-1]
 
 
 def temp_name(name: str) -> str:
@@ -60,12 +73,30 @@ def write_atomic(target: Path, content: bytes, *, fsync: bool = False) -> None:
         raise
 
 
-def same_bytes(path: Path, content: bytes) -> bool:
-    """Whether the file at path holds exactly `content`."""
+def is_regular_file(path: Path) -> bool:
+    """Whether path is a regular file itself (not a link to one, not a FIFO or device)."""
     try:
-        if os.stat(path).st_size != len(content):
-            return False
-        with open(path, "rb") as file:
-            return file.read() == content
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
+
+
+def regular_size(path: Path) -> int | None:
+    """The size of the regular file at path; None for a link, a special file or nothing."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def same_bytes(path: Path, content: bytes) -> bool:
+    """Whether path is a regular file (not a link) holding exactly `content`."""
+    if regular_size(path) != len(content):
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with open(fd, "rb") as file:
+        return file.read() == content

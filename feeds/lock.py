@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from feeds.errors import FeedsError
+from feeds.errors import FeedsError, OutputError
 
 LOCK_FILE = ".feeds.lock"
 EX_TEMPFAIL = 75  # sysexits.h: "try again later", what cron wrappers expect for "busy"
@@ -36,9 +36,12 @@ def output_lock(out_dir: Path, wait: float = 0.0) -> Iterator[Path]:
     Creates `out_dir` if needed. Raises LockedError at once when another process holds it,
     or after `wait` seconds of retrying.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir / LOCK_FILE
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise OutputError.from_os_error(lock_path, "create the lock file", exc) from exc
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:

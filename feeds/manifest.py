@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.errors import OutputError
-from feeds.files import write_atomic
+from feeds.files import regular_size, write_atomic
 from feeds.logs import fields
 
 MANIFEST_FILE = ".feeds-manifest.json"
@@ -172,20 +172,15 @@ def save_manifest(out_dir: Path, manifest: Manifest) -> bool:
     try:
         write_atomic(path, content, fsync=True)
     except OSError as exc:
-        msg = f"{path}: cannot write: {exc.strerror or exc}"
-        raise OutputError(msg) from exc
+        raise OutputError.from_os_error(path, "write", exc) from exc
     return True
 
 
 def files_in_place(out_dir: Path, files: Mapping[str, int]) -> bool:
-    """Whether every file exists with the size the manifest recorded for it."""
-    for relative, size in files.items():
-        try:
-            if os.stat(out_dir / relative).st_size != size:
-                return False
-        except OSError:
-            return False
-    return bool(files)
+    """Whether every file is a regular file (not a link) with the size recorded for it."""
+    return bool(files) and all(
+        regular_size(out_dir / relative) == size for relative, size in files.items()
+    )
 
 
 def _is_our_temp(name: str, ours: set[str]) -> bool:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from feeds.cache import FileKey, Record, unpack_article
 from feeds.config import Config
+from feeds.errors import FeedsError
 from feeds.model import FeedGroup, Stub
 from feeds.parse import parse_file
 from feeds.write import FileResult, Writer
@@ -146,12 +147,16 @@ class Workers:
             return
         import multiprocessing  # imported here: most cron runs start no pool
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         context = multiprocessing.get_context("forkserver")
         # Imported once in the fork server, so each worker does not import them again.
         context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])
         self.pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
-        self.pool.submit(int)
+        try:
+            self.pool.submit(int)
+        except (OSError, BrokenProcessPool) as exc:
+            raise _broken(exc) from exc
 
     def map(
         self,
@@ -167,4 +172,14 @@ class Workers:
         if self.pool is None:
             yield from (work(self.job, part) for part in chunks)
             return
-        yield from self.pool.map(partial(_in_worker, work), chunks)
+        from concurrent.futures.process import BrokenProcessPool  # a pool is running: cheap
+
+        try:
+            yield from self.pool.map(partial(_in_worker, work), chunks)
+        except BrokenProcessPool as exc:
+            raise _broken(exc) from exc
+
+
+def _broken(exc: Exception) -> FeedsError:
+    msg = f"the worker processes could not start or died ({exc}); run with --jobs 1 to use none"
+    return FeedsError(msg)

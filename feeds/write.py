@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feeds.errors import OutputError
-from feeds.files import safe_target, same_bytes, write_atomic
+from feeds.files import is_regular_file, safe_target, same_bytes, write_atomic
 from feeds.logs import fields
 from feeds.manifest import Manifest, journal_append, reset_journal, save_manifest, sweep_temp_files
 from feeds.model import RenderedFile
@@ -52,47 +52,41 @@ class Writer:
     def _replace(self, files: Sequence[tuple[RenderedFile, Path]]) -> None:
         if not files:
             return
-        journal_append(self.out_dir, (file.path for file, _ in files))
-        for file, target in files:
-            try:
+        try:
+            journal_append(self.out_dir, (file.path for file, _ in files))
+            for file, target in files:
                 write_atomic(target, file.content)
-            except OSError as exc:
-                msg = f"{target}: cannot write: {exc.strerror or exc}"
-                raise OutputError(msg) from exc
+        except OSError as exc:
+            raise OutputError.from_os_error(exc.filename or self.out_dir, "write", exc) from exc
 
     def prune(self, paths: Iterable[str]) -> list[str]:
-        """Delete the listed files (ours, from the manifest), then any folder left empty.
+        """Delete the listed files (ours, from the manifest), then the folders left empty.
 
-        Returns the paths deleted. A listed path outside `out_dir` or that is no longer a
-        regular file is left alone.
+        Only regular files are deleted: a link, a folder or a special file at a listed
+        path is not ours, and is left alone. The folders of every listed path are tried,
+        so a folder a killed run made but never filled goes too. Returns the paths deleted.
         """
-        doomed = self._prunable(paths)
+        listed = self._targets(paths)
+        doomed = [(relative, target) for relative, target in listed if is_regular_file(target)]
         for _, target in doomed:
             try:
                 target.unlink()
             except OSError as exc:
-                msg = f"{target}: cannot delete: {exc.strerror or exc}"
-                raise OutputError(msg) from exc
-        self._remove_empty_folders(target for _, target in doomed)
+                raise OutputError.from_os_error(target, "delete", exc) from exc
+        self._remove_empty_folders(target for _, target in listed)
         return [relative for relative, _ in doomed]
 
-    def _prunable(self, paths: Iterable[str]) -> list[tuple[str, Path]]:
+    def _targets(self, paths: Iterable[str]) -> list[tuple[str, Path]]:
         found = []
         for relative in sorted(paths):
             try:
-                target = safe_target(self.out_dir, relative)
-            except OutputError:
-                log.warning(
-                    "%(path)s: manifest lists a path outside the output folder",
-                    fields(path=relative),
-                )
-                continue
-            if target.is_file():
-                found.append((relative, target))
+                found.append((relative, safe_target(self.out_dir, relative)))
+            except OutputError as exc:
+                log.warning("%(path)s: not deleted: %(reason)s", fields(path=relative, reason=exc))
         return found
 
     def _remove_empty_folders(self, files: Iterable[Path]) -> None:
-        root = self.out_dir.resolve()
+        root = self.out_dir
         folders = {
             p for file in files for p in file.parents if p.is_relative_to(root) and p != root
         }
@@ -102,9 +96,11 @@ class Writer:
                 folder.rmdir()
 
     def sweep(self, manifest: Manifest) -> None:
-        """Delete the temporary files a killed run left beside the files it was replacing."""
+        """Delete the temporary files a killed run left beside the files it was replacing,
+        and the folders that leaves empty."""
         swept = sweep_temp_files(self.out_dir, manifest)
         if swept:
+            self._remove_empty_folders(self.out_dir / path for path in swept)
             log.info(
                 "%(count)d temporary files of an interrupted run deleted",
                 fields(count=len(swept)),
@@ -137,7 +133,7 @@ class DryRun(Writer):
 
     def prune(self, paths: Iterable[str]) -> list[str]:
         """The files `Writer.prune` would delete."""
-        return [relative for relative, _ in self._prunable(paths)]
+        return [relative for relative, target in self._targets(paths) if is_regular_file(target)]
 
     def sweep(self, manifest: Manifest) -> None:
         """Nothing to sweep in a dry run."""
