@@ -110,21 +110,37 @@ def article_digest(article: Article) -> str:
     return hashlib.blake2b(repr(article).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def record_stub(record: Record) -> Stub | None:
-    """The stub of a record's article; None when the file was rejected."""
-    return None if record.stub is None else codec.unpack(Stub, record.stub)
+class CorruptRecord(Exception):
+    """A stored record that does not decode: the cache was damaged or tampered with."""
 
 
-def record_problems(record: Record) -> tuple[Problem, ...]:
-    """The problems recorded for a file."""
-    if record.problems is None:
-        return ()
-    return codec.unpack(Problems, record.problems).items
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One file's record, decoded for selection: its stub (None when the file was
+    rejected), its problems, and its article's digest."""
+
+    path: str
+    digest: str
+    stub: Stub | None
+    problems: tuple[Problem, ...]
+
+
+def decode(record: Record) -> ParsedFile:
+    """A record's stub and problems. Raises CorruptRecord when they do not decode."""
+    try:
+        stub = None if record.stub is None else codec.unpack(Stub, record.stub)
+        problems = () if record.problems is None else codec.unpack(Problems, record.problems).items
+    except (ValueError, EOFError, TypeError) as exc:
+        raise CorruptRecord(record.path) from exc
+    return ParsedFile(record.path, record.digest, stub, problems)
 
 
 def unpack_article(blob: bytes) -> Article:
-    """The whole article from its stored form."""
-    return codec.unpack(Article, blob)
+    """The whole article from its stored form. Raises CorruptRecord when it does not decode."""
+    try:
+        return codec.unpack(Article, blob)
+    except (ValueError, EOFError, TypeError) as exc:
+        raise CorruptRecord from exc
 
 
 class ParseCache:
@@ -223,6 +239,20 @@ class ParseCache:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def drop_corrupt(self) -> int:
+        """Forget every record whose article does not decode (their files are parsed
+        again); return how many there were."""
+        query = "SELECT path, article FROM files WHERE article IS NOT NULL"
+        corrupt = []
+        for path, blob in self.db.execute(query).fetchall():
+            try:
+                unpack_article(blob)
+            except CorruptRecord:
+                corrupt.append(path)
+        self.update((), corrupt)
+        self.set_last_run(None)
+        return len(corrupt)
 
     def last_run(self) -> tuple[str, bytes] | None:
         """The inputs fingerprint and summary the last complete run stored, if any."""

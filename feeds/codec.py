@@ -40,9 +40,10 @@ def _optional(convert: Convert) -> Convert:
 
 
 def _each(convert: Convert) -> Convert:
-    if convert is _identity:
-        return tuple
-    return lambda values: tuple(map(convert, values))
+    def each(values: Any) -> tuple[Any, ...]:
+        return tuple(map(convert, values)) if type(values) is tuple else _bad(values)
+
+    return each
 
 
 @cache
@@ -58,7 +59,17 @@ def _converters(hint: Any, decode: bool) -> Convert:
         return _moment if decode else _seconds
     if isinstance(hint, type) and is_dataclass(hint):
         return _decoder(hint) if decode else _encoder(hint)
+    if decode and hint in _PLAIN:
+        return _checked(_PLAIN[hint])
     return _identity
+
+
+# What a decoded value of each plain type may be: stored data may have been tampered with.
+_PLAIN: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
+
+
+def _checked(kinds: tuple[type, ...]) -> Convert:
+    return lambda value: value if isinstance(value, kinds) else _bad(value)
 
 
 def _field_converters(cls: type, decode: bool) -> list[tuple[str, Convert]]:
@@ -72,8 +83,34 @@ def _encoder(cls: type) -> Convert:
 
 
 def _decoder(cls: type) -> Convert:
-    converts = [convert for _, convert in _field_converters(cls, decode=True)]
-    return lambda values: cls(*(convert(v) for convert, v in zip(converts, values, strict=True)))
+    """A decoder for `cls`, written out as Python for this class (one call per value,
+    not per field: decoding is the hot loop of an incremental run), that checks the
+    shape and the type of every field."""
+    hints = typing.get_type_hints(cls)
+    scope: dict[str, Any] = {"cls": cls, "bad": _bad}
+    args = []
+    for i, f in enumerate(fields(cls)):
+        hint = hints[f.name]
+        if hint in _PLAIN:
+            scope[f"k{i}"] = _PLAIN[hint]
+            args.append(f"v[{i}] if isinstance(v[{i}], k{i}) else bad(v)")
+        else:
+            scope[f"c{i}"] = _converters(hint, True)
+            args.append(f"c{i}(v[{i}])")
+    source = (
+        "def decode(v):\n"
+        f"    if type(v) is not tuple or len(v) != {len(args)}:\n"
+        "        bad(v)\n"
+        f"    return cls({', '.join(args)})\n"
+    )
+    exec(source, scope)  # our own source, made from the class's fields
+    decode: Convert = scope["decode"]
+    return decode
+
+
+def _bad(value: Any) -> Any:
+    msg = f"not the stored form of a record: {type(value).__name__}"
+    raise TypeError(msg)
 
 
 def pack(value: object) -> bytes:
@@ -86,7 +123,8 @@ def pack(value: object) -> bytes:
 def unpack(cls: type[T], data: bytes) -> T:
     """The `cls` that `pack` made `data` from.
 
-    Raises ValueError (or EOFError, TypeError) when `data` is not such a value.
+    Raises ValueError (or EOFError, TypeError) when `data` is not such a value, down to
+    the type of every field: stored bytes may have been damaged or tampered with.
     """
     kind: Any = cls
     value: T = _converters(kind, decode=True)(marshal.loads(data))

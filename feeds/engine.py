@@ -7,42 +7,42 @@ render -> write -> commit, and the one place their outcome is put together.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from feeds.cache import ParseCache, open_cache
+from feeds.cache import CorruptRecord, ParseCache, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
+from feeds.intake import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
+from feeds.logs import fields
 from feeds.manifest import load_manifest
 from feeds.model import BuildReport, FeedGroup, Stub
-from feeds.pool import Job, Workers, cpu_count
-from feeds.progress import Progress, ProgressFactory, no_progress
-from feeds.stages import (
-    Context,
-    Summary,
+from feeds.output import (
     announce,
     commit,
     file_changes,
     next_manifest,
-    parse_changed,
     plan_feeds,
     render_feeds,
     render_site,
-    scan_files,
-    select_feeds,
-    unchanged_since_last_run,
 )
+from feeds.pool import Job, Workers, cpu_count
+from feeds.progress import Progress, ProgressFactory, no_progress
+from feeds.stages import Context, Summary
 from feeds.write import DryRun, Writer
 
 __all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
+
+log = logging.getLogger("feeds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +114,34 @@ def _guarded(config: Config, now: datetime, options: Options, writer: Writer) ->
     """`_run`, with the failures of the machine (disk, database) as one FeedsError that
     says what to do, never a traceback."""
     try:
-        return _run(config, now, options, writer)
+        try:
+            return _run(config, now, options, writer)
+        except CorruptRecord:
+            # An article stored in the cache does not decode. Forget the records that
+            # don't (their files are parsed again) and run once more: the first attempt
+            # left the output as a killed run would, which the second one handles.
+            return _run(config, now, _without_corrupt_records(config, options, writer), writer)
     except sqlite3.Error as exc:
         msg = f"{config.cache.dir}: the parse cache failed ({exc}); free some disk space "
         msg += "or delete it with `feeds cache clear`, then run again"
         raise FeedsError(msg) from exc
     except OSError as exc:
         raise OutputError.from_os_error(exc.filename or config.output.dir, "write", exc) from exc
+
+
+def _without_corrupt_records(config: Config, options: Options, writer: Writer) -> Options:
+    """Options for a run that meets no undecodable record: the same, once the cache has
+    forgotten them; without the cache for a dry run, which may not change it."""
+    cache = _open_cache(config, options, writer)
+    if cache is None or not cache.writable:
+        return replace(options, use_cache=False)
+    with cache:
+        count = cache.drop_corrupt()
+    log.warning(
+        "%(count)d parse cache records do not decode; their files are parsed again",
+        fields(count=count),
+    )
+    return options
 
 
 def _remove_if_only_lock(out_dir: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,63 +13,99 @@ from pathlib import Path
 from feeds.cache import FileKey, file_key
 from feeds.config import Content
 from feeds.errors import InputError
+from feeds.model import Problem
+
+UNLISTED = "cannot be listed: {reason}; its articles keep their last published state"
+FOLDER_LINK = "a link to a folder; not followed"
+OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
+SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
 
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """Every article file under `content.dir`, sorted, with its identity (None when its
-    stat failed: parsing then reports why)."""
+    """Every article file under `content.dir`, in scan order, with its identity (None when
+    its stat failed: parsing then reports why); what was skipped and why; and the folders
+    that could not be listed ('a/b/'), whose files this run cannot see."""
 
     paths: tuple[str, ...]
     keys: dict[str, FileKey | None]
+    problems: tuple[Problem, ...] = ()
+    unlisted: tuple[str, ...] = ()
 
 
 def scan(content: Content) -> Scan:
-    """Relative '/'-separated paths of the files matching `content.patterns`, sorted by
-    folder then name; names starting with '.' and symlinked folders are skipped.
+    """Relative '/'-separated paths of the files matching `content.patterns`, depth first
+    in name order. Names starting with '.' are skipped silently; links to folders, links
+    to files outside content.dir and special files (FIFOs, devices) with a Problem.
 
     One os.scandir per folder: its entries carry what a separate stat per file would ask.
     Raises InputError when no article file is found (see `require_articles`).
     """
-    matcher = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in content.patterns))
-    paths: list[str] = []
-    keys: dict[str, FileKey | None] = {}
-    folders = [(str(content.dir), "")]
-    while folders:
-        folder, prefix = folders.pop()
+    walk = _Walk(content)
+    todo = [(str(content.dir), "")]
+    while todo:  # a loop, not recursion: a hostile tree may be nested very deep
+        todo += reversed(walk.folder(*todo.pop()))
+    if "" in walk.unlisted:
+        msg = f"content.dir {content.dir} {walk.problems[0].message.split(';')[0]}; nothing written"
+        raise InputError(msg)
+    require_articles(content.dir, content.patterns, walk.paths)
+    return Scan(tuple(walk.paths), walk.keys, tuple(walk.problems), tuple(walk.unlisted))
+
+
+class _Walk:
+    """The scan's state while it walks the tree."""
+
+    def __init__(self, content: Content) -> None:
+        self.matcher = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in content.patterns))
+        self.root = os.path.realpath(content.dir) + os.sep
+        self.paths: list[str] = []
+        self.keys: dict[str, FileKey | None] = {}
+        self.problems: list[Problem] = []
+        self.unlisted: list[str] = []
+
+    def folder(self, folder: str, prefix: str) -> list[tuple[str, str]]:
+        """Take in one folder's files; return its subfolders (path, prefix) in name order."""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as exc:
+            self.unlisted.append(prefix)
+            reason = UNLISTED.format(reason=exc.strerror or exc)
+            self.problems.append(Problem(prefix or "./", "folder", reason))
+            return []
         subfolders = []
-        for entry in _entries(folder):
+        for entry in entries:
             if entry.name.startswith("."):
                 continue
             if _is_folder(entry):
                 subfolders.append((entry.path, f"{prefix}{entry.name}/"))
-            elif matcher.match(entry.name) is not None:
-                paths.append(prefix + entry.name)
-                keys[prefix + entry.name] = _key(entry)
-        folders += reversed(subfolders)  # depth first, in name order
-    require_articles(content.dir, content.patterns, paths)
-    return Scan(tuple(paths), keys)
+            elif entry.is_symlink() and _is_folder(entry, follow=True):
+                self.problems.append(Problem(f"{prefix}{entry.name}/", "folder", FOLDER_LINK))
+            elif self.matcher.match(entry.name) is not None:
+                self.file(entry, prefix + entry.name)
+        return subfolders
+
+    def file(self, entry: os.DirEntry[str], path: str) -> None:
+        if entry.is_symlink() and not os.path.realpath(entry.path).startswith(self.root):
+            self.problems.append(Problem(path, "file", OUTSIDE_LINK))
+            return
+        try:
+            info = entry.stat()
+        except OSError:
+            self.paths.append(path)
+            self.keys[path] = None  # vanished or unreadable: parsing reports it
+            return
+        if not stat.S_ISREG(info.st_mode):
+            self.problems.append(Problem(path, "file", SPECIAL_FILE))
+            return
+        self.paths.append(path)
+        self.keys[path] = file_key(info)
 
 
-def _entries(folder: str) -> list[os.DirEntry[str]]:
+def _is_folder(entry: os.DirEntry[str], follow: bool = False) -> bool:
     try:
-        return sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return []
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir() and not entry.is_symlink()
+        return entry.is_dir(follow_symlinks=follow)
     except OSError:
         return False
-
-
-def _key(entry: os.DirEntry[str]) -> FileKey | None:
-    try:
-        return file_key(entry.stat())
-    except OSError:
-        return None  # vanished or unreadable: parsing reports it
 
 
 def require_articles(root: Path, patterns: Sequence[str], paths: Sequence[str]) -> None:

@@ -1,0 +1,128 @@
+"""The input stages: which files there are, which the cache vouches for, parsing the rest,
+and what the articles select into feeds."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from feeds import codec
+from feeds.cache import CorruptRecord, ParsedFile, Record, decode
+from feeds.fingerprint import (
+    config_fingerprint,
+    inputs_fingerprint,
+)
+from feeds.group import make_groups
+from feeds.logs import fields
+from feeds.manifest import files_in_place, load_manifest
+from feeds.pool import (
+    MIN_PARALLEL_FILES,
+    PARSE_CHUNK,
+    parse_chunk,
+)
+from feeds.scan import Scan, scan
+from feeds.select import decide, selection_horizon
+from feeds.stages import Context, Parsed, Scanned, Selection, Summary
+
+log = logging.getLogger("feeds")
+
+
+def scan_files(ctx: Context) -> Scanned:
+    """Scan, and split the files into those the cache vouches for and those to parse."""
+    started_ns = time.time_ns()
+    if ctx.cache is None or ctx.cache.empty():
+        ctx.workers.start()  # every file will be parsed: the pool starts while we scan
+    found = scan(ctx.config.content)
+    config_fp = config_fingerprint(ctx.config)
+    inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.keys)
+    cached, stale = _vouched(ctx, found)
+    vouched = {file.path for file in cached}
+    changed = tuple((p, found.keys[p]) for p in found.paths if p not in vouched)
+    return Scanned(found, config_fp, inputs_fp, cached, stale, changed, started_ns)
+
+
+def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[str, ...]]:
+    """The cached files that are unchanged, and the cached paths that are gone. Files in
+    a folder that could not be listed keep their records; a record that does not decode
+    is a miss."""
+    cached: list[ParsedFile] = []
+    stale: list[str] = []
+    corrupt = 0
+    for record in ctx.cache.records() if ctx.cache is not None else ():
+        unseen = any(record.path.startswith(folder) for folder in found.unlisted)
+        if record.path not in found.keys and not unseen:
+            stale.append(record.path)
+        elif unseen or record.key == found.keys[record.path]:
+            try:
+                cached.append(decode(record))
+            except CorruptRecord:
+                corrupt += 1
+    if corrupt:
+        log.warning("%(count)d parse cache records do not decode; their files are parsed again",
+                    fields(count=corrupt))  # fmt: skip
+    return tuple(cached), tuple(stale)
+
+
+def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
+    """The last run's summary when its inputs are this run's, the selection cannot have
+    changed since (no article came of age or expired) and its files are all in place:
+    then there is nothing to parse, group, render or write."""
+    last = ctx.cache.last_run() if ctx.cache is not None else None
+    if last is None or last[0] != scanned.inputs_fp:
+        return None
+    try:
+        summary = codec.unpack(Summary, last[1])
+    except (ValueError, EOFError, TypeError):
+        return None
+    now = ctx.now.timestamp()
+    if now < summary.built_at or (summary.valid_until is not None and now >= summary.valid_until):
+        return None
+    out_dir = ctx.config.output.dir
+    manifest = load_manifest(out_dir)
+    if not manifest.complete or manifest.inputs != scanned.inputs_fp:
+        return None
+    if not all(files_in_place(out_dir, entry.files) for entry in manifest.feeds.values()):
+        return None
+    return summary
+
+
+def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
+    """Parse the changed files (in the pool when there are many); cache their records."""
+    fresh: list[Record] = []
+    parallel = len(scanned.changed) >= MIN_PARALLEL_FILES
+    with ctx.progress("parsing", len(scanned.changed)) as bar:
+        for chunk in ctx.workers.map(parse_chunk, scanned.changed, PARSE_CHUNK, parallel):
+            fresh += chunk
+            bar.advance(len(chunk))
+    keys = scanned.scan.keys
+    # A file changed within racy_seconds of the scan might change again within the same
+    # timestamp tick, keeping its size: its record serves this run but is not cached.
+    racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
+    keep = [r for r in fresh if keys[r.path] is not None and max(r.mtime_ns, r.ctime_ns) < racy]
+    if ctx.cache is not None and (fresh or scanned.stale):
+        ctx.cache.update(keep, scanned.stale)
+    trusted = len(keep) == len(fresh) and all(key is not None for key in keys.values())
+    files = sorted([*scanned.cached, *map(decode, fresh)], key=lambda file: file.path)
+    blobs = {r.path: r.article for r in fresh if r.article is not None}
+    return Parsed(tuple(files), blobs, trusted and not scanned.scan.unlisted)
+
+
+def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
+    """One version per id, the config's selection rules, then the feeds, on stubs only."""
+    config, now, files = ctx.config, ctx.now, parsed.files
+    problems = [*scanned.scan.problems, *(problem for file in files for problem in file.problems)]
+    stubs = [file.stub for file in files if file.stub is not None]
+    decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
+    groups = make_groups(decision.selected, config.feeds, all_name=config.site.title)
+    summary = Summary(
+        built_at=int(now.timestamp()),
+        valid_until=selection_horizon(decision.winners, config.select, now),
+        files_found=len(scanned.scan.paths),
+        articles_valid=len(stubs),
+        articles_selected=len(decision.selected),
+        rejected_files=len(decision.rejected),
+        feeds=len(groups),
+        problems=decision.problems,
+    )
+    digests = {file.path: file.digest for file in files if file.digest}
+    return Selection(summary, groups, digests)

@@ -1,0 +1,155 @@
+"""The output stages: which feeds to render, rendering and writing them in the one order
+that is safe under kill -9, and committing the manifest."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from feeds import codec
+from feeds.cache import unpack_article
+from feeds.fingerprint import (
+    feed_fingerprint,
+    site_fingerprint,
+)
+from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
+from feeds.model import GroupKind
+from feeds.pool import (
+    MIN_PARALLEL_FEEDS,
+    RENDER_CHUNK,
+    RenderTask,
+    render_chunk,
+)
+from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Written
+from feeds.write import FileResult
+
+
+def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
+    """Compare each feed's fingerprint with the manifest's: a feed that matches and whose
+    files are in place with their recorded sizes is not rendered."""
+    out_dir = ctx.config.output.dir
+    old = load_manifest(out_dir)
+    ctx.writer.sweep(old)
+
+    def current(key: str, fingerprint: str) -> bool:
+        entry = old.feeds.get(key)
+        return (
+            entry is not None
+            and entry.fingerprint == fingerprint
+            and files_in_place(out_dir, entry.files)
+        )
+
+    groups, config_fp = selection.groups, scanned.config_fp
+    fps = tuple(feed_fingerprint(group, selection.digests, config_fp) for group in groups)
+    to_render = tuple(i for i, g in enumerate(groups) if not current(g.folder, fps[i]))
+    site_fp = site_fingerprint(config_fp, fps)
+    return Plan(old, fps, to_render, site_fp, current(SITE_KEY, site_fp))
+
+
+def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
+    """Before any file changes: a manifest marked incomplete that no longer vouches for
+    the feeds about to be rewritten (the files this run creates are journaled as written)."""
+    rewriting = plan.rewriting(selection.groups)
+    if not rewriting:
+        return
+    intent = {
+        key: entry if key not in rewriting else FeedEntry("", entry.files)
+        for key, entry in plan.old.feeds.items()
+    }
+    ctx.writer.announce(Manifest(intent, complete=False))
+
+
+def render_feeds(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
+    """Render the planned feeds (in the pool when there are many) and write their files
+    whose bytes changed."""
+    groups = [selection.groups[index] for index in plan.to_render]
+    blobs = _articles(ctx, parsed, {item.path for group in groups for item in group.items})
+    tasks: list[RenderTask] = [
+        (replace(group, items=()), tuple(blobs[item.path] for item in group.items))
+        for group in groups
+    ]
+    parallel = len(tasks) >= MIN_PARALLEL_FEEDS
+    results: list[FileResult] = []
+    entries: dict[str, FeedEntry] = {}
+    chunks = ctx.workers.map(render_chunk, tasks, RENDER_CHUNK, parallel)
+    feeds = iter(zip(groups, plan.to_render, strict=True))
+    with ctx.progress("rendering", len(tasks)) as bar:
+        for feed_results in (feed for chunk in chunks for feed in chunk):
+            group, index = next(feeds)
+            entries[group.folder] = FeedEntry(plan.fingerprints[index], _sizes(feed_results))
+            results += feed_results
+            bar.advance(1)
+    return Written(tuple(results), entries)
+
+
+def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
+    """Write the site-wide files (OPML, front page, style sheet, `_headers`) unless current."""
+    if plan.site_current:
+        return Written((), {SITE_KEY: plan.old.feeds[SITE_KEY]})
+    # Imported here: it imports feedgen, which a run that changes nothing should not pay.
+    from feeds.site import render_site_files
+
+    # The front page shows the all-articles feed's whole items; other feeds are only
+    # named, counted and dated there, so they stay stubs (unpacking 100,000 articles for
+    # that would cost ~1 s).
+    everything = None
+    for group in selection.groups:
+        if group.kind is GroupKind.ALL:
+            blobs = _articles(ctx, parsed, {item.path for item in group.items})
+            everything = group.filled(tuple(unpack_article(blobs[i.path]) for i in group.items))
+    files = render_site_files(selection.groups, everything, ctx.config)
+    results = tuple(ctx.writer.write(files))
+    return Written(results, {SITE_KEY: FeedEntry(plan.site_fp, _sizes(results))})
+
+
+def next_manifest(
+    scanned: Scanned, selection: Selection, plan: Plan, *written: Written
+) -> Manifest:
+    """The manifest after this run: every current feed's entry, rewritten or kept."""
+    kept = {
+        group.folder: plan.old.feeds[group.folder]
+        for group in selection.groups
+        if group.folder in plan.old.feeds
+    }
+    entries = kept | {key: e for part in written for key, e in part.entries.items()}
+    return Manifest(entries, inputs=scanned.inputs_fp)
+
+
+def commit(
+    ctx: Context, scanned: Scanned, parsed: Parsed, summary: Summary, plan: Plan, new: Manifest
+) -> tuple[str, ...]:
+    """Delete the files of feeds that are gone, then replace the manifest; remember the
+    run for the no-change path. Returns the paths deleted."""
+    deleted = ctx.writer.prune(plan.old.all_files() - new.all_files())
+    ctx.writer.commit(new)
+    if ctx.cache is not None:
+        trusted = parsed.trusted and ctx.cache.count() == len(scanned.scan.paths)
+        inputs = scanned.inputs_fp if trusted else None
+        ctx.cache.set_last_run(inputs, codec.pack(summary))
+    return tuple(deleted)
+
+
+def file_changes(
+    selection: Selection, plan: Plan, new: Manifest, *written: Written
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The files whose bytes this run changed, and every other file the manifest lists."""
+    results = [result for part in written for result in part.results]
+    rewriting = plan.rewriting(selection.groups)
+    untouched = sorted(
+        path for key, entry in new.feeds.items() if key not in rewriting for path in entry.files
+    )
+    changed = tuple(result.path for result in results if result.changed)
+    unchanged = tuple(result.path for result in results if not result.changed)
+    return changed, unchanged + tuple(untouched)
+
+
+def _articles(ctx: Context, parsed: Parsed, paths: set[str]) -> dict[str, bytes]:
+    """The packed whole articles of `paths`: parsed by this run, or from the cache."""
+    found = {path: parsed.fresh[path] for path in paths if path in parsed.fresh}
+    missing = paths - found.keys()
+    if missing and ctx.cache is not None:
+        found |= ctx.cache.articles(missing)
+    return found
+
+
+def _sizes(results: tuple[FileResult, ...] | list[FileResult]) -> dict[str, int]:
+    return {result.path: result.size for result in results}
