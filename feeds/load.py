@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,10 @@ _PythonFrontMatterLoader.construct_mapping = yaml12.construct_mapping  # type: i
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
 MAX_NODES = 100_000
+# YAML 1.2's printable characters (5.1), as PyYAML's reader checks them.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
@@ -115,6 +120,14 @@ def _yaml_rs_reason(exc: Exception) -> str:
     return position if len(lines) == 1 else f"{lines[-1]} ({position})"
 
 
+def _where(yaml_text: str, found: re.Match[str]) -> str:
+    """'control character U+0000 (line 3, column 7)', lines counted in the file."""
+    before = yaml_text[: found.start()]
+    line = before.count("\n") + 2  # +2: lines count from 1, after the opening '---'
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    return f"control character U+{ord(found.group()):04X} (line {line}, column {column})"
+
+
 def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | Problem:
     """Parse a file's text (BOM and CRLF allowed) into a RawDoc, or say why it can't be.
 
@@ -124,6 +137,11 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
     yaml_text = split_front_matter(text)
     if yaml_text is None:
         return Problem(path, "front matter", "no YAML front matter between '---' lines")
+    # Both parsers must give one verdict; yaml-rs would read past a NUL that libyaml
+    # refuses, so the characters YAML forbids are refused here, before either runs.
+    forbidden = _NON_PRINTABLE.search(yaml_text)
+    if forbidden is not None:
+        return Problem(path, "front matter", f"not valid YAML: {_where(yaml_text, forbidden)}")
     try:
         if parser == "yaml-rs" and not yaml12.needs_pyyaml(yaml_text):
             data = yaml_rs.loads(yaml_text)
@@ -152,10 +170,18 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
 
 
 def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -> RawDoc | Problem:
-    """Read one article file (relative `path` under `root`) and parse its front matter."""
+    """Read one article file (relative `path` under `root`) and parse its front matter.
+
+    Only a regular file is read: opening does not block (a FIFO would wait for a writer
+    forever, holding the output lock), and anything else is a Problem.
+    """
     try:
-        with open(root / path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
+        fd = os.open(root / path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return Problem(path, "file", "not a regular file; skipped")
+            size = info.st_size
             if size > max_bytes:
                 message = f"{size} bytes is larger than content.max_bytes ({max_bytes})"
                 return Problem(path, "file", message)
