@@ -210,6 +210,14 @@ class Site:
         options = {"workers": 1, "racy_seconds": 0.0, **options}
         return build(self.config(), now=now, options=Options(**options))
 
+    def fresh_output(self, root: Path) -> dict[str, bytes]:
+        """The files a --no-cache build of the same config and articles writes into an
+        output folder of its own under root: what any incremental build must equal."""
+        content = {**self.sections.get("content", {}), "dir": str(self.content)}
+        fresh = make_site(root, **{**self.sections, "content": content})
+        fresh.build(use_cache=False)
+        return snapshot(fresh.out)
+
     def cli(self, *args: str) -> Result:
         """`feeds COMMAND --config <this site> [ARGS]`: args[0] is the command
         ("cache clear" for a subcommand)."""
