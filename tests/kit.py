@@ -120,7 +120,7 @@ def _escape(match: re.Match[str]) -> str:
 FileContent = Mapping[str, Any] | str | bytes
 
 
-def write_files(root: Path, files: Mapping[str, FileContent]) -> None:
+def write_tree(root: Path, files: Mapping[str, FileContent]) -> None:
     """Write {relative path: front matter mapping | text | bytes} under root."""
     for relative, content in files.items():
         path = root / relative
@@ -198,7 +198,7 @@ class Site:
 
     def write(self, files: Mapping[str, FileContent]) -> None:
         """Write article files (or any text or bytes) into the content folder."""
-        write_files(self.content, files)
+        write_tree(self.content, files)
 
     def build(self, *, now: datetime = NOW, **options: Any) -> Outcome:
         """One in-process `feeds build` as of `now`; `options` are engine Options.
@@ -211,8 +211,9 @@ class Site:
         return build(self.config(), now=now, options=Options(**options))
 
     def fresh_output(self, root: Path) -> dict[str, bytes]:
-        """The files a --no-cache build of the same config and articles writes into an
-        output folder of its own under root: what any incremental build must equal."""
+        """The files a --no-cache build of the same config and articles writes into the
+        output folder of a site at root (made on the first call): what any incremental
+        build must equal."""
         content = {**self.sections.get("content", {}), "dir": str(self.content)}
         fresh = make_site(root, **{**self.sections, "content": content})
         fresh.build(use_cache=False)

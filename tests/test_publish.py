@@ -14,7 +14,7 @@ import pytest
 from feeds.lock import output_lock
 from feeds.publish import MANIFEST_NAME, ManifestEntry, publish, render_manifest, scan_output
 from tests.fake_aws import ACCESS_KEY, SECRET_KEY, fake_aws_env, publish_to, s3_client
-from tests.kit import article, make_site, small_corpus, write_files
+from tests.kit import article, make_site, small_corpus, write_tree
 from tests.servers import S3Server, started
 
 
@@ -88,7 +88,7 @@ def test_upload_order_puts_feeds_before_pages_and_the_manifest_last(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"style.css": b"body{}", "topics/ai/index.html": b"x"})
+    write_tree(site.out, {"style.css": b"body{}", "topics/ai/index.html": b"x"})
     assert site.cli("build", "--publish").exit_code == 0
     puts = s3.keys("PutObject")
     position = {key: i for i, key in enumerate(puts)}
@@ -134,9 +134,9 @@ def test_changed_article_uploads_exactly_the_changed_files(
 
 def test_same_size_but_new_bytes_is_uploaded(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"rss.xml": b"<rss>aaaa</rss>", "atom.xml": b"<a/>"})
+    write_tree(site.out, {"rss.xml": b"<rss>aaaa</rss>", "atom.xml": b"<a/>"})
     assert site.cli("publish").exit_code == 0
-    write_files(site.out, {"rss.xml": b"<rss>bbbb</rss>"})
+    write_tree(site.out, {"rss.xml": b"<rss>bbbb</rss>"})
     s3.reset()
     assert site.cli("publish").exit_code == 0
     assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
@@ -148,7 +148,7 @@ def test_object_changed_behind_our_back_is_uploaded_again(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"rss.xml": b"<rss>ours</rss>", "atom.xml": b"<a/>"})
+    write_tree(site.out, {"rss.xml": b"<rss>ours</rss>", "atom.xml": b"<a/>"})
     assert site.cli("publish").exit_code == 0
     s3_client(s3.url).put_object(Bucket=bucket, Key="rss.xml", Body=b"<rss>theirs</rss>")
     s3.reset()
@@ -162,7 +162,7 @@ def test_dot_files_and_headers_file_are_never_uploaded(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(
+    write_tree(
         site.out,
         {"rss.xml": b"r", ".feeds.lock": b"", ".cache/x.json": b"{}", "_headers": b"/x\n"},
     )
@@ -176,9 +176,9 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
-    write_files(site.out, {"rss.xml": b"one", "atom.xml": b"two", "old.xml": b"3"})
+    write_tree(site.out, {"rss.xml": b"one", "atom.xml": b"two", "old.xml": b"3"})
     assert site.cli("publish").exit_code == 0
-    write_files(site.out, {"rss.xml": b"ONE", "index.html": b"<p>"})
+    write_tree(site.out, {"rss.xml": b"ONE", "index.html": b"<p>"})
     (site.out / "old.xml").unlink()
     before = {key: obj["ETag"] for key, obj in objects(s3, bucket).items()}
     s3.reset()
@@ -200,7 +200,7 @@ def test_deletion_is_opt_in_and_only_of_our_own_objects(
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
     out = site.out
-    write_files(out, {"rss.xml": b"r", "topics/gone/rss.xml": b"g"})
+    write_tree(out, {"rss.xml": b"r", "topics/gone/rss.xml": b"g"})
     client = s3_client(s3.url)
     client.put_object(Bucket=bucket, Key="robots.txt", Body=b"not ours")
     assert site.cli("publish").exit_code == 0
@@ -224,7 +224,7 @@ def test_deletion_is_opt_in_and_only_of_our_own_objects(
 def test_deletion_stays_inside_the_prefix(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix="other/"))
     out = site.out
-    write_files(out, {"rss.xml": b"r", "old.xml": b"o"})
+    write_tree(out, {"rss.xml": b"r", "old.xml": b"o"})
     assert site.cli("publish").exit_code == 0
     site.configure(publish=publish_to(s3.url, bucket, prefix="mine/", delete=True))
     assert site.cli("publish").exit_code == 0
@@ -246,7 +246,7 @@ def test_five_thousand_unchanged_objects_take_five_lists_one_get_no_put(
     for 5,000 PUTs in a unit test; the small tests above check that a publish does this)."""
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
     out = site.out
-    write_files(out, {f"p{i // 100:02d}/{i:04d}.xml": b"%d" % i for i in range(5000)})
+    write_tree(out, {f"p{i // 100:02d}/{i:04d}.xml": b"%d" % i for i in range(5000)})
     config = site.config()
     local = scan_output(out, config.output.cache_control)
     etags = s3.seed(bucket, {file.key: (out / file.key).read_bytes() for file in local})
@@ -268,7 +268,7 @@ def test_a_publish_leaves_exactly_what_the_seeded_test_assumes(
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
     out = site.out
-    write_files(out, {f"providers/p{i}/rss.xml": b"%d" % i for i in range(3)})
+    write_tree(out, {f"providers/p{i}/rss.xml": b"%d" % i for i in range(3)})
     config = site.config()
     publish(config)
     local = scan_output(out, config.output.cache_control)
@@ -289,7 +289,7 @@ def test_throttling_and_server_errors_are_retried(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"rss.xml": b"r", "atom.xml": b"a"})
+    write_tree(site.out, {"rss.xml": b"r", "atom.xml": b"a"})
     s3.faults.count, s3.faults.status = 2, 503
     result = site.cli("publish")
     assert result.exit_code == 0, result.output
@@ -302,9 +302,9 @@ def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
     out = site.out
-    write_files(out, {"rss.xml": b"r1", "atom.xml": b"a1", "topics/x/rss.xml": b"x1"})
+    write_tree(out, {"rss.xml": b"r1", "atom.xml": b"a1", "topics/x/rss.xml": b"x1"})
     assert site.cli("publish").exit_code == 0
-    write_files(out, {"rss.xml": b"r2", "atom.xml": b"a2", "topics/x/rss.xml": b"x2"})
+    write_tree(out, {"rss.xml": b"r2", "atom.xml": b"a2", "topics/x/rss.xml": b"x2"})
     s3.reset()
     s3.faults.put_keys = {"atom.xml", "topics/x/rss.xml"}
     result = site.cli("publish")
@@ -380,7 +380,7 @@ def test_credentials_never_appear_in_output_or_logs(
 
 def test_publish_exit_codes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     site = make_site(tmp_path)
-    write_files(site.out, {"rss.xml": b"r"})
+    write_tree(site.out, {"rss.xml": b"r"})
     result = site.cli("publish")
     assert (result.exit_code, "no publish section" in result.stderr) == (1, True)
 
@@ -403,7 +403,7 @@ def test_unreachable_store_exits_1_with_the_reason(tmp_path: Path) -> None:
     site = make_site(
         tmp_path, publish=publish_to("http://127.0.0.1:9", "feeds", region="eu-west-1")
     )
-    write_files(site.out, {"rss.xml": b"r"})
+    write_tree(site.out, {"rss.xml": b"r"})
     result = site.cli("publish")
     assert result.exit_code == 1
     assert "s3://feeds/: cannot read .feeds-manifest.json: Could not connect" in result.stderr
