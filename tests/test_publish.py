@@ -327,20 +327,20 @@ def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes
 def test_skipped_deletions_and_failed_keys_read_as_before_and_are_json_too(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
-    out = tmp_path / "public"
-    write_output(out, {"rss.xml": b"r1", "atom.xml": b"a1", "old.xml": b"o"})
-    assert run("publish", "--config", str(config)).exit_code == 0
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
+    out = site.out
+    write_tree(out, {"rss.xml": b"r1", "atom.xml": b"a1", "old.xml": b"o"})
+    assert site.cli("publish").exit_code == 0
     (out / "old.xml").unlink()
-    write_output(out, {"atom.xml": b"a2"})
+    write_tree(out, {"atom.xml": b"a2"})
     s3.faults.put_keys = {"atom.xml"}
-    result = run("publish", "--config", str(config))
+    result = site.cli("publish")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         "warning: deletions skipped because 1 upload(s) failed",
         "error: atom.xml: InternalError (HTTP 500): injected",
     ]
-    result = run("publish", "--config", str(config), "--log-format", "json")
+    result = site.cli("publish", "--log-format", "json")
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert records[:2] == [

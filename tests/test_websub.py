@@ -147,9 +147,8 @@ def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
 
 def test_hub_errors_in_json_carry_hub_url_and_reason(hub: Hub, tmp_path: Path) -> None:
     hub.status = 500
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
-    stderr = build(config, "--log-format", "json", "-v")
+    site = make_site(tmp_path, small_corpus(), site={"websub_hub": hub.url}, feeds={"groups": []})
+    stderr = build(site, "--log-format", "json", "-v")
     records = [json.loads(line) for line in stderr.splitlines()]
     assert {
         "level": "warning",
