@@ -34,6 +34,7 @@ from feeds.validate import validate
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.
 NOW = datetime(2023, 11, 20, 12, 0, tzinfo=UTC)
+LONG_AGO_NS = 1_000_000_000 * 10**9  # 2001-09-09: an mtime no build leaves (see `age`)
 SECRET = "SECRET-do-not-publish-7f3a"  # every article's private field: never in the output
 BASE_URL = "https://feeds.example.org/"
 REPO = Path(__file__).resolve().parent.parent
@@ -259,9 +260,6 @@ def mtimes(folder: Path) -> dict[str, int]:
     }
 
 
-LONG_AGO_NS = 1_000_000_000 * 10**9  # 2001-09-09
-
-
 def age(folder: Path) -> None:
     """Set every file's mtime under folder to LONG_AGO_NS, so that any rewrite shows."""
     for path in folder.rglob("*"):
@@ -279,19 +277,17 @@ def article_files(root: Path) -> list[str]:
     )
 
 
-def source_article(config: Config, path: str, parser: str = PARSER) -> Article:
-    """The whole article the build makes of one content file (a report's groups hold
-    only the fields selection and grouping read)."""
-    doc = read_document(config.content.dir, path, config.content.max_bytes, parser)
-    assert isinstance(doc, RawDoc), doc
-    result = validate(doc, config.site.timezone)
-    assert result.article is not None, result.problems
-    return result.article
-
-
 def feed_items(config: Config, group: FeedGroup, parser: str = PARSER) -> list[Article]:
-    """A feed's items, in feed order, as whole articles."""
-    return [source_article(config, item.path, parser) for item in group.items]
+    """A feed's items, in feed order, as the whole articles the build makes of their files
+    (a report's groups hold only the fields selection and grouping read)."""
+    items: list[Article] = []
+    for item in group.items:
+        doc = read_document(config.content.dir, item.path, config.content.max_bytes, parser)
+        assert isinstance(doc, RawDoc), doc
+        result = validate(doc, config.site.timezone)
+        assert result.article is not None, result.problems
+        items.append(result.article)
+    return items
 
 
 def served_url(out: Path, path: Path) -> str:
