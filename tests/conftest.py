@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from tests.kit import config_data
+from tests.kit import REPO, config_data
 
-__all__ = ["config_data"]  # tests/test_config.py imports it from here
+# Imported from here by tests/test_config.py and tests/test_docs.py.
+__all__ = ["REPO", "config_data"]

@@ -6,7 +6,7 @@ import click
 
 from feeds.cli import cli
 from feeds.config import _SECTIONS
-from tests.kit import REPO
+from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
