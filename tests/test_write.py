@@ -129,7 +129,7 @@ def test_symlinked_folder_leading_outside_is_refused(tmp_path: Path) -> None:
     (site.out / "topics").mkdir(parents=True)
     (tmp_path / "elsewhere").mkdir()
     (site.out / "topics" / "ai").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(OutputError, match="refusing to write outside the output folder"):
+    with pytest.raises(OutputError):
         site.build()
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
