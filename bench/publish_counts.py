@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from feeds.config import Publish, S3Target, load_config
 from feeds.engine import build
 from feeds.publish import publish
-from tests.publish_support import s3_client
+from tests.fake_aws import s3_client
 from tests.servers import S3Server
 
 

@@ -11,29 +11,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.kit import article, front_matter
 
 LONG = "Long " + "word " * 1999  # 10,000 characters
-BASE = {
-    "excerpt": "An excerpt.",
-    "type": "article",
-    "published": True,
-    "quality": 50,
-    "secured": "SECRET-nasty-0b1c",
-}
 
 
 def _article(n: int, **fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        **BASE,
-        "title": f"Article {n}",
+    """Hostile article n: the kit's plain article n in topic General, without an
+    originalUrl, images or related links unless `fields` give them."""
+    plain: dict[str, Any] = {
+        "excerpt": "An excerpt.",
         "publishedDateTime": f"2023-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:30Z",
         "webUrl": f"https://news.example.com/nasty/{n}",
+        "originalUrl": None,
         "provider": {"name": "Example", "domain": "news.example.com"},
         "topics": ["General"],
+        "images": None,
+        "related": None,
     }
-    data.update(fields)
-    return data
+    return article(n, **(plain | fields))
 
 
 # Lone surrogates cannot be stored in a UTF-8 file (YAML refuses their escapes too), so
@@ -119,8 +115,7 @@ def write_nasty(root: Path) -> Path:
     articles.mkdir(parents=True, exist_ok=True)
     for name, data in NASTY.items():
         # Control characters are written as YAML escapes ("\x07").
-        text = "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=True) + "---\n"
-        (articles / f"{name}.md").write_text(text, encoding="utf-8")
+        (articles / f"{name}.md").write_text(front_matter(data), encoding="utf-8")
     config = root / "feeds.yaml"
     config.write_text(
         "site: {title: 'Nasty & <Co>', base_url: 'https://feeds.example.org/', language: en}\n"

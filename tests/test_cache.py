@@ -9,109 +9,82 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import feeds.cache
-import feeds.parallel
 from feeds.cache import CACHE_FILE, ParseCache
-from feeds.cli import cli
 from feeds.engine import parse_settings
-from tests.cronkit import article_text, config_of, make_site, run, snapshot
+from tests.kit import Site, article, make_site, snapshot
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(tmp_path: Path) -> Site:
     return make_site(
         tmp_path,
         {
-            "a.md": article_text(1),
-            "b.md": article_text(2, topics=("Space",)),
+            "a.md": article(1),
+            "b.md": article(2, topics=["Space"]),
             "bad.md": "---\ntitle: [unclosed\n---\n",
         },
     )
 
 
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths parse_one is called for."""
-    calls: list[str] = []
-    real = feeds.parallel.parse_one
-
-    def spy(config: object, parser: str, path: str, key: object) -> object:
-        calls.append(path)
-        return real(config, parser, path, key)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(feeds.parallel, "parse_one", spy)
-    return calls
-
-
-def test_second_run_is_all_hits_and_keeps_reporting_problems(site: Path, parsed: list[str]) -> None:
-    first = run(site)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
-    parsed.clear()
-    second = run(site)
-    assert parsed == []
-    assert second.files_cached == 3
+def test_second_run_is_all_hits_and_keeps_reporting_problems(site: Site) -> None:
+    first = site.build()
+    assert (first.files_parsed, first.files_cached) == (3, 0)
+    second = site.build()
+    assert (second.files_parsed, second.files_cached) == (0, 3)
     assert second.report.problems == first.report.problems
     assert second.report.rejected_files == 1
 
 
-def test_size_change_is_a_miss(site: Path, tmp_path: Path, parsed: list[str]) -> None:
-    run(site)
-    parsed.clear()
-    (tmp_path / "content/a.md").write_text(article_text(1, title="A longer title than before"))
-    run(site)
-    assert parsed == ["a.md"]
-    assert "A longer title than before" in (tmp_path / "public/rss.xml").read_text()
+def test_size_change_is_a_miss(site: Site) -> None:
+    site.build()
+    site.write({"a.md": article(1, title="A longer title than before")})
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
+    assert "A longer title than before" in (site.out / "rss.xml").read_text()
 
 
-def test_same_size_edit_with_old_mtime_is_a_miss(
-    site: Path, tmp_path: Path, parsed: list[str]
-) -> None:
-    path = tmp_path / "content/a.md"
-    run(site)
+def test_same_size_edit_with_old_mtime_is_a_miss(site: Site) -> None:
+    path = site.content / "a.md"
+    site.build()
     stat = path.stat()
-    parsed.clear()
-    text = path.read_text().replace("Story number 1", "Story number X")
+    text = path.read_text().replace("Article 1", "Article X")
     path.write_text(text)
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # mtime put back; ctime moves
     assert path.stat().st_size == stat.st_size
-    run(site)
-    assert parsed == ["a.md"]
-    assert "Story number X" in (tmp_path / "public/rss.xml").read_text()
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
+    assert "Article X" in (site.out / "rss.xml").read_text()
 
 
-def test_mtime_change_is_a_miss(site: Path, tmp_path: Path, parsed: list[str]) -> None:
-    run(site)
-    parsed.clear()
-    os.utime(tmp_path / "content/b.md", ns=(1, 1))
-    run(site)
-    assert parsed == ["b.md"]
+def test_mtime_change_is_a_miss(site: Site) -> None:
+    site.build()
+    os.utime(site.content / "b.md", ns=(1, 1))
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
 
 
 def test_corrupt_cache_is_rebuilt_with_a_log_line(
-    site: Path, tmp_path: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    run(site)
-    expected = snapshot(tmp_path / "public")
+    site.build()
+    expected = snapshot(site.out)
     cache_dir = tmp_path / ".feeds-cache"
     for path in cache_dir.iterdir():
         path.unlink()
     (cache_dir / CACHE_FILE).write_bytes(b"this is not a database" * 100)
-    parsed.clear()
     with caplog.at_level(logging.WARNING, logger="feeds"):
-        outcome = run(site)
+        outcome = site.build()
     assert "unusable parse cache" in caplog.text
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
+    assert (outcome.files_parsed, outcome.files_cached) == (3, 0)
     assert outcome.report.rejected_files == 1
-    assert snapshot(tmp_path / "public") == expected
-    parsed.clear()
-    run(site)
-    assert parsed == []
+    assert snapshot(site.out) == expected
+    assert site.build().files_parsed == 0
 
 
 def test_corrupt_cache_line_reads_as_before_and_has_fields_in_json(
-    site: Path, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
     cache = tmp_path / ".feeds-cache" / CACHE_FILE
 
@@ -119,12 +92,12 @@ def test_corrupt_cache_line_reads_as_before_and_has_fields_in_json(
         for path in cache.parent.glob("*"):
             path.unlink()
         cache.write_bytes(b"this is not a database" * 100)
-        result = CliRunner().invoke(cli, ["build", "--config", str(site), *args])
+        result = site.cli("build", *args)
         assert result.exit_code == 0, result.output
         return [line for line in result.stderr.splitlines() if "parse cache" in line]
 
     reason = "file is not a database"
-    run(site)
+    site.build()
     assert build_over_a_corrupt_cache() == [
         f"warning: {cache}: unusable parse cache ({reason}); rebuilding it"
     ]
@@ -137,32 +110,27 @@ def test_corrupt_cache_line_reads_as_before_and_has_fields_in_json(
     }
 
 
-def test_settings_change_empties_the_cache(
-    site: Path, tmp_path: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
-) -> None:
-    run(site)
-    parsed.clear()
-    text = site.read_text()
-    site.write_text(text.replace("  dir: content\n", "  dir: content\n  max_bytes: 100000\n", 1))
+def test_settings_change_empties_the_cache(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    site.build()
+    site.configure(content={"max_bytes": 100000})
     with caplog.at_level(logging.INFO, logger="feeds"):
-        run(site)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
+        outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (3, 0)
     assert "other settings" in caplog.text
 
 
 def test_format_version_change_empties_the_cache(
-    site: Path, tmp_path: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+    site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run(site)
+    site.build()
     monkeypatch.setattr(feeds.cache, "CACHE_FORMAT", 999)
-    parsed.clear()
-    run(site)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (3, 0)
 
 
-def test_stored_rows_survive_reopening(site: Path, tmp_path: Path) -> None:
-    run(site)
-    config = config_of(site)
+def test_stored_rows_survive_reopening(site: Site) -> None:
+    site.build()
+    config = site.config()
     with ParseCache.open(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
         assert cache.count() == 3
     db = sqlite3.connect(config.cache.dir / CACHE_FILE)
@@ -171,47 +139,40 @@ def test_stored_rows_survive_reopening(site: Path, tmp_path: Path) -> None:
     assert mode == "wal"
 
 
-def test_no_cache_parses_everything_and_leaves_the_cache_alone(
-    site: Path, tmp_path: Path, parsed: list[str]
-) -> None:
-    run(site, use_cache=False)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
+def test_no_cache_parses_everything_and_leaves_the_cache_alone(site: Site, tmp_path: Path) -> None:
+    outcome = site.build(use_cache=False)
+    assert (outcome.files_parsed, outcome.files_cached) == (3, 0)
     assert not (tmp_path / ".feeds-cache").exists()
+    assert site.build(use_cache=False).files_parsed == 3
 
 
-def test_removed_file_leaves_the_cache(site: Path, tmp_path: Path) -> None:
-    run(site)
-    (tmp_path / "content/b.md").unlink()
-    run(site)
-    config = config_of(site)
+def test_removed_file_leaves_the_cache(site: Site) -> None:
+    site.build()
+    (site.content / "b.md").unlink()
+    site.build()
+    config = site.config()
     with ParseCache.open(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
         assert sorted(row.path for row in cache.rows()) == ["a.md", "bad.md"]
 
 
-def test_cache_clear_command(site: Path, tmp_path: Path) -> None:
-    run(site)
+def test_cache_clear_command(site: Site, tmp_path: Path) -> None:
+    site.build()
     assert (tmp_path / ".feeds-cache" / CACHE_FILE).exists()
-    result = CliRunner().invoke(cli, ["cache", "clear", "--config", str(site)])
+    result = site.cli("cache clear")
     assert result.exit_code == 0, result.output
     assert not (tmp_path / ".feeds-cache").exists()
-    assert (tmp_path / "public/.feeds-manifest.json").exists()
+    assert (site.out / ".feeds-manifest.json").exists()
 
 
 def test_cache_dir_is_configurable(tmp_path: Path) -> None:
-    site = make_site(tmp_path, {"a.md": article_text(1)}, "cache:\n  dir: state/cache\n")
-    run(site)
+    site = make_site(tmp_path, {"a.md": article(1)}, cache={"dir": "state/cache"})
+    site.build()
     assert (tmp_path / "state/cache" / CACHE_FILE).exists()
     assert not (tmp_path / ".feeds-cache").exists()
 
 
-def test_files_changed_just_before_a_run_are_parsed_again(
-    site: Path, tmp_path: Path, parsed: list[str]
-) -> None:
-    run(site, racy_seconds=3600)  # every file counts as just changed
-    parsed.clear()
-    run(site, racy_seconds=3600)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]
-    parsed.clear()
-    run(site)
-    run(site)
-    assert sorted(parsed) == ["a.md", "b.md", "bad.md"]  # cached by the first of these two
+def test_files_changed_just_before_a_run_are_parsed_again(site: Site) -> None:
+    site.build(racy_seconds=3600)  # every file counts as just changed
+    assert site.build(racy_seconds=3600).files_parsed == 3
+    assert site.build().files_parsed == 3
+    assert site.build().files_parsed == 0  # cached by the run before

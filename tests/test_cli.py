@@ -1,4 +1,5 @@
-"""The command line: silence on success, report lines on stderr, and every exit code."""
+"""The command line: silence on success, report lines on stderr, every exit code, and what
+cron jobs use: check, doctor, --quiet, -v timings, --log-format json, --dry-run."""
 
 from __future__ import annotations
 
@@ -9,56 +10,62 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
 
 import feeds
-from feeds.cli import cli
-from tests.conftest import article_yaml, write_config, write_corpus
+from feeds.clitools import terminal_progress
+from tests.kit import Site, article, feeds_cli, make_site, snapshot
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
+def corpus(tmp_path: Path, **extra: object) -> Site:
+    files = {
+        "a.md": article(1, title="First"),
+        "sub/b.txt": article(2, webUrl="https://x.org/b", originalUrl=None),
+    }
+    return make_site(tmp_path, files | extra)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    """One good article and one rejected file."""
+    return make_site(tmp_path, {"a.md": article(1), "bad.md": "---\ntitle: T\n---\n"})
+
+
+def invoke(site: Site, *args: str) -> tuple[int, str, str]:
+    """`feeds COMMAND --config SITE [ARGS]`: exit status, stdout, stderr."""
+    result = site.cli(*args)
     return result.exit_code, result.stdout, result.stderr
 
 
-def corpus(tmp_path: Path, **extra: str) -> Path:
-    files = {
-        "a.md": article_yaml(title="First"),
-        "sub/b.txt": article_yaml(webUrl="https://x.org/b", originalUrl=None),
-    }
-    write_corpus(tmp_path / "content", files | extra)
-    return write_config(tmp_path)
-
-
 def test_clean_run_prints_nothing_and_exits_0(tmp_path: Path) -> None:
-    config = corpus(tmp_path)
-    assert run("build", "--config", str(config)) == (0, "", "")
-    assert (tmp_path / "public" / "rss.xml").is_file()
-    assert (tmp_path / "public" / "topics" / "ai" / "atom.xml").is_file()
+    site = corpus(tmp_path)
+    assert invoke(site, "build") == (0, "", "")
+    assert (site.out / "rss.xml").is_file()
+    assert (site.out / "topics" / "ai" / "atom.xml").is_file()
 
 
 def test_rejected_files_are_reported_sorted_and_the_rest_published(tmp_path: Path) -> None:
-    config = corpus(
+    site = corpus(
         tmp_path,
         **{
-            "z.md": article_yaml(publishedDateTime="yesterday"),
+            "z.md": article(3, publishedDateTime="yesterday"),
             "2024/bad.md": "no front matter",
-            "m.md": article_yaml(quality="high", webUrl="https://x.org/m", originalUrl=None),
+            "m.md": article(4, quality="high"),
         },
     )
-    code, out, err = run("build", "--config", str(config))
+    code, out, err = invoke(site, "build")
     assert (code, out) == (0, "")
     assert err.splitlines() == [
         "warning: 2024/bad.md: front matter: no YAML front matter between '---' lines",
         "warning: m.md: quality: expected a number, got 'high'; counted as 0",
         "warning: z.md: publishedDateTime: expected an ISO 8601 date-time, got 'yesterday'",
     ]
-    rss = (tmp_path / "public" / "rss.xml").read_text()
+    rss = (site.out / "rss.xml").read_text()
     assert rss.count("<item>") == 3
 
 
 def test_verbose_prints_a_summary(tmp_path: Path) -> None:
-    code, out, err = run("build", "--config", str(corpus(tmp_path)), "-v")
+    code, out, err = invoke(corpus(tmp_path), "build", "-v")
     assert (code, out) == (0, "")
     summary, timings = err.splitlines()
     assert timings.startswith("feeds: scan ")
@@ -69,18 +76,19 @@ def test_verbose_prints_a_summary(tmp_path: Path) -> None:
 
 
 def test_strict_writes_nothing_when_a_file_is_rejected(tmp_path: Path) -> None:
-    config = corpus(tmp_path, **{"bad.md": article_yaml(title=None)})
-    code, out, err = run("build", "--config", str(config), "--strict")
+    site = corpus(tmp_path, **{"bad.md": article(3, title=None)})
+    code, out, err = invoke(site, "build", "--strict")
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         "warning: bad.md: title: missing or empty; every article needs a title",
         "Error: 1 article file(s) rejected and --strict is set; nothing written",
     ]
-    assert not (tmp_path / "public").exists()
+    assert not site.out.exists()
 
 
 def test_missing_config_exits_1(tmp_path: Path) -> None:
-    code, out, err = run("build", "--config", str(tmp_path / "nope.yaml"))
+    result = feeds_cli("build", "--config", str(tmp_path / "nope.yaml"))
+    code, out, err = result.exit_code, result.stdout, result.stderr
     assert (code, out) == (1, "")
     assert err.startswith(
         f"Error: {tmp_path / 'nope.yaml'}: invalid config:\n  cannot read the config file"
@@ -88,58 +96,60 @@ def test_missing_config_exits_1(tmp_path: Path) -> None:
 
 
 def test_invalid_config_exits_1_before_reading_anything(tmp_path: Path) -> None:
-    config = write_config(tmp_path, feeds={"max_items": "fifty"})
-    code, _, err = run("build", "--config", str(config))
+    site = make_site(tmp_path, feeds={"max_items": "fifty"})
+    code, _, err = invoke(site, "build")
     assert code == 1
     assert err == (
-        f"Error: {config}: invalid config:\n"
+        f"Error: {site.config_path}: invalid config:\n"
         '  feeds.max_items: expected a positive integer, got "fifty"\n'
     )
-    assert not (tmp_path / "public").exists()
+    assert not site.out.exists()
 
 
 def test_empty_content_folder_never_wipes_the_feeds(tmp_path: Path) -> None:
-    config = corpus(tmp_path)
-    assert run("build", "--config", str(config))[0] == 0
-    before = {p: p.read_bytes() for p in (tmp_path / "public").rglob("*") if p.is_file()}
-    for path in (tmp_path / "content").rglob("*.*"):
+    site = corpus(tmp_path)
+    assert invoke(site, "build")[0] == 0
+    before = snapshot(site.out)
+    for path in site.content.rglob("*.*"):
         path.unlink()
-    code, _, err = run("build", "--config", str(config))
+    code, _, err = invoke(site, "build")
     assert code == 1
     assert "has no article files (*.md, *.markdown, *.txt); nothing written" in err
-    assert {p: p.read_bytes() for p in (tmp_path / "public").rglob("*") if p.is_file()} == before
+    assert snapshot(site.out) == before
 
 
 def test_missing_content_folder_exits_1(tmp_path: Path) -> None:
-    code, _, err = run("build", "--config", str(write_config(tmp_path)))
+    site = make_site(tmp_path)
+    site.content.rmdir()
+    code, _, err = invoke(site, "build")
     assert code == 1
     assert "is not a folder; nothing written" in err
 
 
 def test_output_collision_exits_1(tmp_path: Path) -> None:
-    config = corpus(tmp_path)
-    (tmp_path / "public").write_text("a file, not a folder")
-    code, _, err = run("build", "--config", str(config))
+    site = corpus(tmp_path)
+    site.out.write_text("a file, not a folder")
+    code, _, err = invoke(site, "build")
     assert code == 1
     assert "exists and is not a folder" in err
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run("build", "--no-such-flag")[0] == 2
-    assert run("frobnicate")[0] == 2
+    assert feeds_cli("build", "--no-such-flag").exit_code == 2
+    assert feeds_cli("frobnicate").exit_code == 2
 
 
 def test_help_and_version() -> None:
-    code, out, _ = run("build", "--help")
-    assert code == 0
-    assert "Example: feeds build --config config/feeds.yaml" in out
-    assert run("--version")[1].startswith("feeds, version ")
+    result = feeds_cli("build", "--help")
+    assert result.exit_code == 0
+    assert "Example: feeds build --config config/feeds.yaml" in result.stdout
+    assert feeds_cli("--version").stdout.startswith("feeds, version ")
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
-    config = corpus(tmp_path)
+    site = corpus(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "feeds", "build", "--config", str(config)],
+        [sys.executable, "-m", "feeds", "build", "--config", str(site.config_path)],
         capture_output=True,
         text=True,
         check=False,
@@ -148,14 +158,14 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
 
 
 def test_unreadable_manifest_line_reads_as_before_and_has_fields_in_json(tmp_path: Path) -> None:
-    config = corpus(tmp_path)
-    manifest = tmp_path / "public" / ".feeds-manifest.json"
+    site = corpus(tmp_path)
+    manifest = site.out / ".feeds-manifest.json"
     line = f"{manifest}: not a feeds manifest this version can read; rebuilding it"
-    run("build", "--config", str(config))
+    invoke(site, "build")
     manifest.write_text("not json")
-    assert run("build", "--config", str(config)) == (0, "", f"warning: {line}\n")
+    assert invoke(site, "build") == (0, "", f"warning: {line}\n")
     manifest.write_text("not json")
-    code, _, err = run("build", "--config", str(config), "--log-format", "json")
+    code, _, err = invoke(site, "build", "--log-format", "json")
     assert code == 0
     assert json.loads(err) == {"level": "warning", "message": line, "path": str(manifest)}
 
@@ -186,3 +196,119 @@ def test_library_modules_leave_the_wording_to_the_cli() -> None:
             )
             checked.add(source.name)
     assert {"cache.py", "write.py", "manifest.py", "publish.py", "websub.py"} <= checked
+
+
+def test_build_off_a_terminal_prints_only_warnings(site: Site) -> None:
+    code, out, err = invoke(site, "build")
+    assert code == 0
+    assert out == ""
+    assert [line.split(":")[0] for line in err.splitlines()] == ["warning"] * 2
+    assert "bad.md" in err
+
+
+def test_quiet_drops_warnings(site: Site) -> None:
+    code, out, err = invoke(site, "build", "--quiet")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_verbose_adds_stage_timings(site: Site) -> None:
+    code, _, err = invoke(site, "build", "-v")
+    assert code == 0
+    timing = [line for line in err.splitlines() if "parse" in line and "render" in line]
+    assert len(timing) == 1
+    assert "feeds rendered" in timing[0]
+
+
+def test_json_log_lines(site: Site) -> None:
+    code, _, err = invoke(site, "build", "--log-format", "json")
+    assert code == 0
+    records = [json.loads(line) for line in err.splitlines()]
+    assert {r["level"] for r in records} == {"warning"}
+    assert {r["path"] for r in records} == {"bad.md"}
+    assert all(r["rejected"] for r in records)
+    assert all(r["message"] == f"{r['path']}: {r['field']}: {r['reason']}" for r in records)
+
+
+def test_dry_run_prints_plan_and_writes_nothing(site: Site) -> None:
+    code, out, _ = invoke(site, "build", "--dry-run")
+    assert code == 0
+    assert "would write rss.xml" in out.splitlines()
+    assert "dry run:" in out
+    assert not site.out.exists()
+
+
+def test_check_reports_rejected_files_and_exits_1(site: Site) -> None:
+    code, _, err = invoke(site, "check")
+    assert code == 1
+    assert "bad.md" in err
+    assert not site.out.exists()
+    (site.content / "bad.md").unlink()
+    code, _, err = invoke(site, "check")
+    assert (code, err) == (0, "")
+
+
+def test_check_with_a_bad_config_exits_1(site: Site) -> None:
+    site.config_path.write_text("site: {}\n")
+    code, _, err = invoke(site, "check")
+    assert code == 1
+    assert "site.title" in err
+
+
+def test_doctor_reports_parser_cache_and_counts(site: Site) -> None:
+    code, out, _ = invoke(site, "doctor")
+    assert code == 0
+    assert "front-matter parser: yaml-rs" in out
+    assert "cache:" in out
+    assert "empty" in out
+    assert "articles: 2 files, 1 valid, 1 rejected" in out
+    invoke(site, "build")
+    code, out, _ = invoke(site, "doctor")
+    # The files were written a moment ago, so the racy-file rule keeps them out of the cache.
+    assert "0 records" in out
+    assert "feeds: 3; 0 files would be written" in out
+
+
+def test_strict_failure_on_a_first_run_leaves_no_output_folder(site: Site) -> None:
+    code, _, err = invoke(site, "build", "--strict")
+    assert code == 1
+    assert "--strict" in err
+    assert not site.out.exists()
+
+
+def test_summary_counts_skipped_feeds_files_as_unchanged(site: Site) -> None:
+    invoke(site, "build")
+    code, _, err = invoke(site, "build", "-v")
+    assert code == 0
+    assert "0 files written, 14 unchanged" in err.splitlines()[-2]
+
+
+def test_json_errors_are_json_too(tmp_path: Path) -> None:
+    code, _, err = invoke(make_site(tmp_path), "build", "--log-format", "json")
+    assert code == 1
+    (record,) = [json.loads(line) for line in err.splitlines()]
+    assert record["level"] == "error"
+    assert record["exit_code"] == 1
+    assert "has no article files" in record["message"]
+
+
+def test_no_progress_bar_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    with terminal_progress("parsing", 10_000) as bar:
+        bar.advance(5_000)
+    assert capsys.readouterr().err == ""
+
+
+def test_check_renders_nothing(site: Site) -> None:
+    """`feeds check` groups the articles but renders no feed, nor compares one with the
+    disk, while a dry run renders every feed to tell what would change."""
+    code, _, err = invoke(site, "check")
+    assert code == 1
+    assert "bad.md" in err
+    assert not site.out.exists()
+    assert not (site.root / ".feeds-cache").exists()
+    checked = site.build(dry_run=True, validate_only=True)  # what `feeds check` runs
+    assert len(checked.report.groups) == 3
+    assert (checked.feeds_rendered, checked.report.written, checked.report.unchanged) == (0, (), ())
+    dry_run = site.build(dry_run=True)
+    assert dry_run.feeds_rendered == 3
+    assert "rss.xml" in dry_run.report.written
+    assert not site.out.exists()

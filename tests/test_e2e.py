@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,32 +11,38 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.config import Config, parse_config
+from feeds.config import Config
 from feeds.model import BuildReport, FeedGroup, GroupKind
-from feeds.pipeline import build
-from tests.conftest import FIXED_NOW, REPO, assert_valid_atom, config_data
+from tests.kit import (
+    BASE_URL,
+    SAMPLES,
+    assert_valid_atom,
+    feed_items,
+    make_site,
+    mtimes,
+    snapshot,
+)
 
-SAMPLES = REPO / "samples"
-BASE_URL = "https://feeds.example.org/"
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 
 
-@pytest.fixture(name="config")
-def _config(tmp_path: Path) -> Config:
-    data = config_data(content={"dir": str(SAMPLES)}, output={"dir": str(tmp_path / "public")})
-    return parse_config(data, tmp_path / "feeds.yaml")
+@dataclass(frozen=True)
+class Built:
+    config: Config
+    report: BuildReport
+    files: dict[str, bytes]  # every file in the output folder, dot-files included
 
 
-@pytest.fixture(name="report")
-def _report(config: Config) -> BuildReport:
-    return build(config, now=FIXED_NOW)
-
-
-def output_files(config: Config) -> dict[str, bytes]:
-    out = config.output.dir
-    return {
-        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+@pytest.fixture(scope="module", name="built")
+def _built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    site = make_site(tmp_path_factory.mktemp("samples"), content={"dir": str(SAMPLES)})
+    report = site.build().report
+    files = {
+        p.relative_to(site.out).as_posix(): p.read_bytes()
+        for p in sorted(site.out.rglob("*"))
+        if p.is_file()
     }
+    return Built(site.config(), report, files)
 
 
 def feed_paths(group: FeedGroup) -> tuple[str, str]:
@@ -43,39 +50,40 @@ def feed_paths(group: FeedGroup) -> tuple[str, str]:
     return prefix + "rss.xml", prefix + "atom.xml"
 
 
-def test_samples_produce_topic_provider_and_all_feeds(report: BuildReport, config: Config) -> None:
-    kinds = {kind: [g for g in report.groups if g.kind is kind] for kind in GroupKind}
+def test_samples_produce_topic_provider_and_all_feeds(built: Built) -> None:
+    kinds = {kind: [g for g in built.report.groups if g.kind is kind] for kind in GroupKind}
     assert len(kinds[GroupKind.ALL]) == 1
     assert len(kinds[GroupKind.TOPIC]) >= 8
     assert len(kinds[GroupKind.PROVIDER]) >= 6
-    files = output_files(config)
-    for group in report.groups:
+    files = built.files
+    for group in built.report.groups:
         for path in feed_paths(group):
             assert path in files
     assert {"feeds.opml", "index.html"} <= set(files)
 
 
-def test_every_feed_reads_back_as_written(report: BuildReport, config: Config) -> None:
-    files = output_files(config)
-    for group in report.groups:
+def test_every_feed_reads_back_as_written(built: Built) -> None:
+    files = built.files
+    for group in built.report.groups:
+        items = feed_items(built.config, group)
         rss_path, atom_path = feed_paths(group)
         for path in (rss_path, atom_path):
             parsed = feedparser.parse(files[path])
             assert not parsed.bozo, (path, parsed.get("bozo_exception"))
-            assert [e.title for e in parsed.entries] == [a.title for a in group.items]
-            assert [e.link for e in parsed.entries] == [a.url for a in group.items]
-            assert [e.id for e in parsed.entries] == [a.id for a in group.items]
+            assert [e.title for e in parsed.entries] == [a.title for a in items]
+            assert [e.link for e in parsed.entries] == [a.url for a in items]
+            assert [e.id for e in parsed.entries] == [a.id for a in items]
             assert [e.published_parsed[:6] for e in parsed.entries] == [
-                a.published_at.timetuple()[:6] for a in group.items
+                a.published_at.timetuple()[:6] for a in items
             ]
         assert_valid_atom(files[atom_path])
         rss = feedparser.parse(files[rss_path])
-        for entry, article in zip(rss.entries, group.items, strict=True):
+        for entry, article in zip(rss.entries, items, strict=True):
             first = article.images[0] if article.images else None
             expected = [first.url] if first is not None and first.mime else []
             assert [e.href for e in entry.get("enclosures", [])] == expected
         atom = etree.fromstring(files[atom_path])
-        for entry, article in zip(atom.findall("a:entry", ATOM), group.items, strict=True):
+        for entry, article in zip(atom.findall("a:entry", ATOM), items, strict=True):
             related = [
                 (x.get("href"), x.get("title"))
                 for x in entry.findall("a:link[@rel='related']", ATOM)
@@ -85,28 +93,27 @@ def test_every_feed_reads_back_as_written(report: BuildReport, config: Config) -
             assert enclosures == [i.url for i in article.images]
 
 
-def test_self_links_are_the_urls_the_files_are_served_at(
-    report: BuildReport, config: Config
-) -> None:
-    files = output_files(config)
-    for group in report.groups:
+def test_self_links_are_the_urls_the_files_are_served_at(built: Built) -> None:
+    for group in built.report.groups:
         for path in feed_paths(group):
-            doc = etree.fromstring(files[path])
+            doc = etree.fromstring(built.files[path])
             (self_link,) = doc.xpath("//a:link[@rel='self']", namespaces=ATOM)
             assert self_link.get("href") == BASE_URL + path
 
 
-def test_a_second_build_is_byte_identical_and_rewrites_nothing(config: Config) -> None:
-    build(config, now=FIXED_NOW)
-    before = output_files(config)
-    mtimes = {p: p.stat().st_mtime_ns for p in config.output.dir.rglob("*")}
-    second = build(config, now=FIXED_NOW)
-    assert second.written == ()
-    assert output_files(config) == before
-    assert {p: p.stat().st_mtime_ns for p in config.output.dir.rglob("*")} == mtimes
+def test_a_second_build_is_byte_identical_and_rewrites_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, content={"dir": str(SAMPLES)})
+    first = site.build()
+    before, times = snapshot(site.out), mtimes(site.out)
+    second = site.build()
+    assert first.report.written
+    assert second.report.written == ()
+    assert sorted(second.report.unchanged) == sorted(first.report.written)
+    assert snapshot(site.out) == before
+    assert mtimes(site.out) == times
 
 
-def test_nothing_private_reaches_the_output(report: BuildReport, config: Config) -> None:
+def test_nothing_private_reaches_the_output(built: Built) -> None:
     secrets = set()
     for path in SAMPLES.rglob("*"):
         if path.is_file():
@@ -116,7 +123,7 @@ def test_nothing_private_reaches_the_output(report: BuildReport, config: Config)
                 )
             )
     assert len(secrets) >= 30
-    everything = b"".join(output_files(config).values())
+    everything = b"".join(built.files.values())
     for secret in secrets:
         assert secret.encode() not in everything
     assert b"SECRET-" not in everything
@@ -124,8 +131,8 @@ def test_nothing_private_reaches_the_output(report: BuildReport, config: Config)
     assert b"javascript:" not in everything
 
 
-def test_only_absolute_http_urls_are_published(report: BuildReport, config: Config) -> None:
-    for path, content in output_files(config).items():
+def test_only_absolute_http_urls_are_published(built: Built) -> None:
+    for path, content in built.files.items():
         if not path.endswith(".xml"):
             continue
         doc = etree.fromstring(content)
@@ -137,7 +144,8 @@ def test_only_absolute_http_urls_are_published(report: BuildReport, config: Conf
             assert parts.netloc, (path, url)
 
 
-def test_broken_samples_are_reported_and_the_rest_published(report: BuildReport) -> None:
+def test_broken_samples_are_reported_and_the_rest_published(built: Built) -> None:
+    report = built.report
     rejected = {p.path for p in report.problems if p.rejected}
     broken = {p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*_broken-*")}
     assert broken
@@ -146,13 +154,13 @@ def test_broken_samples_are_reported_and_the_rest_published(report: BuildReport)
     assert [p.path for p in report.problems] == sorted(p.path for p in report.problems)
 
 
-def test_hidden_files_are_ignored(report: BuildReport) -> None:
-    assert all(not a.path.startswith(".") for g in report.groups for a in g.items)
-    assert not any(p.path.startswith(".") for p in report.problems)
+def test_hidden_files_are_ignored(built: Built) -> None:
+    assert all(not a.path.startswith(".") for g in built.report.groups for a in g.items)
+    assert not any(p.path.startswith(".") for p in built.report.problems)
 
 
-def test_opml_lists_every_feed(report: BuildReport, config: Config) -> None:
-    files = output_files(config)
+def test_opml_lists_every_feed(built: Built) -> None:
+    files, report = built.files, built.report
     opml = etree.fromstring(files["feeds.opml"])
     assert opml.get("version") == "2.0"
     body = opml.find("body")

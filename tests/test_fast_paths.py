@@ -1,22 +1,21 @@
-"""The speed-ups of issue 9 change nothing but speed."""
+"""The fast paths (URLs, plain text, YAML pre-checks, packed articles) give exactly what
+the slow ones give."""
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import feeds.cache as feeds_cache
 import feeds.text as text_module
 from feeds.cache import full_article, pack_article
-from feeds.load import find_article_files, read_document
+from feeds.load import read_document
 from feeds.text import _already_clean, _http_url_slow, http_url
 from feeds.validate import validate
 from feeds.yaml12 import has_sequence_key, may_have_sequence_key
+from tests.kit import SAMPLES, article_files
 
-REPO = Path(__file__).resolve().parent.parent
 UTC_TZ = __import__("zoneinfo").ZoneInfo("UTC")
 
 URL_CHARS = st.sampled_from([*"aZ09-._~!#$%&'()*+,/:;=?@[] \t\n\x7fé日", "%20", "xn--"])
@@ -80,10 +79,9 @@ def test_sequence_key_precheck_never_misses(text: str) -> None:
 
 
 def test_packed_articles_round_trip_exactly() -> None:
-    samples = REPO / "samples"
     count = 0
-    for path in find_article_files(samples, ("*.md", "*.markdown", "*.txt")):
-        doc = read_document(samples, path, 1_048_576)
+    for path in article_files(SAMPLES):
+        doc = read_document(SAMPLES, path, 1_048_576)
         if isinstance(doc, tuple) or not hasattr(doc, "data"):
             continue
         article = validate(doc, UTC_TZ).article  # type: ignore[arg-type]
@@ -134,37 +132,3 @@ def test_url_host_fast_path_agrees(host: str, rest: str) -> None:
     url = http_url(f"https://{host}{rest}")
     if url is not None:
         assert text_module.url_host(url) == (urlsplit(url).hostname or "")
-
-
-def test_scan_finds_what_find_article_files_finds(tmp_path: Path) -> None:
-    import os
-
-    from feeds.engine import scan_article_files
-
-    for relative in [
-        "b.md",
-        "a.txt",
-        "c.markdown",
-        "skip.json",
-        ".hidden.md",
-        "Z.MD",
-        "sub/x.md",
-        "sub/deeper/y.md",
-        ".dot/z.md",
-        "sub2/w.md",
-        "a/b.md",
-    ]:
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("---\ntitle: t\n---\n")
-    os.symlink(tmp_path / "sub", tmp_path / "linked-dir")
-    os.symlink(tmp_path / "b.md", tmp_path / "linked.md")
-    os.symlink(tmp_path / "missing.md", tmp_path / "broken.md")
-    patterns = ("*.md", "*.markdown", "*.txt")
-    paths, keys = scan_article_files(tmp_path, patterns)
-    assert paths == find_article_files(tmp_path, patterns)
-    assert keys["broken.md"] is None
-    assert keys["b.md"] is not None
-    assert keys["sub/x.md"] == feeds_cache.file_key((tmp_path / "sub/x.md").stat())
-    samples = REPO / "samples"
-    assert scan_article_files(samples, patterns)[0] == find_article_files(samples, patterns)

@@ -1,196 +1,166 @@
-"""Manifest, pruning, dry runs, fingerprints and no-change runs (issue 9)."""
+"""Incremental builds: the manifest, pruning, dry runs, fingerprints and no-change runs."""
 
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
 
-import feeds.load
-import feeds.parallel
-import feeds.render
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
-from feeds.model import FeedGroup, RenderedFile
-from feeds.pipeline import build as clean_build
-from tests.cronkit import NOW, article_text, config_of, make_site, mtimes, run, snapshot
+from tests.kit import LONG_AGO_NS, NOW, Site, age, article, make_site, mtimes, snapshot
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(tmp_path: Path) -> Site:
+    """Seven feeds: all, topics AI, Space and Climate, three providers."""
     return make_site(
         tmp_path,
         {
-            "a.md": article_text(1, topics=("AI", "Space"), provider="alpha"),
-            "b.md": article_text(2, topics=("Space",), provider="beta"),
-            "c.md": article_text(3, topics=("Climate",), provider="gamma"),
+            "a.md": article(1, topics=["AI", "Space"], provider="alpha.example.com"),
+            "b.md": article(2, topics=["Space"], provider="beta.example.com"),
+            "c.md": article(3, topics=["Climate"], provider="gamma.example.com"),
         },
     )
 
 
-def test_output_equals_the_foundation_build(site: Path, tmp_path: Path) -> None:
-    run(site)
-    ours = snapshot(tmp_path / "public")
-    config = config_of(site)
-    other = tmp_path / "clean"
-    clean_build(replace(config, output=replace(config.output, dir=other)), now=NOW)
-    assert ours == snapshot(other)
+def test_output_equals_a_no_cache_build(site: Site, tmp_path: Path) -> None:
+    site.build()
+    ours = snapshot(site.out)
+    assert ours == site.fresh_output(tmp_path / "clean")
     assert "topics/space/rss.xml" in ours
     parsed = feedparser.parse(ours["topics/space/atom.xml"])
-    assert sorted(e.title for e in parsed.entries) == ["Story number 1", "Story number 2"]
+    assert sorted(e.title for e in parsed.entries) == ["Article 1", "Article 2"]
 
 
-def test_manifest_lists_every_file_written(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_manifest_lists_every_file_written(site: Site) -> None:
+    site.build()
+    out = site.out
     manifest = load_manifest(out)
     assert manifest.all_files() == set(snapshot(out))
     data = json.loads((out / MANIFEST_FILE).read_text())
     assert data["feeds"]["topics/space"]["fingerprint"]
 
 
-def test_no_change_run_opens_no_article_and_writes_nothing(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run(site)
-    out = tmp_path / "public"
-    before = mtimes(out)
-    opened: list[str] = []
-    real = feeds.load.read_document
-
-    def spy(root: Path, path: str, *args: object) -> object:
-        opened.append(path)
-        return real(root, path, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(feeds.parallel, "read_document", spy)
-    rendered: list[str] = []
-    monkeypatch.setattr(feeds.render, "render_group", _spy_render(rendered))
-    time.sleep(0.01)
-    outcome = run(site)
-    assert opened == []
-    assert rendered == []
+def test_no_change_run_parses_nothing_renders_nothing_and_writes_nothing(site: Site) -> None:
+    site.build()
+    age(site.out)
+    before = mtimes(site.out)
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (0, 3)
+    assert (outcome.feeds_rendered, outcome.feeds_skipped) == (0, 7)
     assert outcome.report.written == ()
-    assert outcome.files_cached == 3
-    assert mtimes(out) == before
+    assert mtimes(site.out) == before
 
 
-def _spy_render(log: list[str]):  # type: ignore[no-untyped-def]
-    real = feeds.render.render_group
-
-    def spy(group: FeedGroup, config: object) -> tuple[RenderedFile, ...]:
-        log.append(group.folder)
-        return real(group, config)  # type: ignore[arg-type]
-
-    return spy
-
-
-def test_one_edit_rerenders_exactly_the_feeds_that_contain_it(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run(site)
-    content = tmp_path / "content"
-    (content / "b.md").write_text(
-        article_text(2, topics=("Space",), provider="beta", title="Story two, updated")
-    )
-    rendered: list[str] = []
-    monkeypatch.setattr(feeds.render, "render_group", _spy_render(rendered))
-    outcome = run(site)
-    assert sorted(rendered) == ["", "providers/beta.example.com", "topics/space"]
-    assert outcome.files_parsed == 1
-    assert "Story two, updated" in (tmp_path / "public/topics/space/rss.xml").read_text()
+def test_one_edit_rerenders_exactly_the_feeds_that_contain_it(site: Site) -> None:
+    site.build()
+    age(site.out)
+    edited = article(2, title="Article 2, updated", topics=["Space"], provider="beta.example.com")
+    site.write({"b.md": edited})
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
+    assert (outcome.feeds_rendered, outcome.feeds_skipped) == (3, 4)
+    written = set(outcome.report.written)
+    assert {path.rpartition("/")[0] for path in written} == {
+        "",
+        "providers/beta.example.com",
+        "topics/space",
+    }
+    times = mtimes(site.out)
+    assert {path for path in snapshot(site.out) if times[path] != LONG_AGO_NS} == written
+    assert "Article 2, updated" in (site.out / "topics/space/rss.xml").read_text()
 
 
-def test_a_feed_with_no_items_left_is_deleted_with_its_folder(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_a_feed_with_no_items_left_is_deleted_with_its_folder(site: Site) -> None:
+    site.build()
+    out = site.out
     assert (out / "topics/climate/rss.xml").exists()
-    (tmp_path / "content/c.md").unlink()
-    outcome = run(site)
+    (site.content / "c.md").unlink()
+    outcome = site.build()
     assert not (out / "topics/climate").exists()
     assert not (out / "providers/gamma.example.com").exists()
     assert "topics/climate/rss.xml" in outcome.deleted
     assert "topics/climate/rss.xml" not in load_manifest(out).all_files()
 
 
-def test_pruning_never_touches_a_file_it_did_not_write(site: Path, tmp_path: Path) -> None:
-    out = tmp_path / "public"
+def test_pruning_never_touches_a_file_it_did_not_write(site: Site) -> None:
+    out = site.out
     (out / "topics/climate").mkdir(parents=True)
     foreign = out / "topics/climate/notes.txt"
     foreign.write_text("mine")
     (out / "robots.txt").write_text("User-agent: *\n")
-    run(site)
-    (tmp_path / "content/c.md").unlink()
-    run(site)
+    site.build()
+    (site.content / "c.md").unlink()
+    site.build()
     assert foreign.read_text() == "mine"
     assert (out / "robots.txt").read_text() == "User-agent: *\n"
     assert not (out / "topics/climate/rss.xml").exists()
 
 
-def test_tampered_manifest_cannot_delete_outside_the_output(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_tampered_manifest_cannot_delete_outside_the_output(site: Site, tmp_path: Path) -> None:
+    site.build()
+    out = site.out
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     data = json.loads((out / MANIFEST_FILE).read_text())
     data["feeds"]["topics/gone"] = {"fingerprint": "x", "files": {"../victim.txt": 7}}
     (out / MANIFEST_FILE).write_text(json.dumps(data))
-    run(site)
+    site.build()
     assert victim.read_text() == "keep me"
 
 
-def test_dry_run_writes_nothing_and_says_what_would_change(site: Path, tmp_path: Path) -> None:
-    outcome = run(site, dry_run=True)
-    assert not (tmp_path / "public").exists()
+def test_dry_run_writes_nothing_and_says_what_would_change(site: Site, tmp_path: Path) -> None:
+    outcome = site.build(dry_run=True)
+    assert not site.out.exists()
     assert not (tmp_path / ".feeds-cache").exists()
     assert "topics/space/rss.xml" in outcome.report.written
-    run(site)
-    out = tmp_path / "public"
+    site.build()
+    out = site.out
     before, files = mtimes(out), snapshot(out)
-    (tmp_path / "content/c.md").unlink()
-    (tmp_path / "content/d.md").write_text(article_text(4, topics=("Sport",)))
-    outcome = run(site, dry_run=True)
+    (site.content / "c.md").unlink()
+    site.write({"d.md": article(4, topics=["Sport"])})
+    outcome = site.build(dry_run=True)
     assert "topics/sport/rss.xml" in outcome.report.written
     assert "topics/climate/rss.xml" in outcome.deleted
     assert mtimes(out) == before
     assert snapshot(out) == files
 
 
-def test_corrupt_manifest_means_full_render_not_a_crash(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_corrupt_manifest_means_full_render_not_a_crash(site: Site) -> None:
+    site.build()
+    out = site.out
     files = snapshot(out)
     (out / MANIFEST_FILE).write_text("{not json")
-    outcome = run(site)
+    outcome = site.build()
     assert outcome.feeds_skipped == 0
     assert snapshot(out) == files
     assert load_manifest(out).all_files() == set(files)
 
 
-def test_a_damaged_output_file_is_rewritten(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_a_damaged_output_file_is_rewritten(site: Site) -> None:
+    site.build()
+    out = site.out
     good = (out / "topics/space/rss.xml").read_bytes()
     (out / "topics/space/rss.xml").write_bytes(b"")
-    run(site)
+    site.build()
     assert (out / "topics/space/rss.xml").read_bytes() == good
 
 
-def test_config_change_rerenders_every_feed(site: Path, tmp_path: Path) -> None:
-    run(site)
-    text = site.read_text().replace("title: Test News", "title: Other News")
-    site.write_text(text)
-    outcome = run(site)
+def test_config_change_rerenders_every_feed(site: Site) -> None:
+    site.build()
+    site.configure(site={"title": "Other News"})
+    outcome = site.build()
     assert outcome.feeds_skipped == 0
-    assert "Other News" in (tmp_path / "public/rss.xml").read_text()
+    assert "Other News" in (site.out / "rss.xml").read_text()
 
 
-def test_files_a_killed_run_created_are_ours_to_delete(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_files_a_killed_run_created_are_ours_to_delete(site: Site) -> None:
+    site.build()
+    out = site.out
     manifest = load_manifest(out)
     # What a run killed mid-write leaves: an incomplete manifest and a journal naming a
     # file of a feed that the next run no longer has.
@@ -200,7 +170,7 @@ def test_files_a_killed_run_created_are_ours_to_delete(site: Path, tmp_path: Pat
     (out / "topics/ghost/.rss.xml.abc123.tmp").write_text("<rss")
     (out / "topics/ghost/keep.txt").write_text("not ours")
     journal_append(out, ["topics/ghost/rss.xml"])
-    run(site)
+    site.build()
     assert not (out / "topics/ghost/rss.xml").exists()
     assert not (out / "topics/ghost/.rss.xml.abc123.tmp").exists()
     assert (out / "topics/ghost/keep.txt").read_text() == "not ours"
@@ -209,66 +179,67 @@ def test_files_a_killed_run_created_are_ours_to_delete(site: Path, tmp_path: Pat
 
 
 def test_a_future_article_appears_once_its_time_comes(tmp_path: Path) -> None:
-    future = article_text(9, topics=("Later",)).replace("2026-10-", "2026-12-")
-    site = make_site(tmp_path, {"a.md": article_text(1), "f.md": future})
-    run(site)
-    assert not (tmp_path / "public/topics/later").exists()
-    second = run(site)  # same inputs, same moment: nothing to do
+    later = NOW + timedelta(days=10)
+    future = article(9, topics=["Later"], publishedDateTime=later)
+    site = make_site(tmp_path, {"a.md": article(1), "f.md": future})
+    site.build()
+    assert not (site.out / "topics/later").exists()
+    second = site.build()  # same inputs, same moment: nothing to do
     assert second.feeds_rendered == 0
-    third = run(site, now=datetime(2026, 12, 31, tzinfo=UTC))
-    assert (tmp_path / "public/topics/later/rss.xml").exists()
+    third = site.build(now=later + timedelta(days=1))
+    assert (site.out / "topics/later/rss.xml").exists()
     assert third.feeds_rendered > 0
 
 
 def test_an_article_leaves_when_older_than_max_age(tmp_path: Path) -> None:
+    old = NOW - timedelta(days=32)
     site = make_site(
         tmp_path,
-        {"a.md": article_text(1, topics=("Old",)), "b.md": article_text(2, day=30)},
-        "select:\n  max_age_days: 20\n",
+        {
+            "a.md": article(1, topics=["Old"], publishedDateTime=old),
+            "b.md": article(2, publishedDateTime=NOW - timedelta(days=3)),
+        },
+        select={"max_age_days": 20},
     )
-    run(site)  # NOW is 2026-11-02: both within 20 days? a is 2026-10-01: no
-    assert not (tmp_path / "public/topics/old").exists()
-    run(site, now=datetime(2026, 10, 5, tzinfo=UTC))
-    assert (tmp_path / "public/topics/old/rss.xml").exists()
-    run(site, now=datetime(2026, 10, 6, tzinfo=UTC))
-    assert (tmp_path / "public/topics/old/rss.xml").exists()
-    run(site, now=datetime(2026, 10, 25, tzinfo=UTC))
-    assert not (tmp_path / "public/topics/old").exists()
+    site.build()  # a is 32 days old
+    assert not (site.out / "topics/old").exists()
+    site.build(now=old + timedelta(days=4))
+    assert (site.out / "topics/old/rss.xml").exists()
+    site.build(now=old + timedelta(days=5))
+    assert (site.out / "topics/old/rss.xml").exists()
+    site.build(now=old + timedelta(days=24))
+    assert not (site.out / "topics/old").exists()
 
 
-def test_an_output_file_deleted_by_hand_is_restored(site: Path, tmp_path: Path) -> None:
-    run(site)
-    out = tmp_path / "public"
+def test_an_output_file_deleted_by_hand_is_restored(site: Site) -> None:
+    site.build()
+    out = site.out
     expected = snapshot(out)
     (out / "topics/space/atom.xml").unlink()
     (out / "feeds.opml").unlink()
-    run(site)
+    site.build()
     assert snapshot(out) == expected
 
 
-def test_site_files_get_whole_articles_for_the_all_feed(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import feeds.pipeline
-
-    seen: list[tuple[FeedGroup, ...]] = []
-    real = feeds.pipeline.render_site_files
-
-    def spy(groups: tuple[FeedGroup, ...], config: object) -> list[RenderedFile]:
-        seen.append(tuple(groups))
-        return real(groups, config)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(feeds.pipeline, "render_site_files", spy)
-    run(site)
-    (tmp_path / "content/b.md").write_text(
-        article_text(2, topics=("Space",), provider="beta", title="Edited title")
-    )
-    run(site)  # from the cache this time
-    assert len(seen) == 2
-    everything = next(g for g in seen[1] if g.folder == "")
-    assert sorted(a.title for a in everything.items) == [
+def test_the_front_page_lists_whole_articles_after_a_cached_run(site: Site, tmp_path: Path) -> None:
+    """The site-wide files list the all-articles feed's items with all their text, also
+    when most of them come from the parse cache."""
+    site.build()
+    edited = article(2, title="Edited title", topics=["Space"], provider="beta.example.com")
+    site.write({"b.md": edited})
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
+    assert "index.html" in outcome.report.written
+    page = lxml.html.fromstring((site.out / "index.html").read_bytes())
+    items = page.xpath("//li[@class='item']")
+    assert sorted(item.xpath("string(h3/a)") for item in items) == [
+        "Article 1",
+        "Article 3",
         "Edited title",
-        "Story number 1",
-        "Story number 3",
     ]
-    assert all(a.excerpt for a in everything.items)
+    assert sorted(item.xpath("string(.//p[@class='excerpt'])") for item in items) == [
+        "Excerpt 1.",
+        "Excerpt 2.",
+        "Excerpt 3.",
+    ]
+    assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")

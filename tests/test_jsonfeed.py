@@ -8,8 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from feeds.pipeline import build
-from tests.kit import NOW, NS, article, build_site
+from tests.kit import NS, article, make_site, snapshot
 
 
 def _json(out: Path, folder: str = "") -> dict[str, Any]:
@@ -19,8 +18,9 @@ def _json(out: Path, folder: str = "") -> dict[str, Any]:
 
 def test_feed_json_beside_every_rss(tmp_path: Path) -> None:
     """Every folder with an rss.xml has a feed.json, and no other folder has one."""
-    config, _ = build_site(tmp_path, {"a.md": article(1, topics=["AI", "C++"])})
-    out = config.output.dir
+    site = make_site(tmp_path, {"a.md": article(1, topics=["AI", "C++"])})
+    site.build()
+    out = site.out
     assert sorted(p.parent for p in out.rglob("rss.xml")) == sorted(
         p.parent for p in out.rglob("feed.json")
     )
@@ -29,9 +29,10 @@ def test_feed_json_beside_every_rss(tmp_path: Path) -> None:
 
 def test_feed_level_fields(tmp_path: Path) -> None:
     """version, title, URLs, language, authors, icon and favicon from the config."""
-    site = {"logo": "https://x.org/logo.png", "icon": "https://x.org/i.png", "language": "fr"}
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, site=site)
-    doc = _json(config.output.dir, "topics/ai")
+    section = {"logo": "https://x.org/logo.png", "icon": "https://x.org/i.png", "language": "fr"}
+    site = make_site(tmp_path, {"a.md": article(1)}, site=section)
+    site.build()
+    doc = _json(site.out, "topics/ai")
     assert {k: v for k, v in doc.items() if k != "items"} == {
         "version": "https://jsonfeed.org/version/1.1",
         "title": "Test Site: AI",
@@ -61,8 +62,9 @@ def test_item_fields(tmp_path: Path) -> None:
         }
     ]
     data = article(1, images=images, related=related, topics=["AI", "Space"])
-    config, _ = build_site(tmp_path, {"a.md": data})
-    (item,) = _json(config.output.dir)["items"]
+    site = make_site(tmp_path, {"a.md": data})
+    site.build()
+    (item,) = _json(site.out)["items"]
     content_html = item.pop("content_html")
     assert item == {
         "id": "https://news.example.com/1",
@@ -95,8 +97,9 @@ def test_item_fields(tmp_path: Path) -> None:
 
 def test_serialised_with_sorted_keys(tmp_path: Path) -> None:
     """The bytes are json.dumps(sort_keys=True, indent=2) of the document, UTF-8, unescaped."""
-    config, _ = build_site(tmp_path, {"a.md": article(1, title="日本 & <b>x</b> ]]>")})
-    raw = (config.output.dir / "feed.json").read_bytes()
+    site = make_site(tmp_path, {"a.md": article(1, title="日本 & <b>x</b> ]]>")})
+    site.build()
+    raw = (site.out / "feed.json").read_bytes()
     doc = json.loads(raw)
     assert raw == (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
     assert doc["items"][0]["title"] == "日本 & x ]]>"
@@ -105,8 +108,9 @@ def test_serialised_with_sorted_keys(tmp_path: Path) -> None:
 def test_summary_mode_leaves_the_body_out(tmp_path: Path) -> None:
     """feeds.content: summary drops content:encoded, Atom content and content_html; related
     links stay in Atom and JSON."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, feeds={"content": "summary"})
-    out = config.output.dir
+    site = make_site(tmp_path, {"a.md": article(1)}, feeds={"content": "summary"})
+    site.build()
+    out = site.out
     rss = etree.parse(str(out / "rss.xml")).getroot()
     assert rss.xpath("//content:encoded", namespaces=NS) == []
     assert rss.findtext("channel/item/description") == "Excerpt 1."
@@ -125,21 +129,19 @@ def test_summary_mode_without_excerpt_uses_title(tmp_path: Path) -> None:
     """JSON Feed needs content_html or content_text; with no excerpt the title is the text."""
     data = article(1)
     del data["excerpt"]
-    config, _ = build_site(tmp_path, {"a.md": data}, feeds={"content": "summary"})
-    (item,) = _json(config.output.dir)["items"]
+    site = make_site(tmp_path, {"a.md": data}, feeds={"content": "summary"})
+    site.build()
+    (item,) = _json(site.out)["items"]
     assert item["content_text"] == "Article 1"
     assert "summary" not in item
 
 
-def _files(out: Path) -> list[str]:
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-
-
 def test_only_json(tmp_path: Path) -> None:
     """output.formats: [json] writes feed.json only, and OPML lists the JSON files."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json"]})
-    out = config.output.dir
-    assert _files(out) == [
+    site = make_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json"]})
+    site.build()
+    out = site.out
+    assert sorted(snapshot(out)) == [
         "feed.json",
         "feeds.opml",
         "index.html",
@@ -159,16 +161,17 @@ def test_only_json(tmp_path: Path) -> None:
 
 def test_opml_prefers_atom_over_json(tmp_path: Path) -> None:
     """Without RSS, OPML xmlUrl is the Atom file."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json", "atom"]})
-    opml = etree.parse(str(config.output.dir / "feeds.opml")).getroot()
+    site = make_site(tmp_path, {"a.md": article(1)}, output={"formats": ["json", "atom"]})
+    site.build()
+    opml = etree.parse(str(site.out / "feeds.opml")).getroot()
     assert opml.xpath("//outline/@xmlUrl")[0] == "https://feeds.example.org/atom.xml"
-    assert not (config.output.dir / "rss.xml").exists()
+    assert not (site.out / "rss.xml").exists()
 
 
 def test_second_build_writes_nothing(tmp_path: Path) -> None:
     """Unchanged input gives unchanged bytes for every file, pages and JSON included."""
-    config, first = build_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
-    second = build(config, now=NOW)
+    site = make_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
+    first, second = site.build().report, site.build().report
     assert first.written
     assert second.written == ()
     assert sorted(second.unchanged) == sorted(first.written)

@@ -6,8 +6,10 @@ import random
 import signal
 import subprocess
 import sys
-import time
+import textwrap
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,33 +17,66 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.manifest import load_manifest
-from tests.cronkit import article_text, make_site, run, snapshot
+from tests.kit import NOW, Site, article, make_site, snapshot
 
 TOPICS = ("AI", "Space", "Climate", "C++", "AR/VR", "Économie", "日本", "Sport", "Health")
 PROVIDERS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
 
 
-def _article(n: int, version: int = 0) -> str:
+def _article(n: int, version: int = 0) -> dict[str, Any]:
     rng = random.Random(n * 1000 + version)
-    topics = tuple(rng.sample(TOPICS, rng.randint(1, 3)))
-    title = f"Story {n} v{version}" + " more" * rng.randint(0, 5)
-    return article_text(
-        n, topics=topics, provider=rng.choice(PROVIDERS), title=title, day=rng.randint(1, 28)
+    return article(
+        n,
+        title=f"Story {n} v{version}" + " more" * rng.randint(0, 5),
+        topics=rng.sample(TOPICS, rng.randint(1, 3)),
+        provider=f"{rng.choice(PROVIDERS)}.example.com",
+        publishedDateTime=NOW - timedelta(days=rng.randint(1, 28), hours=n % 24),
     )
 
 
-def _clean_build(config: Path) -> dict[str, bytes]:
-    """A --no-cache build of the same config into a fresh folder, as a separate process."""
-    clean = config.with_name("clean.yaml")
-    clean.write_text(config.read_text().replace("dir: public", "dir: clean-public"))
-    result = subprocess.run(
-        [sys.executable, "-m", "feeds", "build", "--no-cache", "--config", str(clean)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return snapshot(config.parent / "clean-public")
+# `feeds build` with a stop just before its K-th replace of a served output file (os.replace
+# and os.rename raise the "os.rename" audit event): the process prints the file's path and
+# stops itself, so the test kills it in the middle of writing, every time.
+BUILD_UNTIL_WRITE = textwrap.dedent(
+    """
+    import os, signal, sys
+    out, stop_at = os.path.join(sys.argv[1], ""), int(sys.argv[2])
+    replaced = 0
+
+    def hook(event, args):
+        global replaced
+        if event != "os.rename":
+            return
+        target = os.fsdecode(args[1])
+        if target.startswith(out) and not os.path.basename(target).startswith("."):
+            replaced += 1
+            if replaced == stop_at:
+                print(target, flush=True)
+                os.kill(os.getpid(), signal.SIGSTOP)
+
+    sys.addaudithook(hook)
+    from feeds.cli import cli
+    cli(sys.argv[3:], prog_name="feeds")
+    """
+)
+
+
+def _kill_while_writing(site: Site, stop_at: int) -> str:
+    """Start `feeds build`, SIGKILL it just before its stop_at-th file replace; return
+    that file's path relative to the output folder."""
+    command = [sys.executable, "-c", BUILD_UNTIL_WRITE, str(site.out), str(stop_at)]
+    command += ["build", "--jobs", "1", "--config", str(site.config_path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        stopped_at = proc.stdout.readline().strip()  # blocks until the stop (or the end)
+        proc.kill()
+        proc.wait()
+        assert stopped_at, f"the build ended before its write {stop_at}: {proc.stderr.read()}"
+    assert proc.returncode == -signal.SIGKILL
+    return Path(stopped_at).relative_to(site.out).as_posix()
 
 
 def _all_complete(out: Path) -> None:
@@ -50,39 +85,33 @@ def _all_complete(out: Path) -> None:
             etree.fromstring(data)  # raises on a truncated file
 
 
-def test_kill_9_at_random_moments_never_corrupts(tmp_path: Path) -> None:
+def test_kill_9_while_writing_never_corrupts(tmp_path: Path) -> None:
     rng = random.Random(20261125)
-    config = make_site(tmp_path, {f"{n:04d}.md": _article(n) for n in range(600)})
-    content, out = tmp_path / "content", tmp_path / "public"
-    command = [sys.executable, "-m", "feeds", "build", "--config", str(config)]
-    started = time.monotonic()
-    subprocess.run(command, check=True, capture_output=True)
-    full = time.monotonic() - started  # kill times are drawn relative to this machine's speed
-    base = config.read_text()
-    kills = 0
+    site = make_site(tmp_path, {f"{n:04d}.md": _article(n) for n in range(600)})
+    build = [sys.executable, "-m", "feeds", "build", "--config", str(site.config_path)]
+    subprocess.run(build, check=True, capture_output=True)
+    stopped: list[str] = []
     for round_ in range(10):
-        # Change articles every round and the site title every other round (which makes
-        # every feed file change), so a kill can land in any stage, writes included.
+        # Change articles (some feeds gain, lose or change items) and the site title, which
+        # every feed file and page carries: each file that holds a title now is rewritten,
+        # so the kill can land before any one of those writes.
         for n in rng.sample(range(600), 40):
-            (content / f"{n:04d}.md").write_text(_article(n, round_ + 1))
+            site.write({f"{n:04d}.md": _article(n, round_ + 1)})
         for n in rng.sample(range(600), 5):
-            (content / f"{n:04d}.md").unlink(missing_ok=True)
+            (site.content / f"{n:04d}.md").unlink(missing_ok=True)
         for n in range(600 + round_ * 5, 605 + round_ * 5):
-            (content / f"{n:04d}.md").write_text(_article(n))
-        title = f"title: Test News {round_ // 2}"
-        config.write_text(base.replace("title: Test News", title))
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.1, 1.0) * full)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        _all_complete(out)  # every file is an old or a new complete version
-    assert kills >= 3  # the test is about killed runs: most rounds must have been killed
-    subprocess.run(command, check=True, capture_output=True)
-    assert snapshot(out) == _clean_build(config)
-    assert load_manifest(out).complete
-    leftovers = sorted(p.name for p in out.rglob(".*"))
+            site.write({f"{n:04d}.md": _article(n)})
+        titled = [path for path, data in snapshot(site.out).items() if b"Test Site" in data]
+        site.configure(site={"title": f"Test Site, round {round_}"})
+        stopped.append(_kill_while_writing(site, rng.randint(1, len(titled))))
+        # Killed after announcing its writes: the manifest vouches for nothing being written.
+        assert not load_manifest(site.out).complete
+        _all_complete(site.out)  # every file is an old or a new complete version
+    assert len(set(stopped)) > 1  # the kills landed at different writes
+    subprocess.run(build, check=True, capture_output=True)
+    assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")
+    assert load_manifest(site.out).complete
+    leftovers = sorted(p.name for p in site.out.rglob(".*"))
     assert leftovers == [".feeds-manifest.json", ".feeds.lock"]
 
 
@@ -101,22 +130,17 @@ def test_incremental_build_equals_a_no_cache_build(
     ops: list[tuple[str, int, int]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     root = tmp_path_factory.mktemp("eq")
-    config = make_site(root, {f"{n:02d}.md": _article(n) for n in range(12)})
-    content = root / "content"
-    run(config)
+    site = make_site(root, {f"{n:02d}.md": _article(n) for n in range(12)})
+    site.build()
     for op, n, version in ops:
-        path = content / f"{n:02d}.md"
+        path = site.content / f"{n:02d}.md"
         if op == "delete":
             path.unlink(missing_ok=True)
         else:
-            path.write_text(_article(n, version if op == "edit" else 0))
-        if not any(content.iterdir()):
-            path.write_text(_article(n))
-        run(config)
-        incremental = snapshot(root / "public")
-        other = root / "fresh"
-        fresh_config = make_site(other, {})
-        fresh_config.write_text(fresh_config.read_text().replace("dir: content", f"dir: {content}"))
-        run(fresh_config, use_cache=False)
-        assert incremental == snapshot(other / "public"), ops
-        assert load_manifest(root / "public").all_files() == set(incremental)
+            site.write({path.name: _article(n, version if op == "edit" else 0)})
+        if not any(site.content.iterdir()):
+            site.write({path.name: _article(n)})
+        site.build()
+        incremental = snapshot(site.out)
+        assert incremental == site.fresh_output(root / "fresh"), ops
+        assert load_manifest(site.out).all_files() == set(incremental)

@@ -1,32 +1,41 @@
-"""Reading and validating one article file: the nasty-input table with exact report lines."""
+"""Reading and validating article files: which files a build reads, the nasty-input table
+with the exact report lines a build gives, and how a file's fields become an Article."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.load import find_article_files, parse_front_matter, split_front_matter
-from feeds.model import Article, Problem, RawDoc, Validated
-from feeds.pipeline import parse_file
+from feeds.load import parse_front_matter, read_document, split_front_matter
+from feeds.model import Article, BuildReport, GroupKind, Problem, RawDoc, Validated
 from feeds.validate import parse_published, parse_quality, to_utc, validate
-from tests.conftest import SECRET, article_yaml
+from tests.kit import SECRET, article, front_matter, make_site
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
 UTC_ZONE = ZoneInfo("UTC")
+MAX_BYTES = 4096
 
 
 def parse_text(tmp_path: Path, text: str | bytes, tz: ZoneInfo = UTC_ZONE) -> Validated:
+    """What reading and validating one file makes of it (the two stages, directly)."""
     path = tmp_path / "x.md"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8", newline="")
     else:
         path.write_bytes(text)
-    return parse_file(tmp_path, "x.md", 4096, tz)
+    doc = read_document(tmp_path, "x.md", MAX_BYTES)
+    return Validated(None, (doc,)) if isinstance(doc, Problem) else validate(doc, tz)
+
+
+def article_file(**fields: Any) -> str:
+    """The text of plain article 1 with `fields` overridden."""
+    return front_matter(article(1, **fields))
 
 
 def lines(result: Validated) -> list[str]:
@@ -47,189 +56,247 @@ ALIAS_BOMB = (
     + "\ntitle: t\n---\n"
 )
 
-NASTY = [
-    (
-        "no front matter",
+# id -> (the file: its text, or overrides of a plain article's fields; the report lines a
+# build gives for it, each "rejected|warning: FIELD: MESSAGE").
+NASTY: dict[str, tuple[str | bytes | dict[str, Any], list[str]]] = {
+    "no front matter": (
         "just text\n",
-        "rejected: x.md: front matter: no YAML front matter between '---' lines",
+        ["rejected: front matter: no YAML front matter between '---' lines"],
     ),
-    (
-        "unclosed",
+    "unclosed": (
         "---\ntitle: x\n",
-        "rejected: x.md: front matter: no YAML front matter between '---' lines",
+        ["rejected: front matter: no YAML front matter between '---' lines"],
     ),
-    (
-        "bad yaml",
+    "bad yaml": (
         "---\ntitle: [unclosed\n---\n",
-        "rejected: x.md: front matter: not valid YAML: unclosed bracket '[' (YAML parse error at line 2, column 8)",
+        [
+            "rejected: front matter: not valid YAML: unclosed bracket '[' (YAML parse error at line 2, column 8)"
+        ],
     ),
-    (
-        "a list",
+    "a list": (
         "---\n- a\n- b\n---\n",
-        "rejected: x.md: front matter: expected a mapping of fields, got a list",
+        ["rejected: front matter: expected a mapping of fields, got a list"],
     ),
-    (
-        "empty",
-        "---\n---\n",
-        "rejected: x.md: front matter: expected a mapping of fields, got empty",
-    ),
-    (
-        "python tag",
+    "empty": ("---\n---\n", ["rejected: front matter: expected a mapping of fields, got empty"]),
+    "python tag": (
         "---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n",
-        "rejected: x.md: front matter: not valid YAML: could not determine a constructor for the tag "
-        "'tag:yaml.org,2002:python/object/apply:os.system' (line 2, column 8)",
+        [
+            "rejected: front matter: not valid YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system' (line 2, column 8)"
+        ],
     ),
-    (
-        "alias bomb",
+    "alias bomb": (
         ALIAS_BOMB,
-        "rejected: x.md: front matter: not valid YAML: alias replay limit exceeded: replayed 1000010, max 1000000",
+        [
+            "rejected: front matter: not valid YAML: alias replay limit exceeded: replayed 1000010, max 1000000"
+        ],
     ),
-    (
-        "deep nesting",
+    "deep nesting": (
         "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n",
-        "rejected: x.md: front matter: not valid YAML: recursion limit exceeded (YAML parse error at line 2, column 263)",
+        [
+            "rejected: front matter: not valid YAML: recursion limit exceeded (YAML parse error at line 2, column 263)"
+        ],
     ),
-    (
-        "bad date",
-        article_yaml(publishedDateTime="yesterday"),
-        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got 'yesterday'",
+    "bad date": (
+        {"publishedDateTime": "yesterday"},
+        ["rejected: publishedDateTime: expected an ISO 8601 date-time, got 'yesterday'"],
     ),
-    (
-        "number date",
-        article_yaml(publishedDateTime=20231106),
-        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got a number (20231106)",
+    "number date": (
+        {"publishedDateTime": 20231106},
+        ["rejected: publishedDateTime: expected an ISO 8601 date-time, got a number (20231106)"],
     ),
-    (
-        "no date",
-        article_yaml(publishedDateTime=None),
-        "rejected: x.md: publishedDateTime: missing; expected an ISO 8601 date-time",
+    "no date": (
+        {"publishedDateTime": None},
+        ["rejected: publishedDateTime: missing; expected an ISO 8601 date-time"],
     ),
-    (
-        "no title",
-        article_yaml(title=None),
-        "rejected: x.md: title: missing or empty; every article needs a title",
+    "no title": (
+        {"title": None},
+        ["rejected: title: missing or empty; every article needs a title"],
     ),
-    (
-        "markup-only title",
-        article_yaml(title="<b></b>  "),
-        "rejected: x.md: title: missing or empty; every article needs a title",
+    "markup-only title": (
+        {"title": "<b></b>  "},
+        ["rejected: title: missing or empty; every article needs a title"],
     ),
-    ("list title", article_yaml(title=["a"]), "rejected: x.md: title: expected text, got a list"),
-    (
-        "ftp url",
-        article_yaml(webUrl="ftp://example.com/x", originalUrl=None),
-        "rejected: x.md: webUrl: expected an absolute http(s) URL, got 'ftp://example.com/x'",
+    "list title": ({"title": ["a"]}, ["rejected: title: expected text, got a list"]),
+    "ftp url": (
+        {"webUrl": "ftp://example.com/x", "originalUrl": None},
+        ["rejected: webUrl: expected an absolute http(s) URL, got 'ftp://example.com/x'"],
     ),
-    (
-        "javascript url",
-        article_yaml(webUrl="javascript:alert(1)", originalUrl=None),
-        "rejected: x.md: webUrl: expected an absolute http(s) URL, got 'javascript:alert(1)'",
+    "javascript url": (
+        {"webUrl": "javascript:alert(1)", "originalUrl": None},
+        ["rejected: webUrl: expected an absolute http(s) URL, got 'javascript:alert(1)'"],
     ),
-    (
-        "relative url",
-        article_yaml(webUrl="/news/a", originalUrl=None),
-        "rejected: x.md: webUrl: expected an absolute http(s) URL, got '/news/a'",
+    "relative url": (
+        {"webUrl": "/news/a", "originalUrl": None},
+        ["rejected: webUrl: expected an absolute http(s) URL, got '/news/a'"],
     ),
-    (
-        "no url",
-        article_yaml(webUrl=None, originalUrl=None),
-        "rejected: x.md: webUrl: missing, and no originalUrl to fall back on",
+    "no url": (
+        {"webUrl": None, "originalUrl": None},
+        ["rejected: webUrl: missing, and no originalUrl to fall back on"],
     ),
-    (
-        "published typo",
-        article_yaml(published="maybe"),
-        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'maybe'",
+    "published typo": (
+        {"published": "maybe"},
+        ["rejected: published: expected true/false, yes/no or 1/0, got 'maybe'"],
     ),
-    (
-        "published on",
-        article_yaml(published="on"),
-        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'on'",
+    "published on": (
+        {"published": "on"},
+        ["rejected: published: expected true/false, yes/no or 1/0, got 'on'"],
     ),
-    (
-        "quality word",
-        article_yaml(quality="high"),
-        "warning: x.md: quality: expected a number, got 'high'; counted as 0",
+    "quality word": (
+        {"quality": "high"},
+        ["warning: quality: expected a number, got 'high'; counted as 0"],
     ),
-    (
-        "javascript image",
-        article_yaml(images=[{"url": "javascript:alert(1)"}]),
-        "warning: x.md: images[0].url: expected an http(s) URL, got 'javascript:alert(1)'; image dropped",
+    "javascript image": (
+        {"images": [{"url": "javascript:alert(1)"}]},
+        [
+            "warning: images[0].url: expected an http(s) URL, got 'javascript:alert(1)'; image dropped"
+        ],
     ),
-    (
-        "data image",
-        article_yaml(images=[{"url": "data:image/png;base64,AAAA"}]),
-        "warning: x.md: images[0].url: expected an http(s) URL, got 'data:image/png;base64,AAAA'; image dropped",
+    "data image": (
+        {"images": [{"url": "data:image/png;base64,AAAA"}]},
+        [
+            "warning: images[0].url: expected an http(s) URL, got 'data:image/png;base64,AAAA'; image dropped"
+        ],
     ),
-    (
-        "image without url",
-        article_yaml(images=[{"width": 3}]),
-        "warning: x.md: images[0].url: missing; image dropped",
+    "image without url": (
+        {"images": [{"width": 3}]},
+        ["warning: images[0].url: missing; image dropped"],
     ),
-    (
-        "image not a mapping",
-        article_yaml(images=["https://x.org/a.jpg"]),
-        "warning: x.md: images[0]: expected a mapping with a url, got 'https://x.org/a.jpg'; image dropped",
+    "image not a mapping": (
+        {"images": ["https://x.org/a.jpg"]},
+        [
+            "warning: images[0]: expected a mapping with a url, got 'https://x.org/a.jpg'; image dropped"
+        ],
     ),
-    (
-        "related without url",
-        article_yaml(related=[{"title": "Other"}]),
-        "warning: x.md: related[0].webUrl: missing; related item dropped",
+    "related without url": (
+        {"related": [{"title": "Other"}]},
+        ["warning: related[0].webUrl: missing; related item dropped"],
     ),
-    (
-        "related without title",
-        article_yaml(related=[{"webUrl": "https://other.org/a"}]),
-        "warning: x.md: related[0].title: missing; related item dropped",
+    "related without title": (
+        {"related": [{"webUrl": "https://other.org/a"}]},
+        ["warning: related[0].title: missing; related item dropped"],
     ),
-    (
-        "bad original url",
-        article_yaml(originalUrl="mailto:desk@example.com"),
-        "warning: x.md: originalUrl: expected an absolute http(s) URL, got 'mailto:desk@example.com'",
+    "bad original url": (
+        {"originalUrl": "mailto:desk@example.com"},
+        ["warning: originalUrl: expected an absolute http(s) URL, got 'mailto:desk@example.com'"],
     ),
-]
+    "several problems": (
+        {"title": None, "publishedDateTime": "soon", "published": "perhaps"},
+        [
+            "rejected: title: missing or empty; every article needs a title",
+            "rejected: publishedDateTime: expected an ISO 8601 date-time, got 'soon'",
+            "rejected: published: expected true/false, yes/no or 1/0, got 'perhaps'",
+        ],
+    ),
+    "not utf-8": (
+        "---\ntitle: caf\xe9\n---\n".encode("latin-1"),
+        ["rejected: file: not UTF-8 text (bad byte at offset 14)"],
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), [row[1:] for row in NASTY], ids=[row[0] for row in NASTY]
-)
-def test_nasty_input_gives_the_exact_report_line(tmp_path: Path, text: str, expected: str) -> None:
-    result = parse_text(tmp_path, text)
-    assert lines(result) == [expected]
-    assert (result.article is None) == expected.startswith("rejected")
+def file_name(case: str) -> str:
+    return case.replace(" ", "-") + ".md"
 
 
-def test_several_problems_in_one_file_are_all_reported(tmp_path: Path) -> None:
-    result = parse_text(
-        tmp_path, article_yaml(title=None, publishedDateTime="soon", published="perhaps")
-    )
-    assert lines(result) == [
-        "rejected: x.md: title: missing or empty; every article needs a title",
-        "rejected: x.md: publishedDateTime: expected an ISO 8601 date-time, got 'soon'",
-        "rejected: x.md: published: expected true/false, yes/no or 1/0, got 'perhaps'",
+@dataclass(frozen=True)
+class Checked:
+    report: BuildReport
+    published: set[str]  # the paths of the articles in the all-articles feed
+
+
+@pytest.fixture(scope="module", name="checked")
+def _checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    """One build of every nasty file, each a plain article of its own but for its case, and
+    of one file larger than content.max_bytes."""
+    files: dict[str, Any] = {
+        file_name(case): article(n, **text) if isinstance(text, dict) else text
+        for n, (case, (text, _)) in enumerate(NASTY.items())
+    }
+    files["too-big.md"] = article(99, excerpt="x" * 5000)
+    site = make_site(tmp_path_factory.mktemp("nasty"), files, content={"max_bytes": MAX_BYTES})
+    report = site.build().report
+    (everything,) = [g for g in report.groups if g.kind is GroupKind.ALL]
+    return Checked(report, {a.path for a in everything.items})
+
+
+def report_lines(report: BuildReport, path: str) -> list[str]:
+    return [
+        f"{'rejected' if p.rejected else 'warning'}: {p.field}: {p.message}"
+        for p in report.problems
+        if p.path == path
     ]
 
 
-def test_oversized_and_non_utf8_files_are_rejected(tmp_path: Path) -> None:
-    big = parse_text(tmp_path, article_yaml(excerpt="x" * 5000))
-    assert lines(big)[0].startswith("rejected: x.md: file: ")
-    assert lines(big)[0].endswith("bytes is larger than content.max_bytes (4096)")
-    latin1 = parse_text(tmp_path, "---\ntitle: caf\xe9\n---\n".encode("latin-1"))
-    assert lines(latin1) == ["rejected: x.md: file: not UTF-8 text (bad byte at offset 14)"]
+@pytest.mark.parametrize("case", NASTY)
+def test_nasty_input_gives_the_exact_report_lines(checked: Checked, case: str) -> None:
+    """A build reports every problem of a file, and publishes it only with warnings."""
+    expected = NASTY[case][1]
+    assert report_lines(checked.report, file_name(case)) == expected
+    rejected = any(line.startswith("rejected") for line in expected)
+    assert (file_name(case) in checked.published) == (not rejected)
+
+
+def test_counts_and_an_oversized_file(checked: Checked) -> None:
+    (line,) = report_lines(checked.report, "too-big.md")
+    assert line.startswith("rejected: file: ")
+    assert line.endswith(f"bytes is larger than content.max_bytes ({MAX_BYTES})")
+    rejected = [c for c, (_, lines) in NASTY.items() if lines[0].startswith("rejected")]
+    assert checked.report.files_found == len(NASTY) + 1
+    assert checked.report.rejected_files == len(rejected) + 1
+    assert checked.report.articles_valid == len(NASTY) - len(rejected)
+    assert len(checked.published) == checked.report.articles_selected == len(NASTY) - len(rejected)
+
+
+def test_the_build_reads_matching_files_and_skips_dot_names(tmp_path: Path) -> None:
+    """Files matching content.patterns (case counts) in every folder but dot-folders, no
+    dot-files, symlinked files but not symlinked folders; a broken link is reported."""
+    names = [
+        "a.md",
+        "b.txt",
+        "c.markdown",
+        "d.html",
+        "skip.json",
+        "Z.MD",
+        ".hidden.md",
+        ".git/e.md",
+        ".dot/z.md",
+        "sub/f.md",
+        "sub/.g/h.md",
+        "sub/deeper/y.md",
+        "sub2/w.md",
+        "a/b.md",
+    ]
+    site = make_site(tmp_path, {name: article(n) for n, name in enumerate(names)})
+    os.symlink(site.content / "sub", site.content / "linked-dir")
+    os.symlink(site.content / "d.html", site.content / "linked.md")
+    os.symlink(site.content / "missing.md", site.content / "broken.md")
+    report = site.build().report
+    found = ["a.md", "a/b.md", "b.txt", "c.markdown", "linked.md", "sub/deeper/y.md"]
+    found += ["sub/f.md", "sub2/w.md"]
+    (everything,) = [g for g in report.groups if g.kind is GroupKind.ALL]
+    assert sorted(a.path for a in everything.items) == found
+    assert report.files_found == len(found) + 1
+    (broken,) = report.problems
+    assert (broken.path, broken.field, broken.rejected) == ("broken.md", "file", True)
+    assert broken.message.startswith("cannot be read")
 
 
 def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
-    text = "\ufeff" + article_yaml(title="Crlf").replace("\n", "\r\n")
+    text = article_file(title="Crlf", publishedDateTime="2023-11-06T18:38:00Z")
+    text = "\ufeff" + text.replace("\n", "\r\n")
     article = accepted(parse_text(tmp_path, text))
     assert article.title == "Crlf"
     assert article.published_at == datetime(2023, 11, 6, 18, 38, tzinfo=UTC)
 
 
 def test_body_after_front_matter_is_ignored(tmp_path: Path) -> None:
-    article = accepted(parse_text(tmp_path, article_yaml() + "\n# Body\n---\nmore: text\n"))
-    assert article.title == "A title"
+    article = accepted(parse_text(tmp_path, article_file() + "\n# Body\n---\nmore: text\n"))
+    assert article.title == "Article 1"
 
 
 def test_article_fields_are_cleaned(tmp_path: Path) -> None:
-    text = article_yaml(
+    text = article_file(
         title="<b>Breaking</b>: Q&amp;A \x00on\x07 ]]> &lt;tags&gt;",
         excerpt="<p>One</p><p>Two &amp; three</p>",
         quality="77",
@@ -277,17 +344,17 @@ def test_article_fields_are_cleaned(tmp_path: Path) -> None:
 
 
 def test_provider_falls_back_to_the_url_host(tmp_path: Path) -> None:
-    article = accepted(parse_text(tmp_path, article_yaml(provider=None)))
+    article = accepted(parse_text(tmp_path, article_file(provider=None)))
     assert (article.provider.name, article.provider.domain) == (
         "news.example.com",
         "news.example.com",
     )
-    named = accepted(parse_text(tmp_path, article_yaml(provider={"name": "<i>Example</i>"})))
+    named = accepted(parse_text(tmp_path, article_file(provider={"name": "<i>Example</i>"})))
     assert (named.provider.name, named.provider.domain) == ("Example", "news.example.com")
 
 
 def test_web_url_falls_back_to_original_url(tmp_path: Path) -> None:
-    result = parse_text(tmp_path, article_yaml(webUrl="not a url", originalUrl="https://x.org/o"))
+    result = parse_text(tmp_path, article_file(webUrl="not a url", originalUrl="https://x.org/o"))
     assert lines(result) == [
         "warning: x.md: webUrl: expected an absolute http(s) URL, got 'not a url'; using originalUrl"
     ]
@@ -298,14 +365,14 @@ def test_web_url_falls_back_to_original_url(tmp_path: Path) -> None:
 def test_id_is_original_url_and_link_is_web_url(tmp_path: Path) -> None:
     article = accepted(
         parse_text(
-            tmp_path, article_yaml(webUrl="https://m.x.org/a", originalUrl="https://x.org/a")
+            tmp_path, article_file(webUrl="https://m.x.org/a", originalUrl="https://x.org/a")
         )
     )
     assert (article.id, article.url) == ("https://x.org/a", "https://m.x.org/a")
 
 
 def test_empty_topics_are_dropped(tmp_path: Path) -> None:
-    article = accepted(parse_text(tmp_path, article_yaml(topics=["AI", "", "  ", "<b></b>", 2024])))
+    article = accepted(parse_text(tmp_path, article_file(topics=["AI", "", "  ", "<b></b>", 2024])))
     assert article.topics == ("AI", "2024")
 
 
@@ -395,23 +462,6 @@ def test_split_front_matter_accepts_dots_as_the_closing_line() -> None:
     assert split_front_matter("---\na: 1\n...\nbody") == "a: 1\n"
     assert split_front_matter("--- \na: 1\n---   \n") == "a: 1\n"
     assert split_front_matter("---a\n---\n") is None
-
-
-def test_find_article_files_skips_dot_names_and_other_patterns(tmp_path: Path) -> None:
-    for name in [
-        "a.md",
-        "b.txt",
-        "c.markdown",
-        "d.html",
-        ".hidden.md",
-        ".git/e.md",
-        "sub/f.md",
-        "sub/.g/h.md",
-    ]:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x")
-    found = find_article_files(tmp_path, ["*.md", "*.markdown", "*.txt"])
-    assert found == ["a.md", "b.txt", "c.markdown", "sub/f.md"]
 
 
 def test_validate_never_reads_unknown_fields() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from feeds.lock import LOCK_FILE, LockedError, output_lock
-from tests.cronkit import article_text, make_site
+from tests.kit import article, make_site
 
 EX_TEMPFAIL = 75
 
@@ -54,27 +54,27 @@ def _feeds(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_second_run_exits_75_with_one_line(tmp_path: Path) -> None:
-    config = make_site(tmp_path, {"a.md": article_text(1)})
-    holder = _holder(tmp_path / "public", 30)
+    site = make_site(tmp_path, {"a.md": article(1)})
+    holder = _holder(site.out, 30)
     try:
-        result = _feeds("build", "--config", str(config))
+        result = _feeds("build", "--config", str(site.config_path))
     finally:
         _stop(holder)
     assert result.returncode == EX_TEMPFAIL
     assert result.stderr.count("\n") == 1
     assert "another feeds run" in result.stderr
-    assert not (tmp_path / "public" / "rss.xml").exists()
+    assert not (site.out / "rss.xml").exists()
 
 
 def test_wait_gets_the_lock_once_released(tmp_path: Path) -> None:
-    config = make_site(tmp_path, {"a.md": article_text(1)})
-    holder = _holder(tmp_path / "public", 1.0)
+    site = make_site(tmp_path, {"a.md": article(1)})
+    holder = _holder(site.out, 1.0)
     try:
-        result = _feeds("build", "--config", str(config), "--wait", "20")
+        result = _feeds("build", "--config", str(site.config_path), "--wait", "20")
     finally:
         _stop(holder, kill=False)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "public" / "rss.xml").exists()
+    assert (site.out / "rss.xml").exists()
 
 
 def test_wait_gives_up_after_the_time_given(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from tests.kit import BASE_URL, NS, article, build_site
+from tests.kit import BASE_URL, NS, SECRET, article, make_site
 from tests.nasty import NASTY
 
 
@@ -23,8 +23,9 @@ def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pages")
     files = {f"plain-{n}.md": article(n) for n in range(1, 4)}
     files |= {f"nasty-{name}.md": data for name, data in NASTY.items()}
-    config, _ = build_site(root, files)
-    return config.output.dir
+    site = make_site(root, files)
+    site.build()
+    return site.out
 
 
 def test_a_page_in_every_topic_and_provider_folder(out: Path) -> None:
@@ -125,8 +126,14 @@ def test_feeds_link_to_their_pages(out: Path) -> None:
 
 def test_pages_off(tmp_path: Path) -> None:
     """output.pages: false writes no feed pages and points feeds at site.link."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"pages": False})
-    out = config.output.dir
+    site = make_site(
+        tmp_path,
+        {"a.md": article(1)},
+        site={"link": "https://news.example.org/"},
+        output={"pages": False},
+    )
+    site.build()
+    out = site.out
     assert [p.relative_to(out).as_posix() for p in out.rglob("index.html")] == ["index.html"]
     rss = etree.parse(str(out / "topics/ai/rss.xml")).getroot()
     assert rss.findtext("channel/link") == "https://news.example.org/"
@@ -137,8 +144,9 @@ def test_pages_off(tmp_path: Path) -> None:
 
 def test_pages_follow_formats(tmp_path: Path) -> None:
     """Pages advertise and link only the formats that are built."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, output={"formats": ["atom"]})
-    doc = _page(config.output.dir, "topics/ai")
+    site = make_site(tmp_path, {"a.md": article(1)}, output={"formats": ["atom"]})
+    site.build()
+    doc = _page(site.out, "topics/ai")
     assert doc.xpath("//link[@rel='alternate']/@type") == ["application/atom+xml"]
     assert doc.xpath("//section[@class='subscribe']//a/@href") == [BASE_URL + "topics/ai/atom.xml"]
 
@@ -146,8 +154,9 @@ def test_pages_follow_formats(tmp_path: Path) -> None:
 def test_page_text_is_escaped(tmp_path: Path) -> None:
     """A title that reads like markup shows as text; the source has it escaped."""
     title = "&lt;script&gt;alert(1)&lt;/script&gt; & <b>bold</b>"
-    config, _ = build_site(tmp_path, {"a.md": article(1, title=title)})
-    raw = (config.output.dir / "topics/ai/index.html").read_text(encoding="utf-8")
+    site = make_site(tmp_path, {"a.md": article(1, title=title)})
+    site.build()
+    raw = (site.out / "topics/ai/index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; bold</a>" in raw
     doc = lxml.html.fromstring(raw)
     assert doc.xpath("string(//li[@class='item']/h3/a)") == "<script>alert(1)</script> & bold"
@@ -155,8 +164,9 @@ def test_page_text_is_escaped(tmp_path: Path) -> None:
 
 def test_front_page_without_all_feed(tmp_path: Path) -> None:
     """With feeds.all off, the front page still lists the other feeds and advertises none."""
-    config, _ = build_site(tmp_path, {"a.md": article(1)}, feeds={"all": False})
-    doc = _page(config.output.dir)
+    site = make_site(tmp_path, {"a.md": article(1)}, feeds={"all": False})
+    site.build()
+    doc = _page(site.out)
     assert doc.xpath("//link[@rel='alternate']") == []
     assert doc.xpath("//section[@class='directory']/h3/text()") == ["Topics", "Providers"]
     href = doc.xpath("string(//tbody/tr/th/a/@href)")
@@ -165,12 +175,13 @@ def test_front_page_without_all_feed(tmp_path: Path) -> None:
 
 def test_empty_site(tmp_path: Path) -> None:
     """With nothing published, the front page says so and every file is still written."""
-    config, _ = build_site(tmp_path, {"a.md": article(1, published=False)})
-    out = config.output.dir
+    site = make_site(tmp_path, {"a.md": article(1, published=False)})
+    site.build()
+    out = site.out
     doc = _page(out)
     assert doc.xpath("string(//main/p[last()])") == "No articles yet."
     assert json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"] == []
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "atom.xml",
         "feed.json",
         "feeds.opml",
@@ -178,3 +189,10 @@ def test_empty_site(tmp_path: Path) -> None:
         "rss.xml",
         "style.css",
     ]
+
+
+def test_no_private_field_reaches_any_file(out: Path) -> None:
+    """Every article's `secured` field stays out of every file, dot-files included."""
+    everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert SECRET.encode() not in everything
+    assert b"SECRET-" not in everything

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds.load import PARSERS, find_article_files, parse_front_matter
+from feeds.load import PARSERS, parse_front_matter
 from feeds.model import Problem, Validated
 from feeds.validate import validate
-from tests.cronkit import article_text
+from tests.kit import REPO, SAMPLES, article, article_files, front_matter
 
-REPO = Path(__file__).resolve().parent.parent
 UTC_TZ = __import__("zoneinfo").ZoneInfo("UTC")
 
 pytestmark = pytest.mark.skipif("yaml-rs" not in PARSERS, reason="yaml-rs not installed")
@@ -117,11 +116,10 @@ def test_rules_that_needed_aligning() -> None:
 
 
 def test_samples_agree() -> None:
-    samples = REPO / "samples"
-    paths = find_article_files(samples, ("*.md", "*.markdown", "*.txt"))
+    paths = article_files(SAMPLES)
     assert len(paths) > 40
     for path in paths:
-        text = (samples / path).read_bytes().decode("utf-8", errors="replace")
+        text = (SAMPLES / path).read_bytes().decode("utf-8", errors="replace")
         assert outcome(text, "yaml-rs") == outcome(text, "libyaml"), path
 
 
@@ -133,7 +131,7 @@ def test_generated_corpus_agrees(tmp_path: Path) -> None:
     sys.modules["make_corpus"] = module
     spec.loader.exec_module(module)
     module.main(["400", str(tmp_path), "--seed", "7"])
-    paths = find_article_files(tmp_path, ("*.md",))
+    paths = article_files(tmp_path)
     assert len(paths) == 400
     accepted = 0
     for path in paths:
@@ -144,8 +142,9 @@ def test_generated_corpus_agrees(tmp_path: Path) -> None:
     assert accepted > 300
 
 
-def test_a_simple_article_is_the_same_under_every_parser() -> None:
-    text = article_text(5, topics=("AI", "C++"))
+@pytest.mark.parametrize("json_values", [False, True])
+def test_a_simple_article_is_the_same_under_every_parser(json_values: bool) -> None:
+    text = front_matter(article(5, topics=["AI", "C++"]), json_values=json_values)
     results = {parser: outcome(text, parser) for parser in PARSERS}
     first = results["libyaml"]
     assert first[0] is not None

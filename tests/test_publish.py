@@ -11,21 +11,10 @@ from typing import Any
 
 import pytest
 
-from feeds.config import load_config
 from feeds.lock import output_lock
 from feeds.publish import MANIFEST_NAME, ManifestEntry, publish, render_manifest, scan_output
-from tests.publish_support import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    article,
-    fake_aws_env,
-    run,
-    s3_client,
-    small_corpus,
-    write_articles,
-    write_config,
-    write_output,
-)
+from tests.fake_aws import ACCESS_KEY, SECRET_KEY, fake_aws_env, publish_to, s3_client
+from tests.kit import article, make_site, small_corpus, write_tree
 from tests.servers import S3Server, started
 
 
@@ -71,11 +60,10 @@ def local_files(out_dir: Path) -> dict[str, bytes]:
 def test_first_publish_uploads_every_file_with_its_headers(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket, s3={"prefix": "site/"})
-    result = run("build", "--config", str(config), "--publish")
+    site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket, prefix="site/"))
+    result = site.cli("build", "--publish")
     assert result.exit_code == 0, result.output
-    local = local_files(tmp_path / "public")
+    local = local_files(site.out)
     assert "topics/climate/atom.xml" in local
     remote = objects(s3, bucket)
     assert set(remote) == {f"site/{key}" for key in local} | {f"site/{MANIFEST_NAME}"}
@@ -99,10 +87,9 @@ def test_first_publish_uploads_every_file_with_its_headers(
 def test_upload_order_puts_feeds_before_pages_and_the_manifest_last(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket)
-    write_output(tmp_path / "public", {"style.css": b"body{}", "topics/ai/index.html": b"x"})
-    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"style.css": b"body{}", "topics/ai/index.html": b"x"})
+    assert site.cli("build", "--publish").exit_code == 0
     puts = s3.keys("PutObject")
     position = {key: i for i, key in enumerate(puts)}
     feeds = [k for k in puts if k.endswith(("rss.xml", "atom.xml"))]
@@ -115,12 +102,11 @@ def test_upload_order_puts_feeds_before_pages_and_the_manifest_last(
 def test_second_publish_without_changes_uploads_nothing(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket)
-    assert run("build", "--config", str(config), "--publish").exit_code == 0
+    site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket))
+    assert site.cli("build", "--publish").exit_code == 0
     before = manifest(s3, bucket)
     s3.reset()
-    result = run("build", "--config", str(config), "--publish")
+    result = site.cli("build", "--publish")
     assert result.exit_code == 0, result.output
     assert (s3.count("ListObjectsV2"), s3.count("GetObject"), s3.count("PutObject")) == (1, 1, 0)
     assert manifest(s3, bucket) == before
@@ -129,16 +115,15 @@ def test_second_publish_without_changes_uploads_nothing(
 def test_changed_article_uploads_exactly_the_changed_files(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket)
-    assert run("build", "--config", str(config), "--publish").exit_code == 0
-    before = local_files(tmp_path / "public")
-    write_articles(
-        tmp_path / "content", {"two.md": article("two", "Second, edited", ["Climate"], "b.example")}
+    site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket))
+    assert site.cli("build", "--publish").exit_code == 0
+    before = local_files(site.out)
+    site.write(
+        {"two.md": article(2, title="Second, edited", topics=["Climate"], provider="b.example")}
     )
     s3.reset()
-    assert run("build", "--config", str(config), "--publish").exit_code == 0
-    after = local_files(tmp_path / "public")
+    assert site.cli("build", "--publish").exit_code == 0
+    after = local_files(site.out)
     changed = {key for key in after if before.get(key) != after[key]}
     assert {"rss.xml", "topics/climate/rss.xml", "providers/b.example/atom.xml"} <= changed
     assert "providers/a.example/rss.xml" not in changed
@@ -148,12 +133,12 @@ def test_changed_article_uploads_exactly_the_changed_files(
 
 
 def test_same_size_but_new_bytes_is_uploaded(s3: S3Server, bucket: str, tmp_path: Path) -> None:
-    config = write_config(tmp_path, s3.url, bucket)
-    write_output(tmp_path / "public", {"rss.xml": b"<rss>aaaa</rss>", "atom.xml": b"<a/>"})
-    assert run("publish", "--config", str(config)).exit_code == 0
-    write_output(tmp_path / "public", {"rss.xml": b"<rss>bbbb</rss>"})
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"rss.xml": b"<rss>aaaa</rss>", "atom.xml": b"<a/>"})
+    assert site.cli("publish").exit_code == 0
+    write_tree(site.out, {"rss.xml": b"<rss>bbbb</rss>"})
     s3.reset()
-    assert run("publish", "--config", str(config)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
     body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
     assert body == b"<rss>bbbb</rss>"
@@ -162,12 +147,12 @@ def test_same_size_but_new_bytes_is_uploaded(s3: S3Server, bucket: str, tmp_path
 def test_object_changed_behind_our_back_is_uploaded_again(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket)
-    write_output(tmp_path / "public", {"rss.xml": b"<rss>ours</rss>", "atom.xml": b"<a/>"})
-    assert run("publish", "--config", str(config)).exit_code == 0
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"rss.xml": b"<rss>ours</rss>", "atom.xml": b"<a/>"})
+    assert site.cli("publish").exit_code == 0
     s3_client(s3.url).put_object(Bucket=bucket, Key="rss.xml", Body=b"<rss>theirs</rss>")
     s3.reset()
-    assert run("publish", "--config", str(config)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
     body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
     assert body == b"<rss>ours</rss>"
@@ -176,28 +161,28 @@ def test_object_changed_behind_our_back_is_uploaded_again(
 def test_dot_files_and_headers_file_are_never_uploaded(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket)
-    write_output(
-        tmp_path / "public",
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(
+        site.out,
         {"rss.xml": b"r", ".feeds.lock": b"", ".cache/x.json": b"{}", "_headers": b"/x\n"},
     )
     (tmp_path / "secret.txt").write_text("outside")
-    (tmp_path / "public" / "link.txt").symlink_to(tmp_path / "secret.txt")
-    assert run("publish", "--config", str(config)).exit_code == 0
+    (site.out / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert site.cli("publish").exit_code == 0
     assert set(objects(s3, bucket)) == {"rss.xml", MANIFEST_NAME}
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
-    write_output(tmp_path / "public", {"rss.xml": b"one", "atom.xml": b"two", "old.xml": b"3"})
-    assert run("publish", "--config", str(config)).exit_code == 0
-    write_output(tmp_path / "public", {"rss.xml": b"ONE", "index.html": b"<p>"})
-    (tmp_path / "public" / "old.xml").unlink()
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
+    write_tree(site.out, {"rss.xml": b"one", "atom.xml": b"two", "old.xml": b"3"})
+    assert site.cli("publish").exit_code == 0
+    write_tree(site.out, {"rss.xml": b"ONE", "index.html": b"<p>"})
+    (site.out / "old.xml").unlink()
     before = {key: obj["ETag"] for key, obj in objects(s3, bucket).items()}
     s3.reset()
-    result = run("publish", "--config", str(config), "--dry-run")
+    result = site.cli("publish", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "skip   atom.xml (unchanged)",
@@ -213,38 +198,38 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
 def test_deletion_is_opt_in_and_only_of_our_own_objects(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "public"
-    write_output(out, {"rss.xml": b"r", "topics/gone/rss.xml": b"g"})
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    out = site.out
+    write_tree(out, {"rss.xml": b"r", "topics/gone/rss.xml": b"g"})
     client = s3_client(s3.url)
     client.put_object(Bucket=bucket, Key="robots.txt", Body=b"not ours")
-    keep = write_config(tmp_path, s3.url, bucket)
-    assert run("publish", "--config", str(keep)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     (out / "topics/gone/rss.xml").unlink()
 
-    result = run("publish", "--config", str(keep), "--dry-run")
+    result = site.cli("publish", "--dry-run")
     assert "skip   topics/gone/rss.xml (no longer produced; publish.s3.delete is off)" in (
         result.stdout
     )
-    assert run("publish", "--config", str(keep)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert "topics/gone/rss.xml" in objects(s3, bucket)
 
-    delete = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
+    site.configure(publish=publish_to(s3.url, bucket, delete=True))
     s3.reset()
-    assert run("publish", "--config", str(delete)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert s3.keys("DeleteObject") == ["topics/gone/rss.xml"]
     assert set(objects(s3, bucket)) == {"rss.xml", "robots.txt", MANIFEST_NAME}
     assert set(manifest(s3, bucket)) == {"rss.xml"}
 
 
 def test_deletion_stays_inside_the_prefix(s3: S3Server, bucket: str, tmp_path: Path) -> None:
-    out = tmp_path / "public"
-    write_output(out, {"rss.xml": b"r", "old.xml": b"o"})
-    other = write_config(tmp_path, s3.url, bucket, s3={"prefix": "other/"})
-    assert run("publish", "--config", str(other)).exit_code == 0
-    mine = write_config(tmp_path, s3.url, bucket, s3={"prefix": "mine/", "delete": True})
-    assert run("publish", "--config", str(mine)).exit_code == 0
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix="other/"))
+    out = site.out
+    write_tree(out, {"rss.xml": b"r", "old.xml": b"o"})
+    assert site.cli("publish").exit_code == 0
+    site.configure(publish=publish_to(s3.url, bucket, prefix="mine/", delete=True))
+    assert site.cli("publish").exit_code == 0
     (out / "old.xml").unlink()
-    assert run("publish", "--config", str(mine)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert set(objects(s3, bucket)) == {
         "other/rss.xml",
         "other/old.xml",
@@ -259,9 +244,10 @@ def test_five_thousand_unchanged_objects_take_five_lists_one_get_no_put(
 ) -> None:
     """The bucket is seeded server-side with what a first publish leaves (HTTP is too slow
     for 5,000 PUTs in a unit test; the small tests above check that a publish does this)."""
-    out = tmp_path / "public"
-    write_output(out, {f"p{i // 100:02d}/{i:04d}.xml": b"%d" % i for i in range(5000)})
-    config = load_config(write_config(tmp_path, s3.url, bucket))
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    out = site.out
+    write_tree(out, {f"p{i // 100:02d}/{i:04d}.xml": b"%d" % i for i in range(5000)})
+    config = site.config()
     local = scan_output(out, config.output.cache_control)
     etags = s3.seed(bucket, {file.key: (out / file.key).read_bytes() for file in local})
     entries = {
@@ -280,9 +266,10 @@ def test_five_thousand_unchanged_objects_take_five_lists_one_get_no_put(
 def test_a_publish_leaves_exactly_what_the_seeded_test_assumes(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "public"
-    write_output(out, {f"providers/p{i}/rss.xml": b"%d" % i for i in range(3)})
-    config = load_config(write_config(tmp_path, s3.url, bucket))
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    out = site.out
+    write_tree(out, {f"providers/p{i}/rss.xml": b"%d" % i for i in range(3)})
+    config = site.config()
     publish(config)
     local = scan_output(out, config.output.cache_control)
     listed = objects(s3, bucket)
@@ -301,10 +288,10 @@ def test_a_publish_leaves_exactly_what_the_seeded_test_assumes(
 def test_throttling_and_server_errors_are_retried(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket)
-    write_output(tmp_path / "public", {"rss.xml": b"r", "atom.xml": b"a"})
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"rss.xml": b"r", "atom.xml": b"a"})
     s3.faults.count, s3.faults.status = 2, 503
-    result = run("publish", "--config", str(config))
+    result = site.cli("publish")
     assert result.exit_code == 0, result.output
     assert sum(1 for r in s3.requests if r.status == 503) == 2
     assert set(objects(s3, bucket)) == {"rss.xml", "atom.xml", MANIFEST_NAME}
@@ -313,14 +300,14 @@ def test_throttling_and_server_errors_are_retried(
 def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
-    out = tmp_path / "public"
-    write_output(out, {"rss.xml": b"r1", "atom.xml": b"a1", "topics/x/rss.xml": b"x1"})
-    assert run("publish", "--config", str(config)).exit_code == 0
-    write_output(out, {"rss.xml": b"r2", "atom.xml": b"a2", "topics/x/rss.xml": b"x2"})
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
+    out = site.out
+    write_tree(out, {"rss.xml": b"r1", "atom.xml": b"a1", "topics/x/rss.xml": b"x1"})
+    assert site.cli("publish").exit_code == 0
+    write_tree(out, {"rss.xml": b"r2", "atom.xml": b"a2", "topics/x/rss.xml": b"x2"})
     s3.reset()
     s3.faults.put_keys = {"atom.xml", "topics/x/rss.xml"}
-    result = run("publish", "--config", str(config))
+    result = site.cli("publish")
     assert result.exit_code == 1
     assert "error: atom.xml: InternalError (HTTP 500): injected" in result.stderr
     assert "error: topics/x/rss.xml: InternalError (HTTP 500): injected" in result.stderr
@@ -333,27 +320,27 @@ def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes
     assert recorded["atom.xml"]["etag"] == objects(s3, bucket)["atom.xml"]["ETag"]
 
     s3.reset()
-    assert run("publish", "--config", str(config)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert sorted(s3.keys("PutObject")) == sorted(["atom.xml", "topics/x/rss.xml", MANIFEST_NAME])
 
 
 def test_skipped_deletions_and_failed_keys_read_as_before_and_are_json_too(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, s3.url, bucket, s3={"delete": True})
-    out = tmp_path / "public"
-    write_output(out, {"rss.xml": b"r1", "atom.xml": b"a1", "old.xml": b"o"})
-    assert run("publish", "--config", str(config)).exit_code == 0
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, delete=True))
+    out = site.out
+    write_tree(out, {"rss.xml": b"r1", "atom.xml": b"a1", "old.xml": b"o"})
+    assert site.cli("publish").exit_code == 0
     (out / "old.xml").unlink()
-    write_output(out, {"atom.xml": b"a2"})
+    write_tree(out, {"atom.xml": b"a2"})
     s3.faults.put_keys = {"atom.xml"}
-    result = run("publish", "--config", str(config))
+    result = site.cli("publish")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         "warning: deletions skipped because 1 upload(s) failed",
         "error: atom.xml: InternalError (HTTP 500): injected",
     ]
-    result = run("publish", "--config", str(config), "--log-format", "json")
+    result = site.cli("publish", "--log-format", "json")
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert records[:2] == [
@@ -375,15 +362,14 @@ def test_skipped_deletions_and_failed_keys_read_as_before_and_are_json_too(
 def test_credentials_never_appear_in_output_or_logs(
     s3: S3Server, bucket: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket)
+    site = make_site(tmp_path, small_corpus(), publish=publish_to(s3.url, bucket))
     caplog.set_level(logging.DEBUG, logger="feeds")
-    results = [run("build", "--config", str(config), "--publish", "-v")]
+    results = [site.cli("build", "--publish", "-v")]
     s3.faults.put_keys = {"rss.xml"}
-    (tmp_path / "content" / "one.md").write_text(article("one", "New", ["AI"], "a.example"))
-    results.append(run("build", "--config", str(config), "--publish", "-v"))
-    missing = write_config(tmp_path, s3.url, "no-such-bucket-feeds")
-    results.append(run("publish", "--config", str(missing), "-v", "--dry-run"))
+    site.write({"one.md": article(1, title="New", topics=["AI"], provider="a.example")})
+    results.append(site.cli("build", "--publish", "-v"))
+    site.configure(publish=publish_to(s3.url, "no-such-bucket-feeds"))
+    results.append(site.cli("publish", "-v", "--dry-run"))
     assert [r.exit_code for r in results] == [0, 1, 1]
     text = "".join(r.stdout + r.stderr for r in results) + caplog.text
     assert "published" in text
@@ -393,29 +379,31 @@ def test_credentials_never_appear_in_output_or_logs(
 
 
 def test_publish_exit_codes(s3: S3Server, bucket: str, tmp_path: Path) -> None:
-    no_publish = write_config(tmp_path, None, None)
-    write_output(tmp_path / "public", {"rss.xml": b"r"})
-    result = run("publish", "--config", str(no_publish))
+    site = make_site(tmp_path)
+    write_tree(site.out, {"rss.xml": b"r"})
+    result = site.cli("publish")
     assert (result.exit_code, "no publish section" in result.stderr) == (1, True)
 
-    config = write_config(tmp_path, s3.url, bucket)
-    with output_lock(tmp_path / "public"):
-        locked = run("publish", "--config", str(config))
+    site.configure(publish=publish_to(s3.url, bucket))
+    with output_lock(site.out):
+        locked = site.cli("publish")
     assert locked.exit_code == 75
     assert "another feeds run holds .feeds.lock" in locked.stderr
 
-    assert run("publish", "--config", str(config), "--bogus").exit_code == 2
-    empty = write_config(tmp_path, s3.url, bucket, output={"dir": "empty"})
+    assert site.cli("publish", "--bogus").exit_code == 2
+    site.configure(output={"dir": "empty"})
     (tmp_path / "empty").mkdir()
-    result = run("publish", "--config", str(empty))
+    result = site.cli("publish")
     assert result.exit_code == 1
     assert "has no files to publish; run `feeds build` first" in result.stderr
     assert s3.count("PutObject") == 0
 
 
 def test_unreachable_store_exits_1_with_the_reason(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "http://127.0.0.1:9", "feeds", s3={"region": "eu-west-1"})
-    write_output(tmp_path / "public", {"rss.xml": b"r"})
-    result = run("publish", "--config", str(config))
+    site = make_site(
+        tmp_path, publish=publish_to("http://127.0.0.1:9", "feeds", region="eu-west-1")
+    )
+    write_tree(site.out, {"rss.xml": b"r"})
+    result = site.cli("publish")
     assert result.exit_code == 1
     assert "s3://feeds/: cannot read .feeds-manifest.json: Could not connect" in result.stderr

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from feeds.config import parse_config
-from feeds.engine import build as engine_build
 from feeds.errors import ConfigError
 from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
-from feeds.pipeline import build
 from feeds.publish_plan import (
     Action,
     LocalFile,
@@ -22,7 +19,7 @@ from feeds.publish_plan import (
     parse_manifest,
     render_manifest,
 )
-from tests.publish_support import small_corpus
+from tests.kit import config_data, make_site, small_corpus
 
 CACHE = CacheControl()
 
@@ -163,20 +160,9 @@ def test_headers_file_has_one_rule_per_file_name_and_folder() -> None:
     ) in text
 
 
-def base(**sections: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "site": {"title": "T", "base_url": "https://f.example/"},
-        "content": {"dir": "c"},
-        "output": {"dir": "o"},
-    }
-    for name, values in sections.items():
-        data.setdefault(name, {}).update(values)
-    return data
-
-
 def test_publish_config_defaults_and_normalised_prefix() -> None:
     config = parse_config(
-        base(publish={"s3": {"bucket": "b", "prefix": "/feeds/news"}}), Path("f.yaml")
+        config_data(publish={"s3": {"bucket": "b", "prefix": "/feeds/news"}}), Path("f.yaml")
     )
     assert config.publish is not None
     s3 = config.publish.s3
@@ -184,7 +170,7 @@ def test_publish_config_defaults_and_normalised_prefix() -> None:
     assert (s3.addressing_style, s3.delete) == ("auto", False)
     assert config.output.cache_control == CacheControl()
     assert (config.output.headers_file, config.site.websub_hub) == (False, None)
-    assert parse_config(base(), Path("f.yaml")).publish is None
+    assert parse_config(config_data(), Path("f.yaml")).publish is None
 
 
 @pytest.mark.parametrize(
@@ -232,28 +218,23 @@ def test_publish_config_defaults_and_normalised_prefix() -> None:
 )
 def test_publish_config_errors_name_their_path(sections: dict[str, Any], problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_config(base(**sections), Path("f.yaml"))
+        parse_config(config_data(**sections), Path("f.yaml"))
     assert caught.value.problems == (problem,)
 
 
 def test_build_writes_the_headers_file_only_when_asked(tmp_path: Path) -> None:
-    small_corpus(tmp_path / "content")
-    now = datetime(2023, 12, 1, tzinfo=UTC)
-    plain = parse_config(base(content={"dir": "content"}), tmp_path / "f.yaml")
-    build(plain, now=now)
-    assert not (tmp_path / "o" / HEADERS_FILE).exists()
-    asked = base(content={"dir": "content"}, output={"headers_file": True})
-    asked["output"]["cache_control"] = {"feed": "max-age=120"}
-    report = build(parse_config(asked, tmp_path / "f.yaml"), now=now)
-    assert HEADERS_FILE in report.written
-    text = (tmp_path / "o" / HEADERS_FILE).read_text()
+    site = make_site(tmp_path, small_corpus())
+    site.build()
+    assert not (site.out / HEADERS_FILE).exists()
+    site.configure(output={"headers_file": True, "cache_control": {"feed": "max-age=120"}})
+    assert HEADERS_FILE in site.build().report.written
+    text = (site.out / HEADERS_FILE).read_text()
     assert (
         "/topics/:slug/atom.xml\n  Content-Type: application/atom+xml; charset=utf-8\n"
         "  Cache-Control: max-age=120\n"
     ) in text
     assert "/feeds.opml\n  Content-Type: text/x-opml; charset=utf-8\n" in text
-    # The incremental engine (what `feeds build` runs) writes the very same file.
-    (tmp_path / "o" / HEADERS_FILE).unlink()
-    outcome = engine_build(parse_config(asked, tmp_path / "f.yaml"), now=now)
-    assert HEADERS_FILE in outcome.report.written
-    assert (tmp_path / "o" / HEADERS_FILE).read_text() == text
+    # Deleted by hand, the next build writes the very same file again, and only it.
+    (site.out / HEADERS_FILE).unlink()
+    assert site.build().report.written == (HEADERS_FILE,)
+    assert (site.out / HEADERS_FILE).read_text() == text

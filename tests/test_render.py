@@ -13,7 +13,7 @@ from lxml import etree
 from feeds.config import Config
 from feeds.model import Article, FeedGroup, GroupKind, Image, Provider, Related
 from feeds.render import render_group
-from tests.conftest import assert_valid_atom, make_config
+from tests.kit import assert_valid_atom, make_site
 
 NS = {
     "a": "http://www.w3.org/2005/Atom",
@@ -57,8 +57,10 @@ def group_of(*items: Article, kind: GroupKind = GroupKind.TOPIC) -> FeedGroup:
 
 
 @pytest.fixture(name="config")
-def _config(tmp_path: object) -> Config:
-    return make_config(tmp_path, site={"link": "https://news.example.org/", "author": "Desk"})  # type: ignore[arg-type]
+def _config(tmp_path: Path) -> Config:
+    return make_site(
+        tmp_path, site={"link": "https://news.example.org/", "author": "Desk"}
+    ).config()
 
 
 def files(group: FeedGroup, config: Config) -> dict[str, bytes]:
@@ -81,9 +83,8 @@ def test_paths(config: Config) -> None:
 
 
 def test_without_pages_feeds_link_to_the_site(tmp_path: Path) -> None:
-    config = make_config(
-        tmp_path, site={"link": "https://news.example.org/"}, output={"pages": False}
-    )
+    site = make_site(tmp_path, site={"link": "https://news.example.org/"}, output={"pages": False})
+    config = site.config()
     rendered = files(group_of(RICH), config)
     assert sorted(rendered) == ["topics/ai/atom.xml", "topics/ai/feed.json", "topics/ai/rss.xml"]
     assert feedparser.parse(rendered["topics/ai/rss.xml"]).feed.link == "https://news.example.org/"

@@ -15,17 +15,18 @@ import pytest
 from lxml import etree
 
 from feeds.text import plain_text
-from tests.kit import NS, build_site
+from tests.kit import NS, make_site
 from tests.nasty import LONG, NASTY
 
 
 @pytest.fixture(scope="module", name="out")
 def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("same")
-    config, _ = build_site(
+    site = make_site(
         root, {f"{name}.md": data for name, data in NASTY.items()}, site={"title": "Nasty & <Co>"}
     )
-    return config.output.dir
+    site.build()
+    return site.out
 
 
 def titles_everywhere(out: Path, folder: str = "") -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from feeds.errors import OutputError
 from feeds.group import make_groups, provider_key, provider_slug, slugify, topic_key
 from feeds.model import Article, GroupKind, Provider
 from feeds.select import resolve_duplicates, select
-from tests.conftest import FIXED_NOW
+from tests.kit import NOW
 
 BASE = Article(
     path="a.md",
@@ -69,7 +69,7 @@ class TestDuplicates:
         old = art(1, id="https://x.org/same")
         new = art(2, id="https://x.org/same", published=False, path="new.md")
         winners, _ = resolve_duplicates([old, new])
-        assert select(winners, SelectRules(), FIXED_NOW) == ()
+        assert select(winners, SelectRules(), NOW) == ()
 
 
 class TestSelect:
@@ -82,23 +82,23 @@ class TestSelect:
             (SelectRules(min_quality=50), art(1, quality=50), True),
             (SelectRules(types=("video",)), art(1, type="article"), False),
             (SelectRules(types=("video",)), art(1, type="video"), True),
-            (SelectRules(), art(1, published_at=FIXED_NOW + timedelta(seconds=1)), False),
-            (SelectRules(), art(1, published_at=FIXED_NOW), True),
+            (SelectRules(), art(1, published_at=NOW + timedelta(seconds=1)), False),
+            (SelectRules(), art(1, published_at=NOW), True),
             (
                 SelectRules(include_future=True),
-                art(1, published_at=FIXED_NOW + timedelta(days=9)),
+                art(1, published_at=NOW + timedelta(days=9)),
                 True,
             ),
             (
                 SelectRules(max_age_days=7),
-                art(1, published_at=FIXED_NOW - timedelta(days=8)),
+                art(1, published_at=NOW - timedelta(days=8)),
                 False,
             ),
-            (SelectRules(max_age_days=7), art(1, published_at=FIXED_NOW - timedelta(days=6)), True),
+            (SelectRules(max_age_days=7), art(1, published_at=NOW - timedelta(days=6)), True),
         ],
     )
     def test_rules(self, rules: SelectRules, article: Article, kept: bool) -> None:
-        assert select([article], rules, FIXED_NOW) == ((article,) if kept else ())
+        assert select([article], rules, NOW) == ((article,) if kept else ())
 
 
 class TestKeysAndSlugs:

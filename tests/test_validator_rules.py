@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from tests import rules
-from tests.kit import NS, article, build_site
+from tests.kit import NS, article, make_site
 from tests.nasty import NASTY
 
 SAME_SECOND = "2023-11-10T08:00:00Z"
@@ -38,8 +38,9 @@ def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "copyright": "© Example & Co <2023>",
         "language": "en-GB",
     }
-    config, _ = build_site(root, _corpus(), site=site)
-    return config.output.dir
+    built = make_site(root, _corpus(), site=site)
+    built.build()
+    return built.out
 
 
 @pytest.mark.parametrize("rule", sorted(rules.RULES))

@@ -12,16 +12,8 @@ import pytest
 from lxml import etree
 
 from feeds.websub import ping_hub
-from tests.publish_support import (
-    BASE_URL,
-    article,
-    fake_aws_env,
-    run,
-    s3_client,
-    small_corpus,
-    write_articles,
-    write_config,
-)
+from tests.fake_aws import fake_aws_env, publish_to, s3_client
+from tests.kit import BASE_URL, Site, article, make_site, small_corpus
 from tests.servers import Hub, S3Server, started
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -47,9 +39,9 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake_aws_env(monkeypatch, tmp_path)
 
 
-def build(config: Path, *args: str) -> str:
+def build(site: Site, *args: str) -> str:
     """Run `feeds build`; returns its stderr."""
-    result = run("build", "--config", str(config), *args)
+    result = site.cli("build", *args)
     assert result.exit_code == 0, result.output
     return result.stderr
 
@@ -67,30 +59,30 @@ def changed(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
 
 
 def test_feeds_carry_the_hub_and_self_links(hub: Hub, tmp_path: Path) -> None:
-    small_corpus(tmp_path / "content")
     hub_url = hub.url
-    build(write_config(tmp_path, None, None, site={"websub_hub": hub_url}))
+    site = make_site(tmp_path, small_corpus(), site={"websub_hub": hub_url})
+    build(site)
     for name in ("rss.xml", "atom.xml"):
-        content = (tmp_path / "public/topics/ai" / name).read_bytes()
+        content = (site.out / "topics/ai" / name).read_bytes()
         assert feedparser.parse(content).bozo == 0
         root = etree.fromstring(content)
         links = {link.get("rel"): link.get("href") for link in root.iter(f"{ATOM}link")}
         assert links["hub"] == hub_url
         assert links["self"] == f"{BASE_URL}topics/ai/{name}"
-    rss = etree.fromstring((tmp_path / "public/rss.xml").read_bytes())
+    rss = etree.fromstring((site.out / "rss.xml").read_bytes())
     assert [link.getparent().tag for link in rss.iter(f"{ATOM}link")] == ["channel", "channel"]
-    feed = json.loads((tmp_path / "public/topics/ai/feed.json").read_bytes())
+    feed = json.loads((site.out / "topics/ai/feed.json").read_bytes())
     assert feed["hubs"] == [{"type": "WebSub", "url": hub_url}]
     assert feed["feed_url"] == f"{BASE_URL}topics/ai/feed.json"
 
 
 def test_no_hub_link_without_a_hub(tmp_path: Path) -> None:
-    small_corpus(tmp_path / "content")
-    build(write_config(tmp_path, None, None))
+    site = make_site(tmp_path, small_corpus())
+    build(site)
     for name in ("rss.xml", "atom.xml"):
-        root = etree.fromstring((tmp_path / "public" / name).read_bytes())
+        root = etree.fromstring((site.out / name).read_bytes())
         assert [link.get("rel") for link in root.iter(f"{ATOM}link")].count("hub") == 0
-    assert "hubs" not in json.loads((tmp_path / "public/feed.json").read_bytes())
+    assert "hubs" not in json.loads((site.out / "feed.json").read_bytes())
 
 
 def test_ping_posts_publish_mode_and_the_url(hub: Hub) -> None:
@@ -114,19 +106,16 @@ def test_failing_hub_is_retried_with_backoff_and_reported_not_raised(
 
 
 def test_build_without_publish_pings_exactly_the_changed_feeds(hub: Hub, tmp_path: Path) -> None:
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url})
-    build(config)
+    site = make_site(tmp_path, small_corpus(), site={"websub_hub": hub.url})
+    build(site)
     assert hub.urls() == ALL_FEEDS
     hub.pings.clear()
-    build(config)
+    build(site)
     assert hub.urls() == []
-    write_articles(
-        tmp_path / "content", {"one.md": article("one", "First, again", ["AI"], "a.example")}
-    )
-    before = feed_bytes(tmp_path / "public")
-    stderr = build(config, "-v")
-    assert hub.urls() == changed(before, feed_bytes(tmp_path / "public"))
+    site.write({"one.md": article(1, title="First, again", topics=["AI"], provider="a.example")})
+    before = feed_bytes(site.out)
+    stderr = build(site, "-v")
+    assert hub.urls() == changed(before, feed_bytes(site.out))
     assert hub.urls() == [
         BASE_URL + path
         for path in (
@@ -146,9 +135,8 @@ def test_build_without_publish_pings_exactly_the_changed_feeds(hub: Hub, tmp_pat
 
 def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
     hub.status = 500
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
-    result = run("build", "--config", str(config))
+    site = make_site(tmp_path, small_corpus(), site={"websub_hub": hub.url}, feeds={"groups": []})
+    result = site.cli("build")
     assert result.exit_code == 0
     assert (
         f"warning: websub hub {hub.url}: ping for {BASE_URL}rss.xml failed: HTTP 500"
@@ -159,9 +147,8 @@ def test_hub_errors_never_fail_the_build(hub: Hub, tmp_path: Path) -> None:
 
 def test_hub_errors_in_json_carry_hub_url_and_reason(hub: Hub, tmp_path: Path) -> None:
     hub.status = 500
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, None, None, site={"websub_hub": hub.url}, feeds={"groups": []})
-    stderr = build(config, "--log-format", "json", "-v")
+    site = make_site(tmp_path, small_corpus(), site={"websub_hub": hub.url}, feeds={"groups": []})
+    stderr = build(site, "--log-format", "json", "-v")
     records = [json.loads(line) for line in stderr.splitlines()]
     assert {
         "level": "warning",
@@ -185,21 +172,22 @@ def test_with_a_publish_section_pings_follow_the_upload(
 ) -> None:
     bucket = f"feeds-{uuid.uuid4().hex[:12]}"
     s3_client(s3.url).create_bucket(Bucket=bucket)
-    small_corpus(tmp_path / "content")
-    config = write_config(tmp_path, s3.url, bucket, site={"websub_hub": hub.url})
-    build(config)
+    site = make_site(
+        tmp_path, small_corpus(), site={"websub_hub": hub.url}, publish=publish_to(s3.url, bucket)
+    )
+    build(site)
     assert hub.urls() == []  # written, but not live yet
-    assert run("publish", "--config", str(config), "--dry-run").exit_code == 0
+    assert site.cli("publish", "--dry-run").exit_code == 0
     assert hub.urls() == []
-    assert run("publish", "--config", str(config)).exit_code == 0
+    assert site.cli("publish").exit_code == 0
     assert hub.urls() == ALL_FEEDS
     hub.pings.clear()
-    build(config, "--publish")
+    build(site, "--publish")
     assert hub.urls() == []
-    before = feed_bytes(tmp_path / "public")
-    write_articles(tmp_path / "content", {"two.md": article("two", "Second", ["AI"], "b.example")})
-    build(config, "--publish")
-    expected = changed(before, feed_bytes(tmp_path / "public"))
+    before = feed_bytes(site.out)
+    site.write({"two.md": article(2, title="Second", topics=["AI"], provider="b.example")})
+    build(site, "--publish")
+    expected = changed(before, feed_bytes(site.out))
     assert BASE_URL + "topics/climate/rss.xml" in expected
     assert BASE_URL + "providers/a.example/rss.xml" not in expected
     assert hub.urls() == expected
