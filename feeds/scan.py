@@ -45,8 +45,9 @@ def scan(content: Content) -> Scan:
     todo = [(str(content.dir), "")]
     while todo:  # a loop, not recursion: a hostile tree may be nested very deep
         todo += reversed(walk.folder(*todo.pop()))
-    if "" in walk.unlisted:
-        msg = f"content.dir {content.dir} {walk.problems[0].message.split(';')[0]}; nothing written"
+    if "" in walk.unlisted and content.dir.is_dir():
+        reason = walk.problems[0].message.split(";")[0]
+        msg = f"content.dir {content.dir} {reason}; nothing written"
         raise InputError(msg)
     require_articles(content.dir, content.patterns, walk.paths)
     return Scan(tuple(walk.paths), walk.keys, tuple(walk.problems), tuple(walk.unlisted))

@@ -12,7 +12,7 @@ import pytest
 
 import feeds.cache
 from feeds.cache import CACHE_FILE, ParseCache
-from feeds.engine import parse_settings
+from feeds.fingerprint import parse_settings
 from tests.kit import Site, article, make_site, snapshot
 
 
@@ -152,7 +152,7 @@ def test_removed_file_leaves_the_cache(site: Site) -> None:
     site.build()
     config = site.config()
     with ParseCache.open(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
-        assert sorted(row.path for row in cache.rows()) == ["a.md", "bad.md"]
+        assert sorted(record.path for record in cache.records()) == ["a.md", "bad.md"]
 
 
 def test_cache_clear_command(site: Site, tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feeds.text as text_module
-from feeds.cache import full_article, pack_article
+from feeds import codec
 from feeds.load import read_document
+from feeds.model import Article
 from feeds.text import _already_clean, _http_url_slow, http_url
 from feeds.validate import validate
 from feeds.yaml12 import has_sequence_key, may_have_sequence_key
@@ -87,8 +88,8 @@ def test_packed_articles_round_trip_exactly() -> None:
         article = validate(doc, UTC_TZ).article  # type: ignore[arg-type]
         if article is None:
             continue
-        assert full_article(pack_article(article)) == article
-        assert repr(full_article(pack_article(article))) == repr(article)
+        assert codec.unpack(Article, codec.pack(article)) == article
+        assert repr(codec.unpack(Article, codec.pack(article))) == repr(article)
         count += 1
     assert count > 30
 

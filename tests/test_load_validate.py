@@ -250,7 +250,7 @@ def test_counts_and_an_oversized_file(checked: Checked) -> None:
 
 def test_the_build_reads_matching_files_and_skips_dot_names(tmp_path: Path) -> None:
     """Files matching content.patterns (case counts) in every folder but dot-folders, no
-    dot-files, symlinked files but not symlinked folders; a broken link is reported."""
+    dot-files, symlinked files but not symlinked folders (reported); a broken link is reported."""
     names = [
         "a.md",
         "b.txt",
@@ -277,9 +277,13 @@ def test_the_build_reads_matching_files_and_skips_dot_names(tmp_path: Path) -> N
     (everything,) = [g for g in report.groups if g.kind is GroupKind.ALL]
     assert sorted(a.path for a in everything.items) == found
     assert report.files_found == len(found) + 1
-    (broken,) = report.problems
+    broken, folder_link = report.problems
     assert (broken.path, broken.field, broken.rejected) == ("broken.md", "file", True)
     assert broken.message.startswith("cannot be read")
+    assert (folder_link.path, folder_link.message) == (
+        "linked-dir/",
+        "a link to a folder; not followed",
+    )
 
 
 def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
