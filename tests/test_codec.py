@@ -1,0 +1,100 @@
+"""The parse cache's codec: packing follows the dataclass fields, and so does its format."""
+
+from __future__ import annotations
+
+import marshal
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feeds import cache, codec
+from feeds.model import Article, Image, Problem, Provider, Related, Stub
+
+texts = st.text(max_size=20)
+moments = st.integers(min_value=-(10**10), max_value=10**10).map(
+    lambda seconds: datetime.fromtimestamp(seconds, UTC)
+)
+articles = st.builds(
+    Article,
+    path=texts,
+    id=texts,
+    title=texts,
+    url=texts,
+    published_at=moments,
+    published=st.booleans(),
+    excerpt=texts,
+    category=texts,
+    type=texts,
+    quality=st.one_of(st.integers(-100, 100), st.floats(allow_nan=False)),
+    provider=st.builds(Provider, texts, texts),
+    topics=st.tuples(texts, texts),
+    images=st.lists(
+        st.builds(Image, texts, st.none() | st.integers(0, 9999), st.none(), st.none() | texts),
+        max_size=3,
+    ).map(tuple),
+    related=st.lists(
+        st.builds(Related, texts, texts, texts, texts, st.none() | moments), max_size=3
+    ).map(tuple),
+)
+
+
+@given(articles)
+def test_an_article_and_its_stub_come_back_as_they_were_packed(article: Article) -> None:
+    assert codec.unpack(Article, codec.pack(article)) == article
+    assert codec.unpack(Stub, codec.pack(article.stub())) == article.stub()
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    name: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class After:  # the same class with one more field
+    name: str
+    size: int
+    colour: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    name: str
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    inner: Before
+
+
+def test_the_format_changes_with_any_field() -> None:
+    digests = {codec.layout_digest(cls) for cls in (Before, After, Renamed)}
+    assert len(digests) == 3
+    assert codec.layout_digest(Before) == codec.layout_digest(Before)
+    # A nested class's fields count too.
+    assert codec.layout_digest(Holder) != codec.layout_digest(Before)
+    assert cache.CACHE_FORMAT.endswith(codec.layout_digest(Article, Stub, Problem))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00garbage",
+        marshal.dumps(("only one field",)),
+        marshal.dumps(["a list", 1]),
+        marshal.dumps(("name", "not an int")),
+        marshal.dumps(None),
+    ],
+)
+def test_anything_but_a_packed_value_is_refused(data: bytes) -> None:
+    with pytest.raises((ValueError, EOFError, TypeError)):
+        codec.unpack(Before, data)
+
+
+def test_a_damaged_article_is_a_corrupt_record() -> None:
+    with pytest.raises(cache.CorruptRecord):
+        cache.unpack_article(marshal.dumps(("path", 1, 2)))
