@@ -6,6 +6,7 @@ expected; the reader reports that as 'dotted.path: expected ..., got ...'.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -50,20 +51,33 @@ def boolean(value: Any) -> bool:
     return value
 
 
-def positive_int(value: Any) -> int:
-    """An integer of at least 1 (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"expected a positive integer, got {show(value)}"
-        raise Invalid(msg)
-    return value
+def positive_int(high: int) -> Checker:
+    """A checker accepting an integer from 1 to `high` (not a bool)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            msg = f"expected a positive integer, got {show(value)}"
+            raise Invalid(msg)
+        if value > high:
+            msg = f"expected a positive integer of at most {high}, got {show(value)}"
+            raise Invalid(msg)
+        return value
+
+    return check
 
 
 def number(value: Any) -> float:
-    """An integer or a float (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"expected a number, got {show(value)}"
+    """A finite integer or float (not a bool): NaN compares false with everything, and an
+    infinity would select all or nothing. (Integers are finite, however large.)"""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+        msg = f"expected a {'finite ' if isinstance(value, float) else ''}number, got {show(value)}"
         raise Invalid(msg)
     return value
+
+
+def _finite(value: float) -> bool:
+    # math.isfinite would overflow on an int too large for a float; every int is finite.
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def text_list(value: Any) -> tuple[str, ...]:

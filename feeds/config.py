@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from feeds import checks
+from feeds import checks, yaml12
 from feeds.checks import FORMATS, GROUPINGS, show
 from feeds.errors import ConfigError
 from feeds.mediatypes import CacheControl
-from feeds.settings import Reader, keys, setting
+from feeds.settings import Reader, int_setting, keys, setting
 
 CONTENT_MODES = ("full", "summary")
 ADDRESSING_STYLES = ("auto", "path", "virtual")
@@ -72,9 +72,7 @@ class Site:
         check=checks.http_url,
         doc="absolute http(s) URL of a small square icon: Atom `<icon>`, JSON Feed `favicon`",
     )
-    ttl: int | None = setting(
-        None, check=checks.positive_int, doc="minutes readers may cache a feed: RSS `<ttl>`"
-    )
+    ttl: int | None = int_setting(None, 525_600, "minutes readers may cache a feed: RSS `<ttl>`")
     copyright: str | None = setting(
         None, check=checks.text, doc="RSS `<copyright>`, Atom `<rights>`"
     )
@@ -94,9 +92,7 @@ class Content:
         check=checks.patterns,
         doc="file name patterns of article files",
     )
-    max_bytes: int = setting(
-        1_048_576, check=checks.positive_int, doc="larger files are rejected unread"
-    )
+    max_bytes: int = int_setting(1_048_576, 2**30, "larger files are rejected unread")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +131,9 @@ class SelectRules:
         doc="publish only articles whose `published` is true (or missing)",
     )
     min_quality: float = setting(
-        0, check=checks.number, doc="publish only articles with `quality` at least this"
+        0,
+        check=checks.number,
+        doc="publish only articles with `quality` at least this (any finite number)",
     )
     types: tuple[str, ...] = setting(
         (), check=checks.text_list, doc="when non-empty, publish only these `type`s"
@@ -143,10 +141,8 @@ class SelectRules:
     include_future: bool = setting(
         False, check=checks.boolean, doc="publish articles dated after the build time"
     )
-    max_age_days: int | None = setting(
-        None,
-        check=checks.positive_int,
-        doc="when set, leave out articles older than this many days",
+    max_age_days: int | None = int_setting(
+        None, 36_500, "when set, leave out articles older than this many days"
     )
 
 
@@ -175,7 +171,7 @@ _TEMPLATE_MAPPING = f"a mapping with keys {', '.join(f.name for f in fields(Temp
 class FeedRules:
     """Which feeds exist and how long they are."""
 
-    max_items: int = setting(50, check=checks.positive_int, doc="the newest N articles per feed")
+    max_items: int = int_setting(50, 100_000, "the newest N articles per feed")
     all: bool = setting(True, check=checks.boolean, doc="write the all-articles feed")
     groups: tuple[str, ...] = setting(
         GROUPINGS, check=checks.groups, doc="which per-group feeds to write"
@@ -252,7 +248,8 @@ class Cache:
     dir: Path = setting(
         Path(".feeds-cache"),
         check=checks.folder,
-        doc="the parse cache folder (relative to the config file's folder); safe to delete",
+        doc="the parse cache folder (relative to the config file's folder); safe to delete. "
+        "It may not be, contain or lie inside `content.dir` or `output.dir`",
     )
 
 
@@ -299,9 +296,37 @@ def parse_config(data: object, path: Path) -> Config:
         for s in sections
         if s.name not in missing
     }
+    reader.problems += _cache_dir_problems(values)
     if reader.problems:
         raise ConfigError(path, reader.problems)
     return Config(path=path, **values)
+
+
+def _cache_dir_problems(sections: Mapping[str, object]) -> list[str]:
+    """cache.dir must be a folder of its own: the cache deletes and rebuilds its files
+    there, and a cache among the articles or the served files would be read or published."""
+    cache = sections.get("cache")
+    if not isinstance(cache, Cache):
+        return []
+    problems = []
+    for name in ("content", "output"):
+        folder = getattr(sections.get(name), "dir", None)
+        relation = None if folder is None else _relation(cache.dir, folder)
+        if relation is not None:
+            problems.append(
+                f"cache.dir: {cache.dir} {relation} {name}.dir {folder}; "
+                "give the parse cache a folder of its own"
+            )
+    return problems
+
+
+def _relation(folder: Path, other: Path) -> str | None:
+    """How `folder` and `other` (both resolved) overlap, if they do."""
+    if folder == other:
+        return "is"
+    if other.is_relative_to(folder):
+        return "contains"
+    return "lies inside" if folder.is_relative_to(other) else None
 
 
 def load_config(path: Path) -> Config:
@@ -312,7 +337,8 @@ def load_config(path: Path) -> Config:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigError(path, [f"cannot read the config file: {reason}"]) from exc
     try:
-        data = yaml.safe_load(file_text)
+        # A key given twice is an error: a second `site:` must not silently replace the first.
+        data = yaml.load(file_text, Loader=yaml12.UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
     return parse_config(data, path)

@@ -54,13 +54,12 @@ PARSERS = (
 )
 
 
-class _PythonFrontMatterLoader(yaml.SafeLoader):
+class _PythonFrontMatterLoader(yaml12.UniqueKeyLoader):
     """FrontMatterLoader's rules on PyYAML's pure-Python loader (the 10x slower last resort)."""
 
 
 _PythonFrontMatterLoader.yaml_implicit_resolvers = FrontMatterLoader.yaml_implicit_resolvers
 _PythonFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", yaml12.construct_int)  # type: ignore[type-var]
-_PythonFrontMatterLoader.construct_mapping = yaml12.construct_mapping  # type: ignore[assignment]
 
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, get_args, get_type_hints
 
-from feeds.checks import Checker, Invalid, show
+from feeds.checks import Checker, Invalid, positive_int, show
 
 _CREDENTIAL_HINT = (
     "credentials are never read from the config file; set AWS_ACCESS_KEY_ID and "
@@ -57,6 +57,12 @@ def setting(
     """
     spec = Setting(check, doc, default_from, expected, credentials_hint)
     return field(default=default, metadata={"setting": spec})
+
+
+def int_setting(default: int | None, high: int, doc: str) -> Any:
+    """Declare an integer key from 1 to `high`: a value out of range is a config error
+    stating the range, which the key's doc states too."""
+    return setting(default, check=positive_int(high), doc=f"{doc} (1 to {high})")
 
 
 class Key(NamedTuple):

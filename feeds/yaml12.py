@@ -82,6 +82,13 @@ def construct_mapping(
     return mapping
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, refusing a key given twice (the config's loader)."""
+
+
+UniqueKeyLoader.construct_mapping = construct_mapping  # type: ignore[assignment]
+
+
 def install(loader_class: Any) -> None:
     """Give a SafeLoader subclass the YAML 1.2 scalar rules and duplicate-key refusal."""
     loader_class.yaml_implicit_resolvers = yaml12_resolvers(loader_class.yaml_implicit_resolvers)
