@@ -21,10 +21,10 @@ line); the cache is only ever a shortcut, never a source of truth.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -306,15 +306,25 @@ def open_cache(cache_dir: Path, settings: str, *, writable: bool = True) -> Pars
     return ParseCache(db, path, writable=False)
 
 
-def remove_database(path: Path) -> None:
-    """Delete a database file and its WAL and shared-memory files."""
+def remove_database(path: Path) -> tuple[Path, ...]:
+    """Delete a database file and its WAL, shared-memory and rollback journal files;
+    return those that were there."""
+    removed = []
     for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        file = Path(f"{path}{suffix}")
+        try:
+            file.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(file)
+    return tuple(removed)
 
 
-def clear_cache(cache_dir: Path) -> bool:
-    """Delete the cache folder; return whether there was one."""
-    if not cache_dir.exists():
-        return False
-    shutil.rmtree(cache_dir)
-    return True
+def clear_cache(cache_dir: Path) -> tuple[Path, ...]:
+    """Delete the cache's own files, then its folder if that left it empty; return the
+    files deleted. Nothing else is touched, whatever folder `cache.dir` names."""
+    removed = remove_database(cache_dir / CACHE_FILE)
+    if removed:
+        with contextlib.suppress(OSError):  # not empty: it holds files that are not ours
+            cache_dir.rmdir()
+    return removed

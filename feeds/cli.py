@@ -7,6 +7,7 @@ stderr as `warning: PATH: FIELD: REASON`, and the summary only to a terminal or 
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -132,6 +133,15 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
         fail(msg, 1, log_format)
 
 
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """A number option's value, refusing NaN and infinity (FloatRange lets both through;
+    `--wait nan` would wait forever)."""
+    if not math.isfinite(value):
+        msg = f"expected a finite number, got {value}"
+        raise click.BadParameter(msg)
+    return value
+
+
 @cli.command()
 @config_option
 @click.option("--strict", is_flag=True, help="Write nothing if any article file is rejected.")
@@ -141,9 +151,15 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
+    callback=_finite,
     default=0,
     metavar="SECONDS",
     help="If another run holds the output folder, wait up to this long (default: exit 75).",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Delete every topic and provider feed if no article selects one (else exit 1).",
 )
 @click.option(
     "--jobs",
@@ -160,6 +176,7 @@ def build(
     dry_run: bool,
     and_publish: bool,
     wait: float,
+    allow_empty: bool,
     jobs: int,
     verbose: bool,
     quiet: bool,
@@ -170,18 +187,13 @@ def build(
     Example: feeds build --config config/feeds.yaml --publish
 
     Exit status: 0 feeds written (rejected files reported), 1 config, input or output
-    error (nothing written) or, with --publish, a publish error, 2 usage error,
-    75 another run holds the output folder.
+    error or an emptying run refused (nothing written; see --allow-empty) or, with
+    --publish, a publish error, 2 usage error, 75 another run holds the output folder.
     """
     setup_logging(verbose, quiet, log_format)
-    options = Options(
-        use_cache=not no_cache,
-        dry_run=dry_run,
-        strict=strict,
-        wait=wait,
-        workers=jobs,
-        progress=terminal_progress,
-    )
+    options = Options(use_cache=not no_cache, dry_run=dry_run, strict=strict, wait=wait,
+                      workers=jobs, allow_empty=allow_empty,
+                      progress=terminal_progress)  # fmt: skip
     config, outcome = _build_or_fail(config_path, options, log_format)
     if dry_run:
         _print_plan(outcome)
@@ -273,14 +285,19 @@ def cache() -> None:
 @cache.command("clear")
 @config_option
 def cache_clear(config_path: Path) -> None:
-    """Delete the parse cache (the next build parses every file once)."""
+    """Delete the parse cache's files (the next build parses every file once)."""
     try:
         config = load_config(config_path)
     except FeedsError as exc:
         raise click.ClickException(str(exc)) from exc
-    if clear_cache(config.cache.dir):
-        click.echo(f"deleted {config.cache.dir}")
-    else:
+    try:
+        removed = clear_cache(config.cache.dir)
+    except OSError as exc:
+        msg = f"{exc.filename}: cannot delete it: {exc.strerror or exc}"
+        raise click.ClickException(msg) from exc
+    for path in removed:
+        click.echo(f"deleted {path}")
+    if not removed:
         click.echo(f"no cache at {config.cache.dir}")
 
 

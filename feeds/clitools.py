@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -30,14 +31,46 @@ def _prefix(record: logging.LogRecord) -> str:
     return record.name.rpartition(".")[2] + ": "
 
 
+# C0 and C1 controls, DEL and the Unicode line separators: in a value (a file name) they
+# could start a forged line (`\nError: ...`) or drive the terminal (ESC).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with each control character written as an escape: newline as `\\n`, ESC
+    as `\\x1b`, a line separator as `\\u2028`."""
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def _escaped(value: object) -> object:
+    return value if value is None or isinstance(value, int | float) else escape_controls(str(value))
+
+
 class TextFormatter(logging.Formatter):
-    """`warning: MESSAGE`, `error: MESSAGE`, or `feeds: MESSAGE` (`websub: ` from feeds.websub)."""
+    """`warning: MESSAGE`, `error: MESSAGE`, or `feeds: MESSAGE` (`websub: ` from feeds.websub).
+
+    The message's values (paths, reasons, problems) have their control characters escaped,
+    so that each record is one line whatever a file is named.
+    """
 
     def __init__(self) -> None:
         super().__init__("%(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return _prefix(record) + super().format(record)
+        args = record.args
+        if isinstance(args, Mapping):
+            args = {key: _escaped(value) for key, value in args.items()}
+        elif args:
+            args = tuple(_escaped(value) for value in args)
+        escaped = logging.makeLogRecord({**record.__dict__, "args": args})
+        return _prefix(record) + super().format(escaped)
 
 
 class JsonFormatter(logging.Formatter):

@@ -32,6 +32,7 @@ from feeds.output import (
     file_changes,
     next_manifest,
     plan_feeds,
+    refuse_emptying,
     render_feeds,
     render_site,
 )
@@ -62,6 +63,9 @@ class Options:
     racy_seconds: float = 1.0
     # Stop after selection and grouping (`feeds check`): nothing rendered or compared.
     validate_only: bool = False
+    # Let a run whose articles select no topic or provider feed delete those the last
+    # run wrote (refused otherwise: a broken clock or rule must not empty the site).
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +201,7 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
                             parsed=parsed_files, cached=cached_files)  # fmt: skip
         with timer("render"):
             plan = plan_feeds(ctx, scanned, selection)
+            refuse_emptying(ctx, selection, plan)
             announce(ctx, selection, plan)  # (1)
             feeds = render_feeds(ctx, parsed, selection, plan)  # (2), (3)
         with timer("write"):
@@ -220,7 +225,7 @@ def _context(
     if cache is not None:
         stack.callback(cache.close)
     return Context(config, now, options.parser, options.strict, options.racy_seconds,
-                   options.progress, writer, cache, workers)  # fmt: skip
+                   options.progress, writer, cache, workers, options.allow_empty)  # fmt: skip
 
 
 def _outcome(

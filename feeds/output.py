@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from feeds import codec
 from feeds.cache import unpack_article
+from feeds.errors import InputError
 from feeds.fingerprint import (
     feed_fingerprint,
     site_fingerprint,
@@ -21,6 +22,9 @@ from feeds.pool import (
 )
 from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Written
 from feeds.write import FileResult
+
+# The manifest keys of topic and provider feeds, as `FeedGroup.folder` makes them.
+_GROUP_FOLDERS = tuple(f"{kind.value}s/" for kind in GroupKind if kind is not GroupKind.ALL)
 
 
 def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
@@ -43,6 +47,23 @@ def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
     to_render = tuple(i for i, g in enumerate(groups) if not current(g.folder, fps[i]))
     site_fp = site_fingerprint(config_fp, fps)
     return Plan(old, fps, to_render, site_fp, current(SITE_KEY, site_fp))
+
+
+def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
+    """Raise InputError, before anything changes, when this run would delete every topic
+    and provider feed the last run wrote: a clock set far back or a rule that selects
+    nothing must not empty the site, unless the run allows it."""
+    if ctx.allow_empty or any(group.kind is not GroupKind.ALL for group in selection.groups):
+        return
+    had = sum(key.startswith(_GROUP_FOLDERS) for key in plan.old.feeds)
+    if had:
+        msg = (
+            f"refusing to delete all {had} topic and provider feeds of the last run: "
+            f"{selection.summary.articles_selected} articles selected as of "
+            f"{ctx.now.isoformat()}; nothing was changed. Check the clock and the select "
+            "rules, or run with --allow-empty if that is intended"
+        )
+        raise InputError(msg, selection.summary.problems)
 
 
 def announce(ctx: Context, selection: Selection, plan: Plan) -> None:

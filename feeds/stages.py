@@ -39,6 +39,7 @@ class Context:
     writer: Writer
     cache: ParseCache | None
     workers: Workers
+    allow_empty: bool = False  # let a run delete every topic and provider feed
 
 
 @dataclass(frozen=True, slots=True)
