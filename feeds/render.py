@@ -131,10 +131,12 @@ class _RssPubDate(BaseEntryExtension):  # type: ignore[misc]
         return item
 
 
-def _new_feed(meta: FeedMeta, site: Site) -> FeedGenerator:
+def _new_feed(meta: FeedMeta, site: Site, description: str) -> FeedGenerator:
+    """A feed with what RSS and Atom share; `description` is RSS `<description>` (HTML)
+    and Atom `<subtitle>` (text), each FeedGenerator writing one format."""
     fg = FeedGenerator()
     fg.title(meta.title)
-    fg.description(meta.description)
+    fg.description(description)
     fg.language(site.language)
     fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
     if site.copyright:
@@ -160,7 +162,8 @@ def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
 def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
     site = config.site
-    fg = _new_feed(meta, site)
+    # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
+    fg = _new_feed(meta, site, escape(meta.description, quote=False))
     fg.load_extension("media", atom=False, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
@@ -201,7 +204,7 @@ def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> byt
 def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
     """The group as Atom 1.0: enclosure links per image, related links per related item."""
     site = config.site
-    fg = _new_feed(meta, site)
+    fg = _new_feed(meta, site, meta.description)  # <subtitle> is text: as it is
     fg.id(meta.folder_url)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
     fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
