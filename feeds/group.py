@@ -1,8 +1,10 @@
 """Group selected articles into feeds: everything, per topic and per provider.
 
 Keys decide which spellings are one group; slugs decide where a group's files live.
-Both depend only on the group's own key, never on which other groups exist or the
-order files were found, so a feed's URL never changes once it exists.
+Both depend only on the group's own key, never on the order files were found, and a
+slug depends on which other groups exist only when two keys would share a folder: the
+key that sorts first keeps it, the other gets a longer hash (`resolve_slugs`). So a
+feed's URL never changes once it exists, unless someone writes a colliding name.
 """
 
 from __future__ import annotations
@@ -14,14 +16,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 from feeds.config import FeedRules
-from feeds.errors import OutputError
-from feeds.model import FeedGroup, GroupKind, Item
+from feeds.model import FeedGroup, GroupKind, Item, Problem
 from feeds.text import normalize_host, url_host
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _SIMPLE_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 SLUG_ASCII_MAX = 60
+SLUG_HASH_DIGITS = 8
+# Hex digits of the slug a colliding group gets instead (`resolve_slugs`).
+LONG_HASH_DIGITS = 16
+# Names Windows cannot give a file or folder, whatever follows a dot ('con', 'NUL.txt');
+# the output may be synced to a Windows machine.
+_WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
+)
 
 
 def topic_key(name: str) -> str:
@@ -43,26 +52,70 @@ def provider_key(domain: str, url: str) -> str:
     return host.removeprefix("www.")
 
 
+def windows_device(name: str) -> bool:
+    """Whether Windows reserves this file name for a device ('con', 'nul.txt', 'COM1')."""
+    return name.split(".", 1)[0].lower() in _WINDOWS_DEVICES
+
+
 def slugify(key: str) -> str:
     """A URL path segment for a key: readable when it can be, unique always.
 
     A key of only a-z, 0-9 and single spaces maps to itself with '-' for spaces. Any other
-    key (or one longer than SLUG_ASCII_MAX) gets its ASCII transliteration, cut to
-    SLUG_ASCII_MAX characters, plus the first 8 hex digits of its SHA-256, so
-    'c', 'c++' and 'c#' stay three feeds and '../../etc' is a name like any other.
+    key (or one longer than SLUG_ASCII_MAX, or a Windows device name such as 'con') gets
+    `hashed_slug`, so 'c', 'c++' and 'c#' stay three feeds and '../../etc' is a name like
+    any other.
     """
     # A long key is cut and hashed like any other: a file name has at most 255 bytes.
-    if len(key) <= SLUG_ASCII_MAX and _SIMPLE_KEY.fullmatch(key):
+    if len(key) <= SLUG_ASCII_MAX and _SIMPLE_KEY.fullmatch(key) and not windows_device(key):
         return key.replace(" ", "-")
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return hashed_slug(key, SLUG_HASH_DIGITS)
+
+
+def hashed_slug(key: str, digits: int) -> str:
+    """The key's ASCII transliteration, cut to SLUG_ASCII_MAX characters, then '-' and the
+    first `digits` hex digits of its SHA-256 (the digits alone when nothing is left)."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:digits]
     ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
     readable = _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")[:SLUG_ASCII_MAX].strip("-")
     return f"{readable}-{digest}" if readable else digest
 
 
 def provider_slug(key: str) -> str:
-    """A provider's slug: its key when that is a valid host name ('bbc.co.uk'), else slugify."""
-    return key if normalize_host(key) == key else slugify(key)
+    """A provider's slug: its key when that is a valid host name ('bbc.co.uk') Windows can
+    write, else slugify."""
+    return key if normalize_host(key) == key and not windows_device(key) else slugify(key)
+
+
+SLUG_OF: dict[GroupKind, Callable[[str], str]] = {
+    GroupKind.TOPIC: slugify,
+    GroupKind.PROVIDER: provider_slug,
+}
+_FIELDS = {GroupKind.TOPIC: "topics", GroupKind.PROVIDER: "provider"}  # the article's field
+
+
+def resolve_slugs(keys: Iterable[str], slug_of: Callable[[str], str]) -> dict[str, str]:
+    """Each key's slug: `slug_of(key)`, unless a key that sorts before it has that slug.
+
+    Such a key gets `hashed_slug` with LONG_HASH_DIGITS digits instead (numbered on, in
+    the unlikely case that is taken too), never any key's own slug: a crafted name can
+    move only itself, never another feed.
+    """
+    ordered = sorted(keys)
+    own = {key: slug_of(key) for key in ordered}
+    reserved = set(own.values())
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in ordered:
+        slug = own[key]
+        if slug in taken:
+            slug = base = hashed_slug(key, LONG_HASH_DIGITS)
+            count = 1
+            while slug in taken or slug in reserved:
+                count += 1
+                slug = f"{base}-{count}"
+        taken.add(slug)
+        slugs[key] = slug
+    return slugs
 
 
 def most_common(spellings: Counter[str]) -> str:
@@ -88,7 +141,6 @@ def _group(
 def _groups_by(
     kind: GroupKind,
     keyed: Iterable[tuple[str, str, Item]],
-    slug_of: Callable[[str], str],
     cap: int,
 ) -> list[FeedGroup[Item]]:
     members: dict[str, dict[str, Item]] = defaultdict(dict)
@@ -97,26 +149,31 @@ def _groups_by(
         if article.id not in members[key]:
             members[key][article.id] = article
             spellings[key][spelling] += 1
-    groups = [
-        _group(
-            kind, key, slug_of(key), most_common(spellings[key]), list(members[key].values()), cap
-        )
+    slugs = resolve_slugs(members, SLUG_OF[kind])
+    return [
+        _group(kind, key, slugs[key], most_common(spellings[key]), list(members[key].values()), cap)
         for key in sorted(members)
     ]
-    _refuse_collisions(groups)
-    return groups
 
 
-def _refuse_collisions(groups: Sequence[FeedGroup[Item]]) -> None:
-    seen: dict[str, FeedGroup[Item]] = {}
+def moved_feeds(groups: Sequence[FeedGroup[Item]]) -> tuple[Problem, ...]:
+    """A warning for each feed kept out of its own folder by a group whose key sorts first
+    (see `resolve_slugs`), on its newest article: the file most likely to be the newcomer."""
+    by_slug = {(group.kind, group.slug): group for group in groups}
+    problems: list[Problem] = []
     for group in groups:
-        other = seen.setdefault(group.folder, group)
-        if other is not group:
-            msg = (
-                f"{group.folder}: {group.kind.value}s {other.name!r} and {group.name!r} "
-                "would share this folder; rename one of them in the articles"
-            )
-            raise OutputError(msg)
+        own = "" if group.kind is GroupKind.ALL else SLUG_OF[group.kind](group.key)
+        if group.slug == own:
+            continue
+        holder = by_slug[group.kind, own]
+        kind = group.kind.value
+        message = (
+            f"{kind} {group.name!r} would share the folder {holder.folder} with {kind} "
+            f"{holder.name!r}; its feed is written to {group.folder} instead"
+        )
+        field = _FIELDS[group.kind]
+        problems.append(Problem(group.items[0].path, field, message, rejected=False))
+    return tuple(problems)
 
 
 def make_groups(
@@ -124,7 +181,8 @@ def make_groups(
 ) -> tuple[FeedGroup[Item], ...]:
     """Every feed to write: 'all' first (when enabled, even if empty), then topics, then providers.
 
-    Raises OutputError when two different keys would be written to the same folder.
+    Two keys that would share a folder never stop the build: see `resolve_slugs` and
+    `moved_feeds`.
     """
     cap = rules.max_items
     groups: list[FeedGroup[Item]] = []
@@ -132,10 +190,8 @@ def make_groups(
         groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap))
     if "topic" in rules.groups:
         keyed = ((topic_key(t), t, a) for a in articles for t in a.topics)
-        groups += _groups_by(GroupKind.TOPIC, ((k, t, a) for k, t, a in keyed if k), slugify, cap)
+        groups += _groups_by(GroupKind.TOPIC, ((k, t, a) for k, t, a in keyed if k), cap)
     if "provider" in rules.groups:
         keyed = ((provider_key(a.provider.domain, a.url), a.provider.name, a) for a in articles)
-        groups += _groups_by(
-            GroupKind.PROVIDER, ((k, n, a) for k, n, a in keyed if k), provider_slug, cap
-        )
+        groups += _groups_by(GroupKind.PROVIDER, ((k, n, a) for k, n, a in keyed if k), cap)
     return tuple(groups)

@@ -12,7 +12,7 @@ from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
-from feeds.group import make_groups
+from feeds.group import make_groups, moved_feeds
 from feeds.logs import fields
 from feeds.manifest import files_in_place, load_manifest
 from feeds.pool import (
@@ -114,6 +114,8 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     stubs = [file.stub for file in files if file.stub is not None]
     decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
     groups = make_groups(decision.selected, config.feeds, all_name=config.site.title)
+    moved = moved_feeds(groups)
+    report = sorted([*decision.problems, *moved], key=lambda problem: problem.path)
     summary = Summary(
         built_at=int(now.timestamp()),
         valid_until=selection_horizon(decision.winners, config.select, now),
@@ -122,7 +124,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         articles_selected=len(decision.selected),
         rejected_files=len(decision.rejected),
         feeds=len(groups),
-        problems=decision.problems,
+        problems=tuple(report),
     )
     digests = {file.path: file.digest for file in files if file.digest}
     return Selection(summary, groups, digests)
