@@ -60,6 +60,10 @@ class _PythonFrontMatterLoader(yaml12.UniqueKeyLoader):
 
 _PythonFrontMatterLoader.yaml_implicit_resolvers = FrontMatterLoader.yaml_implicit_resolvers
 _PythonFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", yaml12.construct_int)  # type: ignore[type-var]
+_PythonFrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    yaml12.construct_timestamp,  # type: ignore[type-var]
+)
 
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
