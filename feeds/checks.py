@@ -66,6 +66,18 @@ def positive_int(high: int) -> Checker:
     return check
 
 
+def int_between(low: int, high: int) -> Checker:
+    """A checker accepting an integer from `low` to `high` (not a bool)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            msg = f"expected an integer from {low} to {high}, got {show(value)}"
+            raise Invalid(msg)
+        return value
+
+    return check
+
+
 def number(value: Any) -> float:
     """A finite integer or float (not a bool): NaN compares false with everything, and an
     infinity would select all or nothing. (Integers are finite, however large.)"""

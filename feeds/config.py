@@ -144,6 +144,12 @@ class SelectRules:
     max_age_days: int | None = int_setting(
         None, 36_500, "when set, leave out articles older than this many days"
     )
+    max_topics: int = setting(
+        50,
+        check=checks.int_between(1, 1000),
+        doc="at most this many topics per article (1 to 1000): the first distinct ones are "
+        "kept, the rest dropped with a warning, since each topic is a feed to write",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ def parse_settings(config: Config, parser: str) -> str:
         str(content.dir),
         content.max_bytes,
         str(config.site.timezone),
+        config.select.max_topics,
         parser,
     )
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()

@@ -40,6 +40,16 @@ def topic_key(name: str) -> str:
     return _SEPARATORS.sub(" ", folded).strip()
 
 
+def first_topics(topics: tuple[str, ...], limit: int) -> tuple[tuple[str, ...], int]:
+    """The topics among the first `limit` distinct ones (by key, so 'AI' and 'ai' count
+    once; each is a feed the article is written into), and how many distinct ones there are."""
+    keys = list(dict.fromkeys(topic_key(topic) for topic in topics))
+    if len(keys) <= limit:
+        return topics, len(keys)
+    kept = frozenset(keys[:limit])
+    return tuple(topic for topic in topics if topic_key(topic) in kept), len(keys)
+
+
 def provider_key(domain: str, url: str) -> str:
     """The provider's domain lower-cased, without 'www.', IDN as punycode; else the URL's host.
 

@@ -18,5 +18,5 @@ def parse_file(config: Config, parser: str, path: str, key: FileKey | None) -> R
         return make_record(path, key, None, (doc,))
     from feeds.validate import validate  # imported here: a no-change run never needs it
 
-    result = validate(doc, config.site.timezone)
+    result = validate(doc, config.site.timezone, max_topics=config.select.max_topics)
     return make_record(path, key, result.article, result.problems)

@@ -81,27 +81,52 @@ def _tag_replacement(match: re.Match[str]) -> str:
     return " " if name in _BLOCK_TAGS else ""
 
 
-# Anything plain_text would change besides outer spaces: a forbidden character, markup,
-# an entity, two whitespace characters in a row, or whitespace other than ' '.
+# Characters that change how the text around them is shown, never what it says: bidi
+# embeddings, overrides and isolates (which make text read in another order than it is
+# written, as in "Trojan Source") and zero-width spaces, word joiner and BOM.
+_INVISIBLE = "\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
+# Names also lose the zero-width (non-)joiners, which text keeps because Persian, Indic
+# scripts and emoji sequences need them: in a name they only make look-alikes.
+_JOINERS = "\u200c\u200d"
+_INVISIBLE_IN_NAMES = re.compile(f"[{_INVISIBLE}{_JOINERS}]")
+_NOTHING = re.compile(r"(?!)")  # matches nowhere: removes no character
+# Anything plain_text would change besides outer spaces: a forbidden or invisible
+# character, markup, an entity, two whitespace characters in a row, or whitespace other
+# than ' '.
 _NEEDS_CLEANING = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff<&]|\\s\\s|[^\\S ]"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff<&{_INVISIBLE}]|\\s\\s|[^\\S ]"
 )
 
 
 def plain_text(value: str) -> str:
-    """The text a person reads: tags stripped, entities decoded once, whitespace folded.
+    """The text a person reads: tags stripped, entities decoded once, invisible characters
+    (bidi controls, zero-width spaces) removed, whitespace folded.
 
     The result is plain text; the XML/HTML writers escape it, so '&lt;b&gt;' becomes a
     visible '<b>' and ']]>' can never end a CDATA section early.
     """
     if _NEEDS_CLEANING.search(value) is None:
         return value.strip()  # what the rules below give for text with nothing to clean
+    return _plain(value, _INVISIBLE_CHARS)
+
+
+def plain_name(value: str) -> tuple[str, bool]:
+    """A topic or provider name as plain text, zero-width joiners removed too, and whether
+    any invisible character was removed (so the name reads differently from its file)."""
+    if _NEEDS_CLEANING.search(value) is None and not any(j in value for j in _JOINERS):
+        return value.strip(), False
+    name = _plain(value, _INVISIBLE_IN_NAMES)
+    return name, name != _plain(value, _NOTHING)
+
+
+def _plain(value: str, invisible: re.Pattern[str]) -> str:
     text = strip_forbidden(value)
     if "<" in text:
         text = _TAG.sub(_tag_replacement, text)
     if "&" in text:
         text = strip_forbidden(html.unescape(text))
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", invisible.sub("", text)).strip()
 
 
 @functools.lru_cache(maxsize=8192)  # a corpus has a few thousand hosts; IDNA coding is slow

@@ -7,16 +7,27 @@ copied, so they cannot reach the output. Every text is made plain and every URL 
 from __future__ import annotations
 
 import math
+import re
+import sys
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 
 from dateutil.parser import isoparse
 
+from feeds.group import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
-from feeds.text import http_url, image_mime, plain_text, url_host
+from feeds.text import http_url, image_mime, plain_name, plain_text, url_host
 
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
+# Numbers this long are shown by their length: Python refuses to print past 4,300 digits.
+_SHOWN_DIGITS = 80
+_SHOWN_LIMIT = 10**_SHOWN_DIGITS
+_MAX_FLOAT = sys.float_info.max
+# An image side in pixels: ASCII digits only (str.isdigit also takes '²', which int()
+# refuses), and at most what Media RSS's integer attributes hold.
+_PIXELS = re.compile(r"[0-9]{1,10}")
+_MAX_PIXELS = 2**31 - 1
 
 
 def show(value: object) -> str:
@@ -25,6 +36,8 @@ def show(value: object) -> str:
         return repr(value if len(value) <= 80 else value[:77] + "...")
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= _SHOWN_LIMIT:
+        return f"a number of more than {_SHOWN_DIGITS} digits"
     if isinstance(value, int | float):
         return f"a number ({value})"
     if value is None:
@@ -77,7 +90,8 @@ def parse_published(value: object) -> bool | None:
 
 
 def parse_quality(value: object) -> float | None:
-    """A finite number from a number or numeric text; None when it is not one."""
+    """A finite number (one a float can hold) from a number or numeric text; None when it
+    is not one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -86,9 +100,24 @@ def parse_quality(value: object) -> float | None:
         except ValueError:
             return None
     if isinstance(value, int):
-        return value
+        return value if abs(value) <= _MAX_FLOAT else None
     if isinstance(value, float) and math.isfinite(value):
         return int(value) if value.is_integer() else value
+    return None
+
+
+def _text_of(value: object) -> str | None:
+    """Plain text from a string or a number ('' for nothing); None for any other shape,
+    and for a number too long to print (Python refuses past 4,300 digits)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:
+            return None
     return None
 
 
@@ -108,22 +137,30 @@ class _Checker:
 
     def text(self, field: str, value: object) -> str:
         """Plain text from a string or number; other shapes are reported and ignored."""
-        if value is None:
+        text = _text_of(value)
+        if text is None:
+            self.warn(field, f"expected text, got {show(value)}; ignored")
             return ""
-        if isinstance(value, str):
-            return plain_text(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        self.warn(field, f"expected text, got {show(value)}; ignored")
-        return ""
+        return text
+
+    def name(self, field: str, value: object) -> str:
+        """A topic or provider name: plain text without invisible characters, reported
+        when any were removed (a name left empty is dropped by the caller)."""
+        if not isinstance(value, str):
+            return self.text(field, value)
+        name, changed = plain_name(value)
+        if changed:
+            outcome = f"now {show(name)}" if name else "nothing is left; dropped"
+            self.warn(field, f"invisible characters (bidi controls, zero-width) removed; {outcome}")
+        return name
 
 
 def _title(check: _Checker) -> str:
     value = check.data.get("title")
-    if value is not None and not isinstance(value, str | int | float):
+    title = _text_of(value)
+    if title is None:
         check.reject("title", f"expected text, got {show(value)}")
         return ""
-    title = check.text("title", value)
     if not title:
         check.reject("title", "missing or empty; every article needs a title")
     return title
@@ -181,10 +218,10 @@ def _provider(check: _Checker, value: object, link: str, field: str) -> Provider
     """The provider from {name, domain} or a bare name; gaps filled from the link's host."""
     host = url_host(link)
     if isinstance(value, Mapping):
-        name = check.text(f"{field}.name", value.get("name"))
-        domain = check.text(f"{field}.domain", value.get("domain"))
+        name = check.name(f"{field}.name", value.get("name"))
+        domain = check.name(f"{field}.domain", value.get("domain"))
     elif isinstance(value, str):
-        name, domain = plain_text(value), ""
+        name, domain = check.name(field, value), ""
     else:
         if value is not None:
             check.warn(field, f"expected a mapping with name and domain, got {show(value)}")
@@ -193,21 +230,32 @@ def _provider(check: _Checker, value: object, link: str, field: str) -> Provider
     return Provider(name=name or domain, domain=domain)
 
 
-def _topics(check: _Checker) -> tuple[str, ...]:
+def _topics(check: _Checker, limit: int | None) -> tuple[str, ...]:
     value = check.data.get("topics")
     if value is None:
         return ()
     if not isinstance(value, list):
         value = [value]  # `topics: Science` is one topic
-    topics = (check.text(f"topics[{i}]", item) for i, item in enumerate(value))
-    return tuple(topic for topic in topics if topic)
+    names = (check.name(f"topics[{i}]", item) for i, item in enumerate(value))
+    topics = tuple(topic for topic in names if topic)
+    if limit is None:
+        return topics
+    kept, distinct = first_topics(topics, limit)
+    if distinct > limit:
+        message = f"{distinct} distinct topics, more than select.max_topics ({limit}): "
+        check.warn("topics", message + f"the first {limit} kept, {distinct - limit} dropped")
+    return kept
 
 
-def _dimension(value: object) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+def _dimension(check: _Checker, value: object, field: str) -> int | None:
+    """An image's width or height in pixels; anything else is reported and ignored."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _PIXELS.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_PIXELS:
         return value
+    check.warn(field, f"expected a whole number of pixels, got {show(value)}; ignored")
     return None
 
 
@@ -230,7 +278,8 @@ def _images(check: _Checker, value: object, base: str, field: str) -> tuple[Imag
             reason = "missing" if raw is None else f"expected an http(s) URL, got {show(raw)}"
             check.warn(f"{where}.url", f"{reason}; image dropped")
             continue
-        width, height = _dimension(item.get("width")), _dimension(item.get("height"))
+        width = _dimension(check, item.get("width"), f"{where}.width")
+        height = _dimension(check, item.get("height"), f"{where}.height")
         images.append(Image(url=url, width=width, height=height, mime=image_mime(url)))
     return tuple(images)
 
@@ -268,8 +317,11 @@ def _related(check: _Checker, tz: tzinfo) -> tuple[Related, ...]:
     return tuple(related)
 
 
-def validate(doc: RawDoc, tz: tzinfo) -> Validated:
-    """Check one document; the Article is None when any problem rejects the file."""
+def validate(doc: RawDoc, tz: tzinfo, *, max_topics: int | None = None) -> Validated:
+    """Check one document; the Article is None when any problem rejects the file.
+
+    Only the first `max_topics` distinct topics are kept (None: all of them).
+    """
     check = _Checker(doc)
     title = _title(check)
     article_id, link = _urls(check)
@@ -289,7 +341,7 @@ def validate(doc: RawDoc, tz: tzinfo) -> Validated:
         type=check.text("type", doc.data.get("type")),
         quality=_quality(check),
         provider=_provider(check, doc.data.get("provider"), link, "provider"),
-        topics=_topics(check),
+        topics=_topics(check, max_topics),
         images=_images(check, doc.data.get("images"), link, "images"),
         related=_related(check, tz),
     )

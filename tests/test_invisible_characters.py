@@ -1,0 +1,96 @@
+"""Bidi controls and zero-width characters never reach the output: text loses them, and a
+topic or provider name that loses any is reported (and dropped when nothing is left)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import feedparser
+
+from feeds.text import plain_name, plain_text
+from tests.kit import article, front_matter, make_site, snapshot
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+ZERO_WIDTH = "\u200b\u2060\ufeff"
+JOINERS = "\u200c\u200d"
+INVISIBLE = BIDI + ZERO_WIDTH
+
+
+def file(data: dict[str, Any]) -> str:
+    return front_matter(data, json_values=True)  # carries any character as an escape
+
+
+def test_names_lose_invisible_characters_with_a_warning(tmp_path: Path) -> None:
+    files = {
+        "a.md": file(
+            article(
+                1,
+                topics=["A\u200bI", "\u202eevil\u202c", "\u2066Space\u2069", "\u200b\u2060"],
+                provider={"name": "BBC\u200d News", "domain": "bbc\u200b.co.uk"},
+            )
+        ),
+        "b.md": file(article(2, topics=["AI", "&#x202E;Space"])),
+    }
+    site = make_site(tmp_path, files, site={"title": "T"})
+    outcome = site.build()
+    topics = sorted(path.name for path in (site.out / "topics").iterdir())
+    assert topics == ["ai", "evil", "space"]
+    assert sorted(p.name for p in (site.out / "providers").iterdir()) == [
+        "bbc.co.uk",
+        "news.example.com",
+    ]
+    provider = json.loads((site.out / "providers/bbc.co.uk/feed.json").read_text("utf-8"))
+    assert provider["title"] == "T: BBC News"
+    lines = [(p.path, p.field, p.message, p.rejected) for p in outcome.report.problems]
+    removed = "invisible characters (bidi controls, zero-width) removed"
+    assert lines == [
+        ("a.md", "provider.name", f"{removed}; now 'BBC News'", False),
+        ("a.md", "provider.domain", f"{removed}; now 'bbc.co.uk'", False),
+        ("a.md", "topics[0]", f"{removed}; now 'AI'", False),
+        ("a.md", "topics[1]", f"{removed}; now 'evil'", False),
+        ("a.md", "topics[2]", f"{removed}; now 'Space'", False),
+        ("a.md", "topics[3]", f"{removed}; nothing is left; dropped", False),
+        ("b.md", "topics[1]", f"{removed}; now 'Space'", False),
+    ]
+
+
+def test_no_served_file_carries_a_bidi_control_or_zero_width_space(tmp_path: Path) -> None:
+    hostile = f"x{BIDI}y{ZERO_WIDTH}z"
+    data = article(
+        1,
+        title=f"Title {hostile}",
+        excerpt=f"Excerpt {hostile}",
+        category=hostile,
+        topics=[hostile],
+        provider={"name": hostile, "domain": hostile},
+        related=[{"title": hostile, "webUrl": "https://o.example/1", "provider": hostile}],
+    )
+    site = make_site(tmp_path, {"a.md": file(data)})
+    site.build()
+    for name, content in snapshot(site.out).items():
+        text = content.decode("utf-8")
+        assert not set(text) & set(INVISIBLE), name
+    rss = feedparser.parse((site.out / "rss.xml").read_bytes())
+    assert rss.entries[0].title == "Title xyz"
+
+
+def test_text_keeps_the_joiners_scripts_and_emoji_need(tmp_path: Path) -> None:
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a word
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    site = make_site(tmp_path, {"a.md": file(article(1, title=persian, excerpt=family))})
+    outcome = site.build()
+    assert outcome.report.problems == ()
+    item = json.loads((site.out / "feed.json").read_text("utf-8"))["items"][0]
+    assert (item["title"], item["summary"]) == (persian, family)
+
+
+def test_the_cleaning_rules() -> None:
+    assert plain_text(f"a {BIDI}b{ZERO_WIDTH} c") == "a b c"
+    assert plain_text("a \u200b b") == "a b"  # no double space where one was removed
+    assert plain_text(f"x{JOINERS}y") == f"x{JOINERS}y"
+    assert plain_name(f"x{JOINERS}y") == ("xy", True)
+    assert plain_name("x &#x2067;y") == ("x y", True)
+    assert plain_name(" x ") == ("x", False)
+    assert plain_name("<b>x</b>") == ("x", False)
