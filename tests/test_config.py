@@ -93,7 +93,7 @@ def test_the_shipped_config_is_valid() -> None:
         (
             {"select": {"typo": "x"}},
             "select.typo: unknown key (known keys: published_only, min_quality, types, "
-            "include_future, max_age_days)",
+            "include_future, max_age_days, max_topics)",
         ),
     ],
 )

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.config import FeedRules, SelectRules
-from feeds.errors import OutputError
 from feeds.group import make_groups, provider_key, provider_slug, slugify, topic_key
 from feeds.model import Article, GroupKind, Provider
 from feeds.select import resolve_duplicates, select
@@ -207,12 +206,16 @@ class TestGroups:
         assert [g.kind for g in make_groups([], FeedRules(), "x")] == [GroupKind.ALL]
         assert make_groups([art(1)], FeedRules(all=False, groups=()), "x") == ()
 
-    def test_two_groups_on_one_folder_are_refused(self) -> None:
+    def test_two_groups_on_one_folder_both_get_a_folder(self) -> None:
         # 'c 2a4c5e3d'-like keys are readable slugs; a crafted one can equal a hashed slug.
         crafted = slugify("c++").replace("-", " ")
         articles = [art(1, topics=("C++",)), art(2, topics=(crafted,))]
-        with pytest.raises(OutputError, match="would share this folder"):
-            make_groups(articles, FeedRules(groups=("topic",)), "x")
+        groups = make_groups(articles, FeedRules(groups=("topic",)), "x")
+        folders = {group.name: group.folder for group in groups if group.kind is GroupKind.TOPIC}
+        assert len(set(folders.values())) == 2
+        # The key that sorts first keeps the slug; the other gets a longer hash.
+        assert folders[crafted] == f"topics/{slugify('c++')}"
+        assert folders["C++"].startswith(f"topics/{slugify('c++')}")
 
     @given(
         st.lists(
