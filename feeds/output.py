@@ -32,7 +32,6 @@ def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
     files are in place with their recorded sizes is not rendered."""
     out_dir = ctx.config.output.dir
     old = load_manifest(out_dir)
-    ctx.writer.sweep(old)
 
     def current(key: str, fingerprint: str) -> bool:
         entry = old.feeds.get(key)
@@ -67,8 +66,10 @@ def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
 
 
 def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
-    """Before any file changes: a manifest marked incomplete that no longer vouches for
-    the feeds about to be rewritten (the files this run creates are journaled as written)."""
+    """The first change to the output: the temporary files a killed run left are swept,
+    then the manifest is marked incomplete and stops vouching for the feeds about to be
+    rewritten (the files this run creates are journaled as they are written)."""
+    ctx.writer.sweep(plan.old)
     rewriting = plan.rewriting(selection.groups)
     if not rewriting:
         return
