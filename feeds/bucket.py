@@ -4,10 +4,11 @@
 
 1. uploads, by rank: assets, feeds, feed pages, then `feeds.opml` and the top `index.html`,
    so a page never links to an object that is not there yet;
-2. deletions (opt-in), only of keys the manifest says we uploaded, and only when every
-   upload succeeded (a page that failed to upload may still link to them);
-3. the manifest, recording exactly the uploads and deletions that succeeded, and written
-   only when something was uploaded or deleted.
+2. deletions (opt-in), only of keys the manifest says we uploaded and whose listed size
+   and ETag are still what it recorded, and only when every upload succeeded (a page that
+   failed to upload may still link to them);
+3. the manifest, recording exactly the uploads and deletions that succeeded and forgetting
+   the keys the plan kept (not ours any more), written only when one of those changed it.
 
 Importing this module imports boto3 (a quarter of a second), so only publishing does.
 """
@@ -248,17 +249,21 @@ def apply_plan(
     plan: Plan,
     manifest: Mapping[str, ManifestEntry],
 ) -> Applied:
-    """Upload by rank, delete, then write a manifest of exactly what succeeded."""
+    """Upload by rank, delete, then write a manifest of exactly what succeeded.
+
+    Keys the plan kept are left in the bucket and dropped from the manifest, so each is
+    reported once, by the run that found it.
+    """
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         uploaded, failed = _upload_all(pool, client, target, out_dir, plan.uploads)
         deleted, delete_failed = _delete_all(
             pool, client, target, plan.deletes, failed_uploads=len(failed)
         )
     failed += delete_failed
-    if not uploaded and not deleted:
+    if not uploaded and not deleted and not plan.kept:
         return Applied(failed=tuple(failed))
     entries = {**manifest, **uploaded}
-    for key in deleted:
+    for key in (*deleted, *(step.key for step in plan.kept)):
         entries.pop(key, None)
     failure = _write_manifest(client, target, entries)
     if failure is not None:

@@ -96,6 +96,12 @@ def _scan(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
     return local
 
 
+def _warn_kept(plan: Plan) -> None:
+    """One warning per key whose deletion the plan refused."""
+    for step in plan.kept:
+        log.warning("%(key)s: %(reason)s", fields(key=step.key, reason=step.reason))
+
+
 def publish(
     config: Config, *, dry_run: bool = False, client: S3Client | None = None
 ) -> PublishReport:
@@ -112,6 +118,7 @@ def publish(
         manifest = fetch_manifest(client, target)
         remote = list_remote(client, target, start_after=listing_start(local, manifest))
         plan = make_plan(local, remote, manifest, delete=target.delete)
+        _warn_kept(plan)
         if dry_run:
             return PublishReport(target.bucket, target.prefix, plan)
         applied = apply_plan(client, target, out_dir, plan, manifest)

@@ -4,7 +4,9 @@ S3 listings carry no user metadata, so a manifest, `<prefix>.feeds-manifest.json
 what this program uploaded (key -> SHA-256, size, ETag, Content-Type, Cache-Control).
 `make_plan` decides every file from it and the listing: upload when the bytes or headers
 differ from the manifest, when the object is missing, or when its listed size/ETag differs
-from what the manifest recorded (someone changed it behind our back).
+from what the manifest recorded (someone changed it behind our back). A key no longer
+produced is deleted (opt-in) only when its listed size and ETag still are what the manifest
+recorded: the manifest is an object anyone with write access to the prefix can edit.
 
 Nothing here talks to the bucket (that is feeds/bucket.py), so nothing here imports boto3.
 """
@@ -81,11 +83,16 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Everything a publish will do, in order; `uploads` and `deletes` are what it changes."""
+    """Everything a publish will do, in order; `uploads` and `deletes` are what it changes.
+
+    `kept` are the steps of manifest keys no longer produced whose object the listing shows
+    with another size or ETag than the manifest recorded: not deleted, and forgotten.
+    """
 
     steps: tuple[Step, ...]
     uploads: tuple[LocalFile, ...]
     deletes: tuple[str, ...]
+    kept: tuple[Step, ...] = ()
 
 
 def upload_rank(key: str) -> int:
@@ -136,21 +143,41 @@ def _file_steps(
     return steps, uploads
 
 
+NOT_OURS = (
+    "no longer produced, but not deleted: its size or ETag in the bucket is not what the "
+    "manifest recorded"
+)
+
+
 def _gone_steps(
-    gone: Iterable[str], remote: Mapping[str, RemoteObject], *, delete: bool
-) -> tuple[list[Step], list[str]]:
-    """A delete or skip step for each manifest key no longer produced, and the keys to delete."""
+    gone: Iterable[str],
+    remote: Mapping[str, RemoteObject],
+    manifest: Mapping[str, ManifestEntry],
+    *,
+    delete: bool,
+) -> tuple[list[Step], list[str], list[Step]]:
+    """A step for each manifest key no longer produced; the keys to delete; the kept steps.
+
+    The manifest is only a file in the bucket: whoever can write it could list any key in
+    it. So a key is deleted only when the listed object is byte for byte what we uploaded,
+    as far as size and ETag tell.
+    """
     steps: list[Step] = []
     deletes: list[str] = []
+    kept: list[Step] = []
     for key in sorted(gone):
-        if key not in remote:
+        listed, recorded = remote.get(key), manifest[key]
+        if listed is None:
             continue  # already gone; nothing to do
-        if delete:
+        if not delete:
+            steps.append(Step(Action.SKIP, key, "no longer produced; publish.s3.delete is off"))
+        elif (listed.size, listed.etag) != (recorded.size, recorded.etag):
+            kept.append(Step(Action.SKIP, key, NOT_OURS))
+            steps.append(kept[-1])
+        else:
             deletes.append(key)
             steps.append(Step(Action.DELETE, key, "no longer produced"))
-        else:
-            steps.append(Step(Action.SKIP, key, "no longer produced; publish.s3.delete is off"))
-    return steps, deletes
+    return steps, deletes, kept
 
 
 def make_plan(
@@ -163,13 +190,14 @@ def make_plan(
     """Decide, for every local file and manifest key, whether to upload, skip or delete.
 
     Pure: the same listing and manifest always give the same plan. Only keys in the
-    manifest (our own uploads) that are still in the bucket are ever deleted.
+    manifest (our own uploads) that are still in the bucket with the size and ETag the
+    manifest recorded are ever deleted.
     """
     files = sorted(local, key=lambda f: (upload_rank(f.key), f.key))
     file_steps, uploads = _file_steps(files, remote, manifest)
-    produced = {file.key for file in files}
-    gone_steps, deletes = _gone_steps(manifest.keys() - produced, remote, delete=delete)
-    return Plan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes))
+    gone = manifest.keys() - {file.key for file in files}
+    gone_steps, deletes, kept = _gone_steps(gone, remote, manifest, delete=delete)
+    return Plan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes), tuple(kept))
 
 
 def listing_start(local: Iterable[LocalFile], manifest: Mapping[str, ManifestEntry]) -> str:
