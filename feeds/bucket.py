@@ -15,6 +15,7 @@ Importing this module imports boto3 (a quarter of a second), so only publishing 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from feeds.config import S3Target
 from feeds.errors import PublishError
+from feeds.files import read_regular
 from feeds.logs import fields
 from feeds.publish_plan import (
     MANIFEST_NAME,
@@ -151,7 +153,9 @@ def list_remote(
 
 def _put(client: S3Client, target: S3Target, out_dir: Path, file: LocalFile) -> ManifestEntry:
     """Upload `file`; the manifest entry for the bytes sent."""
-    body = (out_dir / file.key).read_bytes()
+    body = read_regular(out_dir / file.key)
+    if body is None:
+        raise FileNotFoundError(errno.ENOENT, "no longer a regular file")
     digest = hashlib.sha256(body).hexdigest()
     response = client.put_object(
         Bucket=target.bucket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import stat
@@ -90,13 +91,28 @@ def regular_size(path: Path) -> int | None:
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of path if it is a regular file; None for a link, a FIFO, a device or nothing.
+
+    Check with lstat first (opening a device can have effects): the open itself neither
+    blocks (a FIFO swapped in meanwhile would wait for a writer forever) nor follows a
+    link, and fstat checks what was opened. Raises OSError if a regular file can't be read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ELOOP):  # gone, or a link (O_NOFOLLOW)
+            return None
+        raise
+    with open(fd, "rb") as file:
+        return file.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
 def same_bytes(path: Path, content: bytes) -> bool:
     """Whether path is a regular file (not a link) holding exactly `content`."""
     if regular_size(path) != len(content):
         return False
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        return read_regular(path) == content
     except OSError:
         return False
-    with open(fd, "rb") as file:
-        return file.read() == content

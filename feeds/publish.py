@@ -108,8 +108,9 @@ def publish(
     """Sync the output folder to `publish.s3`, holding the output folder's lock.
 
     With `dry_run`, only reads the manifest and the listing and returns the plan.
-    Raises PublishError when there is no `publish` section, no output to publish, or the
-    bucket cannot be read; failures of single keys are in the report's `failed`.
+    Raises PublishError when there is no `publish` section, no output to publish, an output
+    file that can't be read, or the bucket cannot be read; failures of single keys are in
+    the report's `failed`.
     """
     target, out_dir = _where(config)
     with output_lock(out_dir):

@@ -17,11 +17,14 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from feeds.errors import PublishError
+from feeds.files import read_regular
 from feeds.logs import fields
 from feeds.mediatypes import HEADERS_FILE, CacheControl, FileKind, Headers, classify, headers_for
 
@@ -218,10 +221,31 @@ def _is_published(relative: str) -> bool:
     return not any(part.startswith(".") for part in parts) and relative != HEADERS_FILE
 
 
+def _publishable_bytes(path: Path, relative: str) -> bytes | None:
+    """The bytes of a regular file; None for a link (skipped quietly, as documented) or a
+    special file (with a warning). Raises PublishError when a regular file can't be read."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            return read_regular(path)
+    except FileNotFoundError:
+        return None  # deleted while we scanned
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror or exc}); fix its permissions or remove it"
+        raise PublishError(msg) from exc
+    if not stat.S_ISLNK(info.st_mode):
+        log.warning(
+            "%(path)s: not a regular file (a FIFO, socket or device); not published",
+            fields(path=relative),
+        )
+    return None
+
+
 def scan_output(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
     """Every publishable file of the output folder with its hash, size and headers.
 
-    Symbolic links are skipped, so nothing outside the output folder is ever uploaded.
+    Only regular files count: symbolic links are skipped, so nothing outside the output
+    folder is ever uploaded, and so are FIFOs and devices, whose reading could block.
     """
     found: list[LocalFile] = []
     for root, dirs, names in os.walk(out_dir):
@@ -229,11 +253,11 @@ def scan_output(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
         for name in names:
             path = Path(root, name)
             relative = path.relative_to(out_dir).as_posix()
-            if not _is_published(relative) or path.is_symlink():
-                continue
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
-            found.append(LocalFile(relative, digest, len(content), headers_for(relative, cache)))
+            content = _publishable_bytes(path, relative) if _is_published(relative) else None
+            if content is not None:
+                digest = hashlib.sha256(content).hexdigest()
+                headers = headers_for(relative, cache)
+                found.append(LocalFile(relative, digest, len(content), headers))
     return tuple(sorted(found, key=lambda f: f.key))
 
 
