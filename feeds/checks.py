@@ -228,3 +228,16 @@ def prefix(value: Any) -> str:
         msg = f"expected key segments without '.', '..' or '//', got {show(value)}"
         raise Invalid(msg)
     return stripped + "/" if stripped else ""
+
+
+def seconds_up_to(high: float) -> Checker:
+    """A checker accepting a number of seconds above 0 and at most `high` (not a bool)."""
+
+    def check(value: Any) -> float:
+        # The comparison also turns away .nan and .inf, which YAML can spell.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= high:
+            msg = f"expected a number of seconds above 0 and at most {high:g}, got {show(value)}"
+            raise Invalid(msg)
+        return float(value)
+
+    return check

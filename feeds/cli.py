@@ -93,7 +93,8 @@ def _ping(config: Config, changed_paths: Sequence[str]) -> None:
     if config.site.websub_hub and changed_paths:
         from feeds.websub import changed_feed_urls, ping_hub
 
-        ping_hub(config.site.websub_hub, changed_feed_urls(config.site, changed_paths))
+        urls = changed_feed_urls(config.site, changed_paths)
+        ping_hub(config.site.websub_hub, urls, budget=config.site.websub_budget)
 
 
 def _plan_summary(report: PublishReport) -> str:

@@ -62,6 +62,12 @@ class Site:
         doc="a WebSub hub URL: announced in every feed and pinged when a feed changes "
         "(see Publishing)",
     )
+    websub_budget: float = setting(
+        30.0,
+        check=checks.seconds_up_to(600),
+        doc="seconds all WebSub pings of one run may take together; the pings left when it "
+        "is spent are skipped, with one warning (see WebSub)",
+    )
     logo: str | None = setting(
         None,
         check=checks.http_url,

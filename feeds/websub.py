@@ -1,9 +1,17 @@
 """Tell a WebSub hub which feeds changed, so subscribers fetch them within seconds.
 
-W3C WebSub leaves the publish request to the hub; the form every public hub accepts is a
-POST of `hub.mode=publish&hub.url=<feed URL>`. Ping only once the new bytes are live
-(feed-pitfalls §19). A hub that is down must never fail the build: failures are retried
-a few times, logged with their status, and reported back, never raised.
+W3C WebSub leaves the publish request to the hub; the form public hubs accept is a POST
+of `hub.mode=publish&hub.url=<feed URL>`, and PubSubHubbub 0.4 (§7.1) lets `hub.url`
+repeat to name several topics. So the changed feeds go out BATCH_SIZE URLs per request;
+a hub that answers a batch with a 4xx gets one URL per request for the rest of the run.
+Ping only once the new bytes are live (feed-pitfalls §19).
+
+A hub that is slow or down must never hold up cron or fail the build, so:
+- each request has REQUEST_SECONDS in total (feeds/httppost.py), not per socket read;
+- failed requests are retried with backoff (5xx, 429 and network failures only);
+- after BREAKER failed requests in a row the hub is taken to be down (circuit breaker);
+- the whole phase stops when its budget (`site.websub_budget` seconds) is spent;
+and the pings never sent are reported in one warning. Nothing here raises.
 """
 
 from __future__ import annotations
@@ -11,14 +19,13 @@ from __future__ import annotations
 import logging
 import time
 import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from feeds import __version__
 from feeds.config import Site
+from feeds.httppost import post_form
 from feeds.logs import fields
 from feeds.mediatypes import FileKind, classify
 
@@ -26,16 +33,29 @@ log = logging.getLogger("feeds.websub")
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5  # doubled after each failed attempt
-TIMEOUT_SECONDS = 10
-WORKERS = 4
+REQUEST_SECONDS = 10.0
+BREAKER = 3
+# 100 URLs of ~100 bytes make a 10 KB form: far below any server's body limit, and a
+# 2,000-feed site then needs 20 requests.
+BATCH_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
 class PingResult:
-    """Feed URLs the hub accepted, and those it did not (with the last status or error)."""
+    """Feed URLs the hub accepted, those it did not (with the reason), and those not sent."""
 
     pinged: tuple[str, ...]
     failed: tuple[tuple[str, str], ...]
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """How one request went: no error, or the error and whether to try again."""
+
+    error: str = ""
+    retry: bool = False  # a 5xx, a 429, a network failure or the deadline
+    rejected: bool = False  # another 4xx: the hub refuses the request as it is
 
 
 def changed_feed_urls(site: Site, paths: Iterable[str]) -> tuple[str, ...]:
@@ -45,73 +65,129 @@ def changed_feed_urls(site: Site, paths: Iterable[str]) -> tuple[str, ...]:
     )
 
 
-def _post(hub: str, url: str) -> None:
-    """One publish request; raises on a non-2xx status or a network error."""
-    body = urlencode({"hub.mode": "publish", "hub.url": url}).encode("ascii")
-    # config.py accepts only http(s) hub URLs, so urlopen never opens a file: URL here.
-    request = urllib.request.Request(
-        hub,
-        data=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "User-Agent": f"feeds/{__version__}",
-        },
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        response.read()
+def _send(hub: str, urls: Sequence[str], seconds: float) -> _Answer:
+    """One publish request naming every URL of `urls`, all within `seconds`."""
+    form = [("hub.mode", "publish"), *(("hub.url", url) for url in urls)]
+    try:
+        post_form(hub, form, seconds=seconds, headers={"User-Agent": f"feeds/{__version__}"})
+    except urllib.error.HTTPError as exc:
+        transient = exc.code >= 500 or exc.code == 429
+        return _Answer(f"HTTP {exc.code}", transient, 400 <= exc.code < 500 and not transient)
+    except urllib.error.URLError as exc:
+        return _Answer(str(exc.reason), retry=True)
+    except OSError as exc:
+        return _Answer(str(exc) or type(exc).__name__, retry=True)
+    except ValueError as exc:  # a hub URL urllib or http.client refuses
+        return _Answer(str(exc) or type(exc).__name__)
+    return _Answer()
 
 
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code}"
-    if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
-    return str(exc)
+def _about(urls: Sequence[str]) -> tuple[str, dict[str, object]]:
+    """How a message names the feeds of one request, and the fields it names them by."""
+    if len(urls) == 1:
+        return "%(url)s", fields(url=urls[0])
+    return "%(url)s and %(more)d more", fields(url=urls[0], more=len(urls) - 1)
 
 
-def ping_one(
-    hub: str, url: str, *, attempts: int = ATTEMPTS, sleep: Callable[[float], None] = time.sleep
-) -> str:
-    """Ping the hub about `url`, retrying with backoff; '' on success, else the last error."""
-    error = ""
-    for attempt in range(attempts):
-        if attempt:
-            sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-        try:
-            _post(hub, url)
-        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
-            error = _describe(exc)
-            log.info(
-                "%(url)s: %(reason)s (attempt %(attempt)d of %(attempts)d)",
-                fields(url=url, reason=error, attempt=attempt + 1, attempts=attempts),
-            )
-            continue
-        log.info("pinged %(hub)s for %(url)s", fields(hub=hub, url=url))
+class _Phase:
+    """One run's pings: its budget, the breaker's count, and what became of each URL."""
+
+    def __init__(
+        self, hub: str, budget: float, attempts: int, sleep: Callable[[float], None]
+    ) -> None:
+        self.hub, self.budget, self.attempts, self.sleep = hub, budget, attempts, sleep
+        self.deadline = time.monotonic() + budget
+        self.failures_in_a_row = 0
+        self.pinged: list[str] = []
+        self.failed: list[tuple[str, str]] = []
+
+    def left(self) -> float:
+        """Seconds of the budget left (0 or less: spent)."""
+        return self.deadline - time.monotonic()
+
+    def stop_reason(self) -> str:
+        """Why no more requests go out ('' while they may)."""
+        if self.failures_in_a_row >= BREAKER:
+            return f"{BREAKER} requests in a row failed"
+        if self.left() <= 0:
+            return f"the ping budget (site.websub_budget, {self.budget:g} s) is spent"
         return ""
-    return error
+
+    def send(self, urls: Sequence[str]) -> bool:
+        """Ping about `urls` in one request, retrying; False if the hub refused the batch."""
+        answer = _Answer()
+        for attempt in range(self.attempts):
+            if attempt and not self._back_off(attempt):
+                break
+            answer = _send(self.hub, urls, max(0.0, min(REQUEST_SECONDS, self.left())))
+            if not answer.error:
+                self._succeeded(urls)
+                return True
+            if answer.rejected and len(urls) > 1:
+                return False
+            self._attempt_failed(urls, answer.error, attempt)
+            if not answer.retry:
+                break
+        self._gave_up(urls, answer.error)
+        return True
+
+    def _back_off(self, attempt: int) -> bool:
+        """Wait before another attempt; False when the breaker or the budget says stop."""
+        pause = BACKOFF_SECONDS * 2 ** (attempt - 1)
+        if self.stop_reason() or pause >= self.left():
+            return False
+        self.sleep(pause)
+        return True
+
+    def _succeeded(self, urls: Sequence[str]) -> None:
+        self.failures_in_a_row = 0
+        self.pinged += urls
+        for url in urls:
+            log.info("pinged %(hub)s for %(url)s", fields(hub=self.hub, url=url))
+
+    def _attempt_failed(self, urls: Sequence[str], error: str, attempt: int) -> None:
+        self.failures_in_a_row += 1
+        named, values = _about(urls)
+        log.info(
+            f"{named}: %(reason)s (attempt %(attempt)d of %(attempts)d)",
+            values | fields(reason=error, attempt=attempt + 1, attempts=self.attempts),
+        )
+
+    def _gave_up(self, urls: Sequence[str], error: str) -> None:
+        self.failed += ((url, error) for url in urls)
+        named, values = _about(urls)
+        log.warning(
+            f"websub hub %(hub)s: ping for {named} failed: %(reason)s",
+            fields(hub=self.hub) | values | fields(reason=error),
+        )
 
 
 def ping_hub(
     hub: str | None,
     urls: Iterable[str],
     *,
+    budget: float,
     attempts: int = ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PingResult:
-    """Ping `hub` for each URL (none when `hub` is None); failures are logged, not raised."""
-    targets = list(urls)
-    if hub is None or not targets:
+    """Ping `hub` about `urls` (nothing when `hub` is None) within `budget` seconds.
+
+    Failures are logged, never raised; the URLs left when the breaker trips or the budget
+    is spent are skipped, with one warning.
+    """
+    queue = deque(urls)
+    if hub is None or not queue:
         return PingResult((), ())
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        errors = list(
-            pool.map(lambda url: ping_one(hub, url, attempts=attempts, sleep=sleep), targets)
-        )
-    failed = tuple((url, error) for url, error in zip(targets, errors, strict=True) if error)
-    for url, error in failed:
+    phase = _Phase(hub, budget, attempts, sleep)
+    size = BATCH_SIZE
+    while queue and not phase.stop_reason():
+        batch = [queue.popleft() for _ in range(min(size, len(queue)))]
+        if not phase.send(batch):
+            size = 1  # this hub takes one URL per request
+            queue.extendleft(reversed(batch))
+    if queue:
         log.warning(
-            "websub hub %(hub)s: ping for %(url)s failed: %(reason)s",
-            fields(hub=hub, url=url, reason=error),
+            "websub hub %(hub)s: %(skipped)d pings not sent: %(reason)s",
+            fields(hub=hub, skipped=len(queue), reason=phase.stop_reason()),
         )
-    pinged = tuple(url for url, error in zip(targets, errors, strict=True) if not error)
-    return PingResult(pinged, failed)
+    return PingResult(tuple(phase.pinged), tuple(phase.failed), tuple(queue))

@@ -4,6 +4,7 @@
   behind a small middleware that logs every request by S3 operation and can answer
   chosen requests with a 5xx, as a flaky object store would.
 - `Hub`: a WebSub hub that records each publish ping and answers with a chosen status.
+- `SlowHub`: a hub that records each ping, then answers a byte at a time, or never.
 """
 
 from __future__ import annotations
@@ -152,11 +153,13 @@ class S3Server:
 
 
 class Hub:
-    """A WebSub hub on a free loopback port: records each ping, answers `status`."""
+    """A WebSub hub on a free loopback port: records each ping, answers `status`, or 400
+    to a ping naming more than `max_urls` feeds (a hub that takes one topic at a time)."""
 
     def __init__(self) -> None:
         self.pings: list[dict[str, list[str]]] = []
         self.status = 204
+        self.max_urls: int | None = None
         self._lock = threading.Lock()
         hub = self
 
@@ -166,9 +169,7 @@ class Hub:
                 form = parse_qs(self.rfile.read(length).decode("ascii"))
                 with hub._lock:
                     hub.pings.append(form)
-                self.send_response(hub.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                hub.answer(self, form)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep the test output quiet
@@ -176,6 +177,13 @@ class Hub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/hub"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def answer(self, handler: BaseHTTPRequestHandler, form: dict[str, list[str]]) -> None:
+        """Answer one recorded ping: a status line and no body."""
+        too_many = self.max_urls is not None and len(form.get("hub.url", [])) > self.max_urls
+        handler.send_response(400 if too_many else self.status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
     def urls(self) -> list[str]:
         """The feed URLs pinged with hub.mode=publish, sorted."""
@@ -192,6 +200,35 @@ class Hub:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+class SlowHub(Hub):
+    """A hub that answers one byte every `interval` seconds, or never (`interval` None).
+
+    Each byte comes well within any per-read timeout, yet the whole answer takes minutes:
+    only a deadline for the whole request ends it. Leaving the `with` block ends the
+    answers still being given (their clients then see the connection close).
+    """
+
+    ANSWER = b"HTTP/1.0 204 No Content\r\nX-Padding: " + b"." * 1000 + b"\r\n\r\n"
+
+    def __init__(self, interval: float | None) -> None:
+        super().__init__()
+        self.interval = interval
+        self._stopping = threading.Event()
+
+    def answer(self, handler: BaseHTTPRequestHandler, form: dict[str, list[str]]) -> None:
+        if self.interval is None:
+            self._stopping.wait()
+            return
+        for byte in self.ANSWER:
+            if self._stopping.wait(self.interval):
+                return
+            handler.wfile.write(bytes([byte]))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        super().__exit__(*exc)
 
 
 def started(server: S3Server) -> Iterator[S3Server]:
