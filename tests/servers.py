@@ -231,6 +231,11 @@ class SlowHub(Hub):
         super().__exit__(*exc)
 
 
+def feed_urls(count: int) -> list[str]:
+    """`count` distinct feed URLs to ping a hub about, in order."""
+    return [f"https://feeds.example.org/topics/t{n:04d}/rss.xml" for n in range(count)]
+
+
 def started(server: S3Server) -> Iterator[S3Server]:
     """Run `server` for the duration of a fixture."""
     server.start()

@@ -17,7 +17,7 @@ from feeds.config import parse_config
 from feeds.errors import ConfigError
 from feeds.websub import BATCH_SIZE, PingResult, ping_hub
 from tests.kit import BASE_URL, config_data, make_site, small_corpus
-from tests.servers import Hub, SlowHub
+from tests.servers import Hub, SlowHub, feed_urls
 
 GENEROUS = 20  # seconds: a bound on waiting for the phase to end, never a speed check
 T = TypeVar("T")
@@ -31,10 +31,6 @@ def ends(task: Callable[[], T]) -> T:
     worker.join(GENEROUS)
     assert not worker.is_alive(), f"still running after {GENEROUS} s"
     return results[0]
-
-
-def feed_urls(count: int) -> list[str]:
-    return [f"{BASE_URL}topics/t{n:04d}/rss.xml" for n in range(count)]
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -9,13 +9,9 @@ import pytest
 
 from feeds.websub import BATCH_SIZE, ping_hub
 from tests.kit import BASE_URL, article, make_site, small_corpus
-from tests.servers import Hub
+from tests.servers import Hub, feed_urls
 
 FEEDS_OF_SMALL_CORPUS = 15  # all, two topics, two providers: three formats each
-
-
-def feed_urls(count: int) -> list[str]:
-    return [f"{BASE_URL}topics/t{n:04d}/rss.xml" for n in range(count)]
 
 
 def test_many_feeds_go_out_a_batch_at_a_time_in_order() -> None:
