@@ -241,3 +241,12 @@ def seconds_up_to(high: float) -> Checker:
         return float(value)
 
     return check
+
+
+def overlap(folder: Path, other: Path) -> str | None:
+    """How `folder` and `other` (both resolved) overlap, in words, if they do."""
+    if folder == other:
+        return "is"
+    if other.is_relative_to(folder):
+        return "contains"
+    return "lies inside" if folder.is_relative_to(other) else None

@@ -323,22 +323,13 @@ def _cache_dir_problems(sections: Mapping[str, object]) -> list[str]:
     problems = []
     for name in ("content", "output"):
         folder = getattr(sections.get(name), "dir", None)
-        relation = None if folder is None else _relation(cache.dir, folder)
+        relation = None if folder is None else checks.overlap(cache.dir, folder)
         if relation is not None:
             problems.append(
                 f"cache.dir: {cache.dir} {relation} {name}.dir {folder}; "
                 "give the parse cache a folder of its own"
             )
     return problems
-
-
-def _relation(folder: Path, other: Path) -> str | None:
-    """How `folder` and `other` (both resolved) overlap, if they do."""
-    if folder == other:
-        return "is"
-    if other.is_relative_to(folder):
-        return "contains"
-    return "lies inside" if folder.is_relative_to(other) else None
 
 
 def load_config(path: Path) -> Config:

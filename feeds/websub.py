@@ -82,11 +82,12 @@ def _send(hub: str, urls: Sequence[str], seconds: float) -> _Answer:
     return _Answer()
 
 
-def _about(urls: Sequence[str]) -> tuple[str, dict[str, object]]:
-    """How a message names the feeds of one request, and the fields it names them by."""
-    if len(urls) == 1:
-        return "%(url)s", fields(url=urls[0])
-    return "%(url)s and %(more)d more", fields(url=urls[0], more=len(urls) - 1)
+def _about(urls: Sequence[str]) -> dict[str, object]:
+    """The fields that name the feeds of one request: the first URL, how many more, and
+    both as the words a message shows (`feeds`)."""
+    more = len(urls) - 1
+    named = urls[0] if not more else f"{urls[0]} and {more} more"
+    return fields(url=urls[0], more=more, feeds=named)
 
 
 class _Phase:
@@ -147,18 +148,16 @@ class _Phase:
 
     def _attempt_failed(self, urls: Sequence[str], error: str, attempt: int) -> None:
         self.failures_in_a_row += 1
-        named, values = _about(urls)
         log.info(
-            f"{named}: %(reason)s (attempt %(attempt)d of %(attempts)d)",
-            values | fields(reason=error, attempt=attempt + 1, attempts=self.attempts),
+            "%(feeds)s: %(reason)s (attempt %(attempt)d of %(attempts)d)",
+            fields(reason=error, attempt=attempt + 1, attempts=self.attempts, **_about(urls)),
         )
 
     def _gave_up(self, urls: Sequence[str], error: str) -> None:
         self.failed += ((url, error) for url in urls)
-        named, values = _about(urls)
         log.warning(
-            f"websub hub %(hub)s: ping for {named} failed: %(reason)s",
-            fields(hub=self.hub) | values | fields(reason=error),
+            "websub hub %(hub)s: ping for %(feeds)s failed: %(reason)s",
+            fields(hub=self.hub, reason=error, **_about(urls)),
         )
 
 

@@ -21,7 +21,7 @@ from feeds.publish_plan import (
     make_plan,
 )
 from tests.fake_aws import fake_aws_env, publish_to, s3_client
-from tests.kit import make_site, write_files
+from tests.kit import make_site, write_tree
 from tests.servers import S3Server, started
 
 PREFIX = "site/"
@@ -101,7 +101,7 @@ def test_a_key_planted_in_the_manifest_is_kept_reported_once_and_forgotten(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix=PREFIX, delete=True))
-    write_files(site.out, {"rss.xml": b"<rss/>", "old.xml": b"<old/>"})
+    write_tree(site.out, {"rss.xml": b"<rss/>", "old.xml": b"<old/>"})
     assert site.cli("publish").exit_code == 0
     client = s3_client(s3.url)
     # Someone else's objects under the prefix, then listed in the manifest as if ours:
@@ -131,7 +131,7 @@ def test_a_key_planted_in_the_manifest_is_kept_reported_once_and_forgotten(
 
 def test_dry_run_shows_the_kept_key(s3: S3Server, bucket: str, tmp_path: Path) -> None:
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix=PREFIX, delete=True))
-    write_files(site.out, {"rss.xml": b"<rss/>"})
+    write_tree(site.out, {"rss.xml": b"<rss/>"})
     assert site.cli("publish").exit_code == 0
     client = s3_client(s3.url)
     client.put_object(Bucket=bucket, Key=PREFIX + "theirs.txt", Body=b"precious")

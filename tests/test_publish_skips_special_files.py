@@ -17,7 +17,7 @@ import pytest
 from feeds.mediatypes import CacheControl
 from feeds.publish_plan import scan_output
 from tests.fake_aws import fake_aws_env, publish_to, s3_client
-from tests.kit import make_site, write_files
+from tests.kit import make_site, write_tree
 from tests.servers import S3Server, started
 
 GENEROUS = 20  # seconds: a bound on waiting for a hang, never a speed check
@@ -55,7 +55,7 @@ def unblocked(fifo: Path, task: Callable[[], T]) -> T:
 
 
 def test_scan_output_lists_regular_files_only(tmp_path: Path) -> None:
-    write_files(tmp_path, {"rss.xml": b"<rss/>", "topics/a/atom.xml": b"<feed/>"})
+    write_tree(tmp_path, {"rss.xml": b"<rss/>", "topics/a/atom.xml": b"<feed/>"})
     fifo = tmp_path / "topics/a/feed.json"
     os.mkfifo(fifo)
     (tmp_path / "index.html").symlink_to(tmp_path / "rss.xml")
@@ -69,7 +69,7 @@ def test_a_fifo_in_the_output_folder_is_skipped_and_publish_ends(
     bucket = f"feeds-{uuid.uuid4().hex[:12]}"
     s3_client(s3.url).create_bucket(Bucket=bucket)
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"rss.xml": b"<rss/>", "topics/ai/atom.xml": b"<feed/>"})
+    write_tree(site.out, {"rss.xml": b"<rss/>", "topics/ai/atom.xml": b"<feed/>"})
     fifo = site.out / "topics/ai/rss.xml"
     os.mkfifo(fifo)
 
@@ -96,7 +96,7 @@ def test_an_unreadable_output_file_stops_the_publish_before_any_upload(
     bucket = f"feeds-{uuid.uuid4().hex[:12]}"
     s3_client(s3.url).create_bucket(Bucket=bucket)
     site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
-    write_files(site.out, {"rss.xml": b"<rss/>", "atom.xml": b"<feed/>"})
+    write_tree(site.out, {"rss.xml": b"<rss/>", "atom.xml": b"<feed/>"})
     locked = site.out / "atom.xml"
     real_open = os.open
 
