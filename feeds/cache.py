@@ -75,6 +75,11 @@ class Record(NamedTuple):
         """The file identity this record was made from."""
         return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
 
+    @property
+    def newest_ns(self) -> int:
+        """When the file last changed: its mtime or its ctime, whichever is later."""
+        return max(self.mtime_ns, self.ctime_ns)
+
 
 _COLUMNS = Record._fields
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)

@@ -53,6 +53,8 @@ def _converters(hint: Any, decode: bool) -> Convert:
     if origin in (typing.Union, types.UnionType):
         (inner,) = [arg for arg in args if arg is not type(None)]
         return _optional(_converters(inner, decode))
+    if origin is tuple and args[0] in _PLAIN:
+        return _plain_tuple(_PLAIN[args[0]]) if decode else _identity
     if origin is tuple:
         return _each(_converters(args[0], decode))
     if hint is datetime:
@@ -66,6 +68,15 @@ def _converters(hint: Any, decode: bool) -> Convert:
 
 # What a decoded value of each plain type may be: stored data may have been tampered with.
 _PLAIN: dict[Any, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
+
+
+def _plain_tuple(kinds: tuple[type, ...]) -> Convert:
+    def check(values: Any) -> Any:
+        if type(values) is tuple and all(isinstance(value, kinds) for value in values):
+            return values
+        return _bad(values)
+
+    return check
 
 
 def _checked(kinds: tuple[type, ...]) -> Convert:

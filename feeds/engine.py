@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -221,7 +222,7 @@ def _context(
     the parse cache (closed likewise)."""
     job = Job(config, options.parser, writer)
     workers = stack.enter_context(Workers(job, options.workers or cpu_count()))
-    cache = _open_cache(config, options, writer)
+    cache = _open_cache(config, options, writer, stack)
     if cache is not None:
         stack.callback(cache.close)
     return Context(config, now, options.parser, options.strict, options.racy_seconds,
@@ -265,9 +266,17 @@ def _outcome(
     )
 
 
-def _open_cache(config: Config, options: Options, writer: Writer) -> ParseCache | None:
-    """The parse cache; read-only for a dry run, which writes nothing anywhere."""
-    if not options.use_cache:
-        return None
+def _open_cache(
+    config: Config, options: Options, writer: Writer, stack: ExitStack | None = None
+) -> ParseCache | None:
+    """The parse cache; read-only for a dry run, which writes nothing anywhere. Without
+    the cache (--no-cache) a build still keeps its records in a database, a temporary one
+    in a folder that `stack` deletes, rather than every parsed article in memory."""
     settings = parse_settings(config, options.parser)
-    return open_cache(config.cache.dir, settings, writable=not isinstance(writer, DryRun))
+    writable = not isinstance(writer, DryRun)
+    if options.use_cache:
+        return open_cache(config.cache.dir, settings, writable=writable)
+    if stack is None or not writable:
+        return None
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-records-"))
+    return open_cache(Path(folder), settings)

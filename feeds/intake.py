@@ -87,24 +87,37 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
 
 
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
-    """Parse the changed files (in the pool when there are many); cache their records."""
-    fresh: list[Record] = []
-    parallel = len(scanned.changed) >= MIN_PARALLEL_FILES
-    with ctx.progress("parsing", len(scanned.changed)) as bar:
-        for chunk in ctx.workers.map(parse_chunk, scanned.changed, PARSE_CHUNK, parallel):
-            fresh += chunk
-            bar.advance(len(chunk))
+    """Parse the changed files (in the pool when there are many), caching each chunk's
+    records as it arrives: a run holds in memory only the articles the cache can't take."""
     keys = scanned.scan.keys
     # A file changed within racy_seconds of the scan might change again within the same
     # timestamp tick, keeping its size: its record serves this run but is not cached.
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
-    keep = [r for r in fresh if keys[r.path] is not None and max(r.mtime_ns, r.ctime_ns) < racy]
-    if ctx.cache is not None and (fresh or scanned.stale):
-        ctx.cache.update(keep, scanned.stale)
-    trusted = len(keep) == len(fresh) and all(key is not None for key in keys.values())
-    files = sorted([*scanned.cached, *map(decode, fresh)], key=lambda file: file.path)
-    blobs = {r.path: r.article for r in fresh if r.article is not None}
-    return Parsed(tuple(files), blobs, trusted and not scanned.scan.unlisted)
+    files: list[ParsedFile] = list(scanned.cached)
+    held: dict[str, bytes] = {}
+    uncached = 0
+    parallel = len(scanned.changed) >= MIN_PARALLEL_FILES
+    with ctx.progress("parsing", len(scanned.changed)) as bar:
+        for chunk in ctx.workers.map(parse_chunk, scanned.changed, PARSE_CHUNK, parallel):
+            keep = [r for r in chunk if keys[r.path] is not None and r.newest_ns < racy]
+            stored = _store(ctx, keep)
+            held |= {r.path: r.article for r in chunk if r.article and r.path not in stored}
+            uncached += len(chunk) - len(keep)
+            files += map(decode, chunk)
+            bar.advance(len(chunk))
+    if ctx.cache is not None and scanned.stale:
+        ctx.cache.update((), scanned.stale)
+    # A record not cached must make the next run look at its file again.
+    trusted = not uncached and None not in keys.values() and not scanned.scan.unlisted
+    return Parsed(tuple(sorted(files, key=lambda file: file.path)), held, trusted)
+
+
+def _store(ctx: Context, records: list[Record]) -> set[str]:
+    """Cache the records, when the cache can take them; the paths stored."""
+    if ctx.cache is None or not ctx.cache.writable or not records:
+        return set()
+    ctx.cache.update(records, ())
+    return {record.path for record in records}
 
 
 def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:

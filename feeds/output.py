@@ -166,7 +166,7 @@ def file_changes(
 
 def _articles(ctx: Context, parsed: Parsed, paths: set[str]) -> dict[str, bytes]:
     """The packed whole articles of `paths`: parsed by this run, or from the cache."""
-    found = {path: parsed.fresh[path] for path in paths if path in parsed.fresh}
+    found = {path: parsed.held[path] for path in paths if path in parsed.held}
     missing = paths - found.keys()
     if missing and ctx.cache is not None:
         found |= ctx.cache.articles(missing)

@@ -75,7 +75,7 @@ class Parsed:
     """Every file, sorted by path; `trusted` when all are cached for the next run."""
 
     files: tuple[ParsedFile, ...]
-    fresh: Mapping[str, bytes]  # packed articles this run parsed (the rest are cached)
+    held: Mapping[str, bytes]  # packed articles this run parsed that the cache lacks
     trusted: bool
 
 
