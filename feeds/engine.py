@@ -196,7 +196,7 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             parsed = parse_changed(ctx, scanned)
         with timer("group"):
             selection = select_feeds(ctx, scanned, parsed)
-        parsed_files, cached_files = len(scanned.changed), len(scanned.cached)
+        parsed_files, cached_files = parsed.parsed, parsed.cached
         if options.validate_only:
             return _outcome(ctx, timer, selection.summary, groups=selection.groups,
                             parsed=parsed_files, cached=cached_files)  # fmt: skip

@@ -28,17 +28,14 @@ log = logging.getLogger("feeds")
 
 
 def scan_files(ctx: Context) -> Scanned:
-    """Scan, and split the files into those the cache vouches for and those to parse."""
+    """Scan, and fingerprint what this run reads (the config and every file's identity)."""
     started_ns = time.time_ns()
     if ctx.cache is None or ctx.cache.empty():
         ctx.workers.start()  # every file will be parsed: the pool starts while we scan
     found = scan(ctx.config.content)
     config_fp = config_fingerprint(ctx.config)
     inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.keys)
-    cached, stale = _vouched(ctx, found)
-    vouched = {file.path for file in cached}
-    changed = tuple((p, found.keys[p]) for p in found.paths if p not in vouched)
-    return Scanned(found, config_fp, inputs_fp, cached, stale, changed, started_ns)
+    return Scanned(found, config_fp, inputs_fp, started_ns)
 
 
 def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[str, ...]]:
@@ -87,29 +84,34 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
 
 
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
-    """Parse the changed files (in the pool when there are many), caching each chunk's
-    records as it arrives: a run holds in memory only the articles the cache can't take."""
+    """Parse the files the cache does not vouch for (in the pool when there are many),
+    caching each chunk's records as it arrives: a run holds in memory only the articles
+    the cache can't take."""
     keys = scanned.scan.keys
+    cached, stale = _vouched(ctx, scanned.scan)
+    vouched = {file.path for file in cached}
+    changed = [(path, keys[path]) for path in scanned.scan.paths if path not in vouched]
     # A file changed within racy_seconds of the scan might change again within the same
     # timestamp tick, keeping its size: its record serves this run but is not cached.
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
-    files: list[ParsedFile] = list(scanned.cached)
+    files: list[ParsedFile] = list(cached)
     held: dict[str, bytes] = {}
     uncached = 0
-    parallel = len(scanned.changed) >= MIN_PARALLEL_FILES
-    with ctx.progress("parsing", len(scanned.changed)) as bar:
-        for chunk in ctx.workers.map(parse_chunk, scanned.changed, PARSE_CHUNK, parallel):
+    parallel = len(changed) >= MIN_PARALLEL_FILES
+    with ctx.progress("parsing", len(changed)) as bar:
+        for chunk in ctx.workers.map(parse_chunk, changed, PARSE_CHUNK, parallel):
             keep = [r for r in chunk if keys[r.path] is not None and r.newest_ns < racy]
             stored = _store(ctx, keep)
             held |= {r.path: r.article for r in chunk if r.article and r.path not in stored}
             uncached += len(chunk) - len(keep)
             files += map(decode, chunk)
             bar.advance(len(chunk))
-    if ctx.cache is not None and scanned.stale:
-        ctx.cache.update((), scanned.stale)
+    if ctx.cache is not None and stale:
+        ctx.cache.update((), stale)
     # A record not cached must make the next run look at its file again.
     trusted = not uncached and None not in keys.values() and not scanned.scan.unlisted
-    return Parsed(tuple(sorted(files, key=lambda file: file.path)), held, trusted)
+    files.sort(key=lambda file: file.path)
+    return Parsed(tuple(files), held, trusted, parsed=len(changed), cached=len(cached))
 
 
 def _store(ctx: Context, records: list[Record]) -> set[str]:

@@ -18,7 +18,6 @@ from feeds.config import Config
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest
 from feeds.model import FeedGroup, Problem, Stub
 from feeds.pool import (
-    ParseTask,
     Workers,
 )
 from feeds.progress import ProgressFactory
@@ -59,14 +58,11 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Scanned:
-    """The scan, and which files the parse cache vouches for."""
+    """The scan, and the fingerprints of what this run reads."""
 
     scan: Scan
     config_fp: str
     inputs_fp: str
-    cached: tuple[ParsedFile, ...]  # the unchanged files, as the cache has them
-    stale: tuple[str, ...]  # cached paths that are gone
-    changed: tuple[ParseTask, ...]  # files to parse
     started_ns: int  # when the scan began (time.time_ns())
 
 
@@ -77,6 +73,8 @@ class Parsed:
     files: tuple[ParsedFile, ...]
     held: Mapping[str, bytes]  # packed articles this run parsed that the cache lacks
     trusted: bool
+    parsed: int  # files read and parsed
+    cached: int  # files the cache vouched for
 
 
 @dataclass(frozen=True, slots=True)
