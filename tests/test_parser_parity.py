@@ -96,6 +96,14 @@ NASTY = {
     "flow sequence key": _front(BASE + "provider: {[a, b]: c}"),
     "duplicate nested key": _front(BASE + "provider: {name: A, name: B}"),
 }
+# Every character YAML forbids in a stream (the C0 controls but tab, LF and CR; DEL; the
+# C1 controls but NEL), where yaml-rs once read on past a NUL to a `published: false`.
+FORBIDDEN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0x85)]
+FORBIDDEN += range(0x86, 0xA0)
+NASTY |= {
+    f"control U+{code:04X}": _front(BASE + f"note: a{chr(code)}b\npublished: false")
+    for code in FORBIDDEN
+}
 
 
 @pytest.mark.parametrize("name", sorted(NASTY))
@@ -113,6 +121,10 @@ def test_rules_that_needed_aligning() -> None:
     assert outcome(NASTY["duplicate key"], "libyaml") == (None, [("front matter", True)])
     assert outcome(NASTY["python tag on title"], "yaml-rs") == (None, [("front matter", True)])
     assert outcome(NASTY["complex key"], "yaml-rs") == (None, [("front matter", True)])
+    for code in FORBIDDEN:
+        verdict = parse_front_matter("x.md", NASTY[f"control U+{code:04X}"], "yaml-rs")
+        assert isinstance(verdict, Problem)
+        assert f"control character U+{code:04X} (line 5, column 8)" in verdict.message
 
 
 def test_samples_agree() -> None:
