@@ -116,6 +116,7 @@ def test_a_full_disk_is_one_error_and_the_next_run_recovers(
         ".feeds-manifest.json",
         ".feeds.lock",
     ]
+    assert [p for p in site.out.rglob("*") if p.is_dir() and not any(p.iterdir())] == []
 
 
 def test_a_read_only_output_folder_is_one_error_line(
