@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
-from tests.kit import REPO, config_data
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
-# Imported from here by tests/test_config.py and tests/test_docs.py.
-__all__ = ["REPO", "config_data"]
+import pytest
+
+from tests.fake_aws import fake_aws_env, s3_client
+from tests.servers import S3Server, started
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    """A moto S3 server on 127.0.0.1, one per test module."""
+    yield from started(S3Server())
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake AWS credentials and no AWS config from the machine (use with usefixtures)."""
+    fake_aws_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def bucket(s3: S3Server) -> str:
+    """A fresh, empty bucket; the server's request log starts empty."""
+    name = f"feeds-{uuid.uuid4().hex[:12]}"
+    s3_client(s3.url).create_bucket(Bucket=name)
+    s3.reset()
+    return name

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.config import load_config, parse_config
 from feeds.errors import ConfigError
-from tests.conftest import config_data
+from tests.kit import config_data
 
 
 def problems_of(data: Any, tmp_path: Path) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import click
 from feeds.cli import cli
 from feeds.config import Config
 from feeds.settings import documented
-from tests.conftest import REPO
+from tests.kit import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

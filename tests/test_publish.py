@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,28 +11,11 @@ import pytest
 
 from feeds.lock import output_lock
 from feeds.publish import MANIFEST_NAME, ManifestEntry, publish, render_manifest, scan_output
-from tests.fake_aws import ACCESS_KEY, SECRET_KEY, fake_aws_env, publish_to, s3_client
+from tests.fake_aws import ACCESS_KEY, SECRET_KEY, publish_to, s3_client
 from tests.kit import article, make_site, small_corpus, write_tree
-from tests.servers import S3Server, started
+from tests.servers import S3Server
 
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    yield from started(S3Server())
-
-
-@pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_aws_env(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def bucket(s3: S3Server) -> str:
-    """A fresh, empty bucket; the server's request log starts empty."""
-    name = f"feeds-{uuid.uuid4().hex[:12]}"
-    s3_client(s3.url).create_bucket(Bucket=name)
-    s3.reset()
-    return name
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 
 def objects(s3: S3Server, bucket: str) -> dict[str, Any]:

@@ -4,8 +4,6 @@ manifest is never deleted unless the object is exactly what the manifest recorde
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,11 @@ from feeds.publish_plan import (
     RemoteObject,
     make_plan,
 )
-from tests.fake_aws import fake_aws_env, publish_to, s3_client
+from tests.fake_aws import publish_to, s3_client
 from tests.kit import make_site, write_tree
-from tests.servers import S3Server, started
+from tests.servers import S3Server
+
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 PREFIX = "site/"
 
@@ -59,24 +59,6 @@ def test_plan_with_delete_off_keeps_nothing_aside() -> None:
     plan = make_plan([], {"old.xml": RemoteObject(9, '"theirs"')}, manifest, delete=False)
     assert (plan.deletes, plan.kept) == ((), ())
     assert [step.reason for step in plan.steps] == ["no longer produced; publish.s3.delete is off"]
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    yield from started(S3Server())
-
-
-@pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_aws_env(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def bucket(s3: S3Server) -> str:
-    name = f"feeds-{uuid.uuid4().hex[:12]}"
-    s3_client(s3.url).create_bucket(Bucket=name)
-    s3.reset()
-    return name
 
 
 def read_manifest(client: Any, bucket: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import os
 import stat
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,22 +16,14 @@ import pytest
 
 from feeds.mediatypes import CacheControl
 from feeds.publish_plan import scan_output
-from tests.fake_aws import fake_aws_env, publish_to, s3_client
+from tests.fake_aws import publish_to, s3_client
 from tests.kit import make_site, write_tree
-from tests.servers import S3Server, started
+from tests.servers import S3Server
+
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 GENEROUS = 20  # seconds: a bound on waiting for a hang, never a speed check
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    yield from started(S3Server())
-
-
-@pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_aws_env(monkeypatch, tmp_path)
 
 
 def release(fifo: Path) -> None:

@@ -12,9 +12,11 @@ import pytest
 from lxml import etree
 
 from feeds.websub import ping_hub
-from tests.fake_aws import fake_aws_env, publish_to, s3_client
+from tests.fake_aws import publish_to, s3_client
 from tests.kit import BASE_URL, Site, article, make_site, small_corpus
-from tests.servers import Hub, S3Server, started
+from tests.servers import Hub, S3Server
+
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FOLDERS = ("", "topics/ai/", "topics/climate/", "providers/a.example/", "providers/b.example/")
@@ -27,16 +29,6 @@ ALL_FEEDS = sorted(
 def hub() -> Iterator[Hub]:
     with Hub() as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    yield from started(S3Server())
-
-
-@pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_aws_env(monkeypatch, tmp_path)
 
 
 def build(site: Site, *args: str) -> str:
