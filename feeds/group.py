@@ -10,6 +10,7 @@ feed's URL never changes once it exists, unless someone writes a colliding name.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -133,18 +134,25 @@ def most_common(spellings: Counter[str]) -> str:
     return min(spellings, key=lambda name: (-spellings[name], name))
 
 
-def newest_first(articles: Iterable[Item]) -> list[Item]:
-    """Newest first; ties broken by id so the order never depends on input order."""
-    by_id = sorted(articles, key=lambda a: a.id)
-    return sorted(by_id, key=lambda a: a.published_at, reverse=True)
+def newest_first(articles: Iterable[Item], cap: int | None = None) -> list[Item]:
+    """The `cap` newest (all without one); ties broken by id so the order never depends
+    on input order."""
+    # Dates are whole seconds, so the negated timestamp orders newest first exactly; a
+    # heap finds the newest few of a big group without sorting all of it.
+    order = _newest_first_key
+    return heapq.nsmallest(cap, articles, key=order) if cap else sorted(articles, key=order)
+
+
+def _newest_first_key(article: Item) -> tuple[float, str]:
+    return (-article.published_at.timestamp(), article.id)
 
 
 def _group(
     kind: GroupKind, key: str, slug: str, name: str, items: Sequence[Item], cap: int
 ) -> FeedGroup[Item]:
-    ordered = newest_first(items)
+    newest = newest_first(items, cap)
     return FeedGroup(
-        kind=kind, key=key, slug=slug, name=name, items=tuple(ordered[:cap]), total=len(ordered)
+        kind=kind, key=key, slug=slug, name=name, items=tuple(newest), total=len(items)
     )
 
 
