@@ -1,13 +1,15 @@
 """Render one feed group as JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
 
-Built as plain dicts and serialised with `json.dumps(sort_keys=True)`, never templated, so
-any text is escaped correctly and unchanged input gives unchanged bytes.
+Built as plain dicts and serialised as `json.dumps(sort_keys=True, indent=2)` would (by
+`dumps`), never templated, so any text is escaped correctly and unchanged input gives
+unchanged bytes.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from feeds.body import entry_html
@@ -89,5 +91,42 @@ def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> by
         feed["favicon"] = site.icon
     if site.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
-    text = json.dumps(feed, ensure_ascii=False, sort_keys=True, indent=2)
-    return (text + "\n").encode("utf-8")
+    return (dumps(feed) + "\n").encode("utf-8")
+
+
+def dumps(value: object) -> str:
+    """`json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)`, character for
+    character, for values whose dict keys are strings.
+
+    With `indent` the json module gives up its C encoder for a pure-Python one that cost
+    more than building the items; here the strings (nearly all of a feed) are escaped by
+    the C function that encoder uses, and only the layout is Python.
+    """
+    return _encode(value, "\n")
+
+
+def _encode(value: object, newline: str) -> str:
+    """`value` laid out as json.dumps lays it out where `newline` (with the indentation
+    of `value`'s own line) starts a line."""
+    # Strings, most values, are escaped in place rather than by a call of this function.
+    if isinstance(value, str):
+        return encode_basestring(value)
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        members = [
+            encode_basestring(key)
+            + ": "
+            + (encode_basestring(item) if type(item) is str else _encode(item, inner))
+            for key, item in sorted(value.items())
+        ]
+        return "{" + inner + ("," + inner).join(members) + newline + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = [
+            encode_basestring(item) if type(item) is str else _encode(item, inner) for item in value
+        ]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    return json.dumps(value)  # numbers, booleans and null: as json writes them anywhere

@@ -6,9 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
+from feeds.jsonfeed import dumps
 from tests.kit import NS, article, make_site, snapshot
+from tests.test_properties import NASTY_FRAGMENTS
 
 
 def _json(out: Path, folder: str = "") -> dict[str, Any]:
@@ -103,6 +107,27 @@ def test_serialised_with_sorted_keys(tmp_path: Path) -> None:
     doc = json.loads(raw)
     assert raw == (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
     assert doc["items"][0]["title"] == "日本 & x ]]>"
+
+
+_STRING = st.one_of(st.text(max_size=8), st.sampled_from(NASTY_FRAGMENTS))
+JSON_VALUES = st.recursive(
+    st.one_of(_STRING, st.none(), st.booleans(), st.integers(), st.floats()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(_STRING, inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_dumps_is_json_dumps_with_indent(value: object) -> None:
+    """Every character as json.dumps(ensure_ascii=False, sort_keys=True, indent=2) writes it,
+    for any nesting, any string (control characters, quotes, lone surrogates) and any
+    number, NaN and infinities included."""
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
 
 
 def test_summary_mode_leaves_the_body_out(tmp_path: Path) -> None:
