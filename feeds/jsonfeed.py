@@ -8,14 +8,17 @@ unchanged bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-from feeds.body import entry_html
 from feeds.config import Config
 from feeds.meta import JSON_FILE, FeedMeta
 from feeds.model import Article, FeedGroup, Related
+
+# Per item, the HTML body (`feeds.body.entry_html`), or None for a summary-only feed.
+Bodies = Sequence[str] | None
 
 VERSION = "https://jsonfeed.org/version/1.1"
 # The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries related coverage.
@@ -38,17 +41,17 @@ def _related(related: Related) -> dict[str, Any]:
     return item
 
 
-def json_item(article: Article, full: bool) -> dict[str, Any]:
-    """One JSON Feed item. With `full` the HTML body goes to content_html; otherwise the
-    excerpt (or the title) is content_text, since every item needs one of the two."""
+def json_item(article: Article, body: str | None) -> dict[str, Any]:
+    """One JSON Feed item. Its HTML `body` (with `feeds.content: full`) goes to content_html;
+    without one the excerpt (or the title) is content_text, since every item needs one."""
     item: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
         "title": article.title,
         "date_published": rfc3339(article.published_at),
     }
-    if full:
-        item["content_html"] = entry_html(article)
+    if body is not None:
+        item["content_html"] = body
     else:
         item["content_text"] = article.excerpt or article.title
     if article.excerpt:
@@ -72,7 +75,7 @@ def json_item(article: Article, full: bool) -> dict[str, Any]:
     return item
 
 
-def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
+def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
     """The group as a JSON Feed 1.1 document (UTF-8, sorted keys, trailing newline)."""
     site = config.site
     feed: dict[str, Any] = {
@@ -83,7 +86,10 @@ def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> by
         "feed_url": meta.url(JSON_FILE),
         "language": site.language,
         "authors": [{"name": site.author}],
-        "items": [json_item(a, config.feeds.content == "full") for a in group.items],
+        "items": [
+            json_item(article, None if bodies is None else bodies[index])
+            for index, article in enumerate(group.items)
+        ],
     }
     if site.logo:
         feed["icon"] = site.logo

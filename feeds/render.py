@@ -26,7 +26,7 @@ from lxml.etree import _Element
 from feeds import __version__
 from feeds.body import entry_html
 from feeds.config import Config, Site
-from feeds.jsonfeed import render_json
+from feeds.jsonfeed import Bodies, render_json
 from feeds.meta import (
     ATOM_FILE,
     EMPTY_FEED_DATE,
@@ -144,7 +144,7 @@ def _new_feed(meta: FeedMeta, site: Site, description: str) -> FeedGenerator:
     return fg
 
 
-def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
+def _add_common(fe: FeedEntry, article: Article, body: str | None) -> None:
     fe.title(article.title)
     fe.link(href=article.url)
     fe.published(article.published_at)
@@ -153,13 +153,13 @@ def _add_common(fe: FeedEntry, article: Article, full: bool) -> None:
         # RSS <description> is HTML, so plain text is escaped once more: an excerpt that
         # reads '<b>' must show those characters, not turn bold (RSS profile 3.1).
         fe.summary(escape(article.excerpt, quote=False), type="html")
-    if full:
-        fe.content(entry_html(article), type="html")
+    if body is not None:
+        fe.content(body, type="html")
     for topic in article.topics:
         fe.category(term=topic)
 
 
-def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
+def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
     site = config.site
     # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
@@ -179,10 +179,9 @@ def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> byt
         fg.image(url=site.logo, title=meta.title, link=meta.home_url)
     if site.ttl:
         fg.ttl(site.ttl)
-    full = config.feeds.content == "full"
-    for article in group.items:
+    for index, article in enumerate(group.items):
         fe = fg.add_entry(order="append")
-        _add_common(fe, article, full)
+        _add_common(fe, article, None if bodies is None else bodies[index])
         fe.feeds_dates.published = article.published_at
         # isPermaLink="true" promises the guid is the item's URL; only say so when it is.
         fe.guid(article.id, permalink=article.id == article.url)
@@ -201,7 +200,7 @@ def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> byt
     return hex_char_refs(bytes(fg.rss_str(pretty=True)))
 
 
-def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> bytes:
+def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
     """The group as Atom 1.0: enclosure links per image, related links per related item."""
     site = config.site
     fg = _new_feed(meta, site, meta.description)  # <subtitle> is text: as it is
@@ -216,11 +215,10 @@ def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> by
         fg.logo(site.logo)
     if site.icon:
         fg.icon(site.icon)
-    full = config.feeds.content == "full"
-    for article in group.items:
+    for index, article in enumerate(group.items):
         fe = fg.add_entry(order="append")
         fe.register_extension("feeds_links", _AtomLinks, atom=True, rss=False)
-        _add_common(fe, article, full)
+        _add_common(fe, article, None if bodies is None else bodies[index])
         fe.id(article.id)
         if article.provider.name:
             fe.author(name=article.provider.name)
@@ -240,13 +238,16 @@ def render_group(group: FeedGroup[Article], config: Config) -> tuple[RenderedFil
     """
     meta = feed_meta(group, config)
     folder = f"{group.folder}/" if group.folder else ""
+    # Each item's HTML body, made once for the three formats.
+    full = config.feeds.content == "full"
+    bodies = tuple(entry_html(article) for article in group.items) if full else None
     renderers = {RSS_FILE: render_rss, ATOM_FILE: render_atom, JSON_FILE: render_json}
     files: list[RenderedFile] = []
     for name in feed_file_names(group, config):
         if name == PAGE_FILE:
             content = feed_page(group, config, meta).encode("utf-8")
         else:
-            content = renderers[name](group, config, meta)
+            content = renderers[name](group, config, meta, bodies)
         files.append(RenderedFile(folder + name, content))
     return tuple(files)
 
