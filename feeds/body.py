@@ -5,9 +5,14 @@ Every text is escaped here; nothing from an article is ever inserted as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from feeds.model import Article, Image
+
+# A feed's items' bodies (`entry_html`), made once for every format; None for a feed
+# without bodies (`feeds.content: summary`).
+Bodies = Sequence[str] | None
 
 
 def size_attributes(image: Image) -> str:

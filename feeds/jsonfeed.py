@@ -8,17 +8,14 @@ unchanged bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
+from feeds.body import Bodies
 from feeds.config import Config
 from feeds.meta import JSON_FILE, FeedMeta
 from feeds.model import Article, FeedGroup, Related
-
-# Per item, the HTML body (`feeds.body.entry_html`), or None for a summary-only feed.
-Bodies = Sequence[str] | None
 
 VERSION = "https://jsonfeed.org/version/1.1"
 # The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries related coverage.

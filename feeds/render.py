@@ -1,32 +1,31 @@
 """Render one feed group as RSS 2.0 and Atom 1.0 bytes. The only module that imports feedgen.
 
-feedgen 1.0.0 has traps this module owns, each marked where it is handled:
-- Atom entry links lose rel/type/title/length (feedgen #135): `_AtomLinks` writes them.
+feedgen 1.0.0 writes each feed's head (channel or feed elements); the entries are built by
+`feeds.entries` as the same elements feedgen writes, and spliced into the head's bytes.
+feedgen has traps this module owns, each marked where it is handled:
 - `updated`/`lastBuildDate` default to now(): always set from the items, never the clock.
-- entries are prepended by default: always `order="append"`.
 - the RSS channel <link> is the last link added: add rel="self" first, the site last.
-- media:content is wrapped in media:group unless `group=None`; its values must be str.
-- RSS keeps only the last enclosure: only the first image becomes one.
 - RSS drops every atom:link but the first rel="self" (feedgen #122): `_RssHub` writes the
   WebSub rel="hub" link.
+- its RSS dates have three-digit years before 1000 and set the locale: `_RssDates`.
+(Its entry traps, Atom entry links that lose rel/type/title (#135) among them, are
+`feeds.entries`'.)
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from email.utils import format_datetime
 from html import escape
 
-from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml.etree import _Element
 
 from feeds import __version__
-from feeds.body import entry_html
+from feeds.body import Bodies, entry_html
 from feeds.config import Config, Site
-from feeds.jsonfeed import Bodies, render_json
+from feeds.entries import ITEM_NAMESPACES, atom_entries, rfc822, rss_items
+from feeds.jsonfeed import render_json
 from feeds.meta import (
     ATOM_FILE,
     EMPTY_FEED_DATE,
@@ -45,29 +44,18 @@ from feeds.text import hex_char_refs
 __all__ = ["ATOM_FILE", "EMPTY_FEED_DATE", "RSS_FILE", "FeedMeta", "feed_meta", "render_group"]
 
 GENERATOR_URI = "https://pypi.org/project/feeds/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+# How feedgen's pretty-printed heads end: the entries go just before.
+_RSS_END, _ATOM_END = b"  </channel>\n</rss>\n", b"</feed>\n"
 
 
-class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
-    """Writes an Atom entry's enclosure and related links with all their attributes.
-
-    feedgen 1.0.0 keeps only `href` on entry links (issue #135, fixes unmerged), which
-    turns every enclosure and related link into a second rel="alternate". Stay on 1.0.0
-    and add these links here instead; tests check the attributes on the real output.
-    """
-
-    def __init__(self) -> None:
-        self.links: list[dict[str, str]] = []
+class _RssNamespaces(BaseExtension):  # type: ignore[misc]
+    """Declares the namespaces of the items' Media RSS and Dublin Core elements on the root,
+    as feedgen's media and dc extensions would (their `load_extension` also tries to
+    import a module that does not exist, for every feed)."""
 
     def extend_ns(self) -> dict[str, str]:
-        return {}
-
-    def extend_atom(self, entry: _Element) -> _Element:
-        for attributes in self.links:
-            xml_elem("link", entry, **attributes)
-        return entry
-
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
+        return dict(ITEM_NAMESPACES)
 
 
 class _RssHub(BaseExtension):  # type: ignore[misc]
@@ -92,15 +80,6 @@ class _RssHub(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-def rfc822(moment: datetime) -> str:
-    """An RFC 822 date with a four-digit year and a numeric zone, whatever the year.
-
-    feedgen's formatter writes year 500 as '500' (an invalid date, RSS profile 3.2) and sets
-    the process locale to do it; `email.utils` does neither.
-    """
-    return format_datetime(moment)
-
-
 class _RssDates(BaseExtension):  # type: ignore[misc]
     """Rewrites the channel's lastBuildDate with `rfc822` (feed-level extension)."""
 
@@ -116,21 +95,6 @@ class _RssDates(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-class _RssPubDate(BaseEntryExtension):  # type: ignore[misc]
-    """Rewrites an item's pubDate with `rfc822` (entry-level extension)."""
-
-    def __init__(self) -> None:
-        self.published = EMPTY_FEED_DATE
-
-    def extend_ns(self) -> dict[str, str]:
-        return {}
-
-    def extend_rss(self, item: _Element) -> _Element:
-        for element in item.iterfind("pubDate"):
-            element.text = rfc822(self.published)
-        return item
-
-
 def _new_feed(meta: FeedMeta, site: Site, description: str) -> FeedGenerator:
     """A feed with what RSS and Atom share; `description` is RSS `<description>` (HTML)
     and Atom `<subtitle>` (text), each FeedGenerator writing one format."""
@@ -144,60 +108,27 @@ def _new_feed(meta: FeedMeta, site: Site, description: str) -> FeedGenerator:
     return fg
 
 
-def _add_common(fe: FeedEntry, article: Article, body: str | None) -> None:
-    fe.title(article.title)
-    fe.link(href=article.url)
-    fe.published(article.published_at)
-    fe.updated(article.published_at)
-    if article.excerpt:
-        # RSS <description> is HTML, so plain text is escaped once more: an excerpt that
-        # reads '<b>' must show those characters, not turn bold (RSS profile 3.1).
-        fe.summary(escape(article.excerpt, quote=False), type="html")
-    if body is not None:
-        fe.content(body, type="html")
-    for topic in article.topics:
-        fe.category(term=topic)
-
-
 def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
     site = config.site
     # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
     fg = _new_feed(meta, site, escape(meta.description, quote=False))
-    fg.load_extension("media", atom=False, rss=True)
-    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("feeds_ns", _RssNamespaces, BaseEntryExtension, atom=False, rss=True)
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
     if site.websub_hub:
         fg.register_extension("feeds_hub", _RssHub, BaseEntryExtension, atom=False, rss=True)
         fg.feeds_hub.hub = site.websub_hub
     fg.lastBuildDate(meta.updated)
-    fg.register_extension("feeds_dates", _RssDates, _RssPubDate, atom=False, rss=True)
+    fg.register_extension("feeds_dates", _RssDates, BaseEntryExtension, atom=False, rss=True)
     fg.feeds_dates.updated = meta.updated
     if site.logo:
         # The validator wants <image> title and link equal to the channel's.
         fg.image(url=site.logo, title=meta.title, link=meta.home_url)
     if site.ttl:
         fg.ttl(site.ttl)
-    for index, article in enumerate(group.items):
-        fe = fg.add_entry(order="append")
-        _add_common(fe, article, None if bodies is None else bodies[index])
-        fe.feeds_dates.published = article.published_at
-        # isPermaLink="true" promises the guid is the item's URL; only say so when it is.
-        fe.guid(article.id, permalink=article.id == article.url)
-        if article.provider.name:
-            fe.dc.dc_creator(article.provider.name)
-        first = article.images[0] if article.images else None
-        if first is not None and first.mime:
-            fe.enclosure(first.url, "0", first.mime)  # length unknown: "0" (RSS profile)
-        for image in article.images:
-            media = {"url": image.url, "medium": "image"}
-            if image.mime:
-                media["type"] = image.mime
-            if image.width and image.height:
-                media |= {"width": str(image.width), "height": str(image.height)}
-            fe.media.content(media, group=None)
-    return hex_char_refs(bytes(fg.rss_str(pretty=True)))
+    head = bytes(fg.rss_str(pretty=True))
+    return hex_char_refs(_splice(head, _RSS_END, rss_items(group.items, bodies)))
 
 
 def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
@@ -215,19 +146,16 @@ def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodie
         fg.logo(site.logo)
     if site.icon:
         fg.icon(site.icon)
-    for index, article in enumerate(group.items):
-        fe = fg.add_entry(order="append")
-        fe.register_extension("feeds_links", _AtomLinks, atom=True, rss=False)
-        _add_common(fe, article, None if bodies is None else bodies[index])
-        fe.id(article.id)
-        if article.provider.name:
-            fe.author(name=article.provider.name)
-        links: list[dict[str, str]] = fe.feeds_links.links
-        for image in article.images:
-            link = {"rel": "enclosure", "href": image.url}
-            links.append(link | {"type": image.mime} if image.mime else link)
-        links += [{"rel": "related", "href": r.url, "title": r.title} for r in article.related]
-    return hex_char_refs(bytes(fg.atom_str(pretty=True)))
+    head = bytes(fg.atom_str(pretty=True))
+    return hex_char_refs(_splice(head, _ATOM_END, atom_entries(group.items, bodies)))
+
+
+def _splice(head: bytes, end: bytes, entries: bytes) -> bytes:
+    """The head feedgen wrote with the entries inserted before its closing `end`."""
+    if not head.endswith(end):
+        msg = f"feedgen wrote a feed that ends unexpectedly: {head[-40:]!r}"
+        raise ValueError(msg)
+    return head[: -len(end)] + entries + end
 
 
 def render_group(group: FeedGroup[Article], config: Config) -> tuple[RenderedFile, ...]:
