@@ -6,6 +6,7 @@ import errno
 import itertools
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from feeds.errors import OutputError
@@ -32,6 +33,30 @@ def safe_target(out_dir: Path, relative: str) -> Path:
             msg = f"{folder}: a symbolic link inside the output folder; remove it"
             raise OutputError(msg)
     return folder / parts[-1]
+
+
+def safe_targets(out_dir: Path, relatives: Iterable[str]) -> list[Path]:
+    """`safe_target` of each path (raising as it does), each folder checked once.
+
+    A render writes four files into every feed folder, and checking a folder costs a
+    `stat` per level on the way; the files of a folder already checked only need a name
+    that is not '', '.' or '..'. The folder is keyed by the text before the name, slash
+    included, so '/x' is never taken for 'x'.
+    """
+    folders: dict[str, Path] = {}
+    targets: list[Path] = []
+    for relative in relatives:
+        cut = relative.rfind("/") + 1
+        folder, name = relative[:cut], relative[cut:]
+        checked = folders.get(folder)
+        if checked is not None and name not in ("", ".", ".."):
+            targets.append(checked / name)
+            continue
+        target = safe_target(out_dir, relative)
+        if name not in ("", ".", ".."):  # 'a/' names folder a itself, not a file in it
+            folders[folder] = target.parent
+        targets.append(target)
+    return targets
 
 
 def temp_name(name: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feeds.errors import OutputError
-from feeds.files import is_regular_file, safe_target, same_bytes, write_atomic
+from feeds.files import is_regular_file, safe_target, safe_targets, same_bytes, write_atomic
 from feeds.logs import fields
 from feeds.manifest import Manifest, journal_append, reset_journal, save_manifest, sweep_temp_files
 from feeds.model import RenderedFile
@@ -42,7 +42,8 @@ class Writer:
 
     def write(self, files: Sequence[RenderedFile]) -> list[FileResult]:
         """Write the files whose bytes differ from the disk (journaled first)."""
-        targets = [(file, safe_target(self.out_dir, file.path)) for file in files]
+        paths = safe_targets(self.out_dir, [file.path for file in files])
+        targets = list(zip(files, paths, strict=True))
         changed = {
             file.path: target for file, target in targets if not same_bytes(target, file.content)
         }

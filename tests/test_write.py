@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import pytest
 
 from feeds.errors import OutputError
+from feeds.files import safe_targets
 from feeds.manifest import MANIFEST_FILE
 from feeds.write import safe_target, write_atomic
 from tests.kit import LONG_AGO_NS, age, article, make_site, mtimes, snapshot
@@ -122,6 +124,28 @@ def test_paths_outside_the_output_folder_are_refused(tmp_path: Path, relative: s
     with pytest.raises(OutputError, match="refusing to write outside the output folder"):
         safe_target(out, relative)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_paths_checked_together_as_one_by_one(tmp_path: Path) -> None:
+    """safe_targets checks each folder once, and answers what safe_target answers for
+    every path: the same target, or the same refusal, whatever came before it."""
+    out = tmp_path / "public"
+    (out / "topics").mkdir(parents=True)
+    (out / "topics" / "link").symlink_to(tmp_path)
+    plain = ["a", "a/", "a/b", "a//b", "topics/ai/rss.xml", "topics/ai/atom.xml", "x/y/"]
+    refused = ["/a", "a/./b", "a/../b", ".", "..", "topics/link/rss.xml", "x/y/..", "/"]
+    for earlier in itertools.permutations(plain, 3):
+        for relative in plain + refused:
+            paths = [*earlier, relative]
+            try:
+                expected: object = [safe_target(out, path) for path in paths]
+            except OutputError as exc:
+                expected = str(exc)
+            try:
+                got: object = safe_targets(out, paths)
+            except OutputError as exc:
+                got = str(exc)
+            assert got == expected, paths
 
 
 def test_symlinked_folder_leading_outside_is_refused(tmp_path: Path) -> None:
