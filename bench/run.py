@@ -1,19 +1,37 @@
 #!/usr/bin/env python3
 """Time `feeds build` on generated corpora: full, no-change, one edited, added, deleted.
 
-usage: python bench/run.py [--sizes 1000,10000,100000] [--floor ../shared/bench/floor.py]
-                           [--out bench/out] [--results bench/RESULTS.md]
+usage: python bench/run.py [--sizes 1000,10000,100000] [--million] [--corpora DIR]
+                           [--floor .../floor.py] [--hugo .../vs_hugo.py]
+                           [--feeds-src DIR] [--out bench/out] [--results bench/RESULTS.md]
 
 Each run is a separate process. Reported per run: wall time, CPU time (user+sys of the
-whole process tree, pool workers included) and peak memory: the sum of RSS over the
-process tree, sampled every 50 ms. With --floor, the floor script (the simplest
-single-core libyaml + feedgen build) is timed on the same corpus in the same session and
-every feeds time is also given as a ratio to it. Not a test; not run in CI.
+whole process tree, pool workers included), peak memory (the sum of RSS over the
+process tree, sampled every 50 ms) and the 1-minute load average just before it.
+
+Yardsticks, timed on the same corpus in the same run, and each feeds time as a ratio to
+them:
+- the read floor, always: `find DIR -type f -print0 | xargs -0 cat >/dev/null`, timed
+  right before the feeds runs (cold-ish: whatever the page cache holds by then);
+- with --floor, the floor script (the simplest single-core libyaml + feedgen build),
+  up to --floor-max articles (at 1,000,000 it would take a quarter of an hour and ~8 GB).
+
+1,000,000 articles (~3 GB) is never in the default sizes: ask with --sizes 1000000 or
+--million. Corpora are written once by make_corpus.py (seed 1) into --corpora and reused;
+each run works on a copy made of hard links (edits replace files, never write into them).
+
+With --hugo PATH/vs_hugo.py and `hugo` on PATH, that script is also run on each of
+--hugo-sizes (on a copy of the corpus, as it edits one file in place) and its medians
+go into the results as ratios to Hugo. Runs below 1,000,000 come first, then Hugo, then
+1,000,000. --results is rewritten after each size; text after the end marker is kept.
+Stdlib only. Not a test; not run in CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import platform
 import resource
@@ -22,16 +40,44 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+MILLION = 1_000_000
+SEED = 1
 SCENARIOS = ("full", "no-change", "one edited", "one added", "one deleted")
-TARGETS = {  # N -> scenario -> (seconds, ratio to floor)
-    10_000: {"full": (3.5, 0.55), "no-change": (0.5, 0.08), "one edited": (0.7, 0.11)},
-    100_000: {"full": (12, 0.3), "no-change": (3, 0.07), "one edited": (3, 0.07)},
+END_MARKER = "<!-- end of bench/run.py output: hand-written text below is kept -->"
+
+
+@dataclass(frozen=True)
+class Target:
+    seconds: float
+    ratio: float
+    basis: str  # "floor.py" or "read": which yardstick the ratio is to
+
+
+_MILLION_EDIT = Target(3, 0.15, "read")
+TARGETS: dict[int, dict[str, Target]] = {
+    10_000: {
+        "full": Target(3.5, 0.55, "floor.py"),
+        "no-change": Target(0.5, 0.08, "floor.py"),
+        "one edited": Target(0.7, 0.11, "floor.py"),
+    },
+    100_000: {
+        "full": Target(12, 0.3, "floor.py"),
+        "no-change": Target(3, 0.07, "floor.py"),
+        "one edited": Target(3, 0.07, "floor.py"),
+    },
+    MILLION: {  # the million-article issue
+        "full": Target(120, 6, "read"),
+        "no-change": Target(2, 0.1, "read"),
+        "one edited": _MILLION_EDIT,
+        "one added": _MILLION_EDIT,
+        "one deleted": _MILLION_EDIT,
+    },
 }
-MEMORY_TARGET_MB = {10_000: 300, 100_000: 1000}
+MEMORY_TARGET_MB = {10_000: 300, 100_000: 600, MILLION: 1500}  # peak of any run
 
 
 @dataclass
@@ -39,6 +85,23 @@ class Measure:
     wall: float
     cpu: float
     peak_mb: float
+    load: float = 0.0  # 1-minute load average just before the run
+
+
+@dataclass
+class SizeResult:
+    n: int
+    runs: dict[str, Measure] = field(default_factory=dict)
+
+
+@dataclass
+class HugoResult:
+    n: int
+    rounds: int
+    load_before: float
+    load_after: float
+    medians: dict[str, dict[str, object]]  # vs_hugo.py's JSON line
+    text: str  # vs_hugo.py's printed table
 
 
 def _tree(root: int) -> list[int]:
@@ -85,11 +148,20 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def measure(command: list[str], cwd: Path | None = None) -> Measure:
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def measure(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Measure:
     """Run command; its wall time, the CPU of its process tree and the peak summed RSS."""
+    load_before = load()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0
     done = threading.Event()
     # Pool workers are children of multiprocessing's fork server, which the build does
@@ -116,21 +188,82 @@ def measure(command: list[str], cwd: Path | None = None) -> Measure:
         sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     cpu += sum(others.values())
-    return Measure(wall, cpu, peak / 1024)
+    return Measure(wall, cpu, peak / 1024, load_before)
 
 
-def corpus(out: Path, n: int) -> Path:
-    """The corpus of n articles (generated once, seed 1), copied fresh for a run."""
-    source = out / f"corpus-{n}"
-    if not source.exists():
-        temp = out / f"corpus-{n}.partial"
-        shutil.rmtree(temp, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, str(HERE / "make_corpus.py"), str(n), str(temp), "--seed", "1"],
-            check=True,
-        )
-        temp.rename(source)
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def corpus(corpora: Path, n: int) -> Path:
+    """The corpus of n articles (seed 1), written once into `corpora` and reused.
+
+    It is written to corpus-N.partial and renamed when complete, so a killed run leaves
+    no half corpus behind; corpus-N.json beside it says which make_corpus.py wrote it.
+    """
+    source = corpora / f"corpus-{n}"
+    stamp = corpora / f"corpus-{n}.json"
+    generator = HERE / "make_corpus.py"
+    if source.exists():
+        if stamp.exists() and json.loads(stamp.read_text())["make_corpus_sha256"] != _sha256(
+            generator
+        ):
+            print(  # noqa: T201 - a script's output
+                f"warning: {source} was written by another make_corpus.py; "
+                "delete it to write it again",
+                file=sys.stderr,
+            )
+        return source
+    corpora.mkdir(parents=True, exist_ok=True)
+    temp = corpora / f"corpus-{n}.partial"
+    shutil.rmtree(temp, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(generator), str(n), str(temp), "--seed", str(SEED)], check=True
+    )
+    seconds = time.perf_counter() - start
+    temp.rename(source)
+    write_stamp(corpora, n, seconds)
     return source
+
+
+def write_stamp(corpora: Path, n: int, seconds: float | None) -> None:
+    """corpus-N.json: what wrote corpus-N, so a changed generator is noticed."""
+    (corpora / f"corpus-{n}.json").write_text(
+        json.dumps(
+            {
+                "n": n,
+                "seed": SEED,
+                "make_corpus_sha256": _sha256(HERE / "make_corpus.py"),
+                "seconds": None if seconds is None else round(seconds, 1),
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def link_tree(source: Path, dest: Path) -> None:
+    """dest as a copy of source made of hard links (a real copy across file systems)."""
+    link = True
+    for folder, _, files in os.walk(source):
+        target = dest / os.path.relpath(folder, source)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if link:
+                try:
+                    os.link(os.path.join(folder, name), target / name)
+                    continue
+                except OSError:
+                    link = False
+            shutil.copy2(os.path.join(folder, name), target / name)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write path anew (a new inode), so the cached corpus behind a hard link is untouched."""
+    temp = path.with_name(path.name + ".bench-tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def write_config(work: Path, content: Path) -> Path:
@@ -149,95 +282,315 @@ def first_article(content: Path) -> Path:
     return sorted(folder.glob("*.md"))[0]
 
 
-def run_size(n: int, out: Path, floor: Path | None) -> dict[str, Measure]:
-    source = corpus(out, n)
+def feeds_env(feeds_src: Path) -> dict[str, str]:
+    """The environment that makes `python -m feeds` (and a `feeds` script) import feeds_src."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(feeds_src), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    )
+    return env
+
+
+def read_floor(content: Path) -> Measure:
+    """Time reading every file of the corpus once: `find | xargs cat`."""
+    script = 'find "$1" -type f -print0 | xargs -0 cat >/dev/null'
+    return measure(["sh", "-c", script, "sh", str(content)])
+
+
+def run_size(n: int, corpora: Path, out: Path, floor: Path | None, feeds_src: Path) -> SizeResult:
+    source = corpus(corpora, n)
     work = out / f"run-{n}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     content = work / "content"
-    shutil.copytree(source, content)
+    link_tree(source, content)
     config = write_config(work, content)
+    env = feeds_env(feeds_src)
     feeds = [sys.executable, "-m", "feeds", "build", "--config", str(config)]
-    results: dict[str, Measure] = {}
+
+    def build() -> Measure:
+        # cwd: the work folder, so `-m` finds feeds through PYTHONPATH only.
+        return measure(feeds, cwd=work, env=env)
+
+    result = SizeResult(n)
     if floor is not None:
         floor_out = work / "floor-public"
-        results["floor"] = measure([sys.executable, str(floor), str(content), str(floor_out)])
+        result.runs["floor"] = measure([sys.executable, str(floor), str(content), str(floor_out)])
         shutil.rmtree(floor_out)
     # Age the files past the racy-file window, as a corpus in production is.
     time.sleep(1.1)
-    results["full"] = measure(feeds)
-    results["no-change"] = measure(feeds)
+    result.runs["read"] = read_floor(content)
+    result.runs["full"] = build()
+    result.runs["no-change"] = build()
     victim = first_article(content)
     text = victim.read_text(encoding="utf-8")
-    victim.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
-    results["one edited"] = measure(feeds)
+    replace_text(victim, text.replace("title: ", "title: Edited ", 1))
+    result.runs["one edited"] = build()
     added = victim.with_name("zz-added.md")
     added.write_text(
         text.replace("title: ", "title: Added ", 1).replace('Url: "https://', 'Url: "https://x', 2),
         encoding="utf-8",
     )
-    results["one added"] = measure(feeds)
+    result.runs["one added"] = build()
     added.unlink()
-    results["one deleted"] = measure(feeds)
-    return results
+    result.runs["one deleted"] = build()
+    return result
 
 
-def _fmt_ratio(value: float, floor: Measure | None) -> str:
-    return f"{value / floor.wall:.3f}" if floor else "-"
+def run_hugo(
+    n: int, vs_hugo: Path, corpora: Path, out: Path, feeds_src: Path, feeds_exe: Path, rounds: int
+) -> HugoResult:
+    """vs_hugo.py on the corpus of n articles; its medians and its printed table."""
+    work = out / f"hugo-{n}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    content = work / "content"
+    # A real copy: vs_hugo.py edits one article in place (and restores it).
+    shutil.copytree(corpus(corpora, n), content)
+    command = [
+        sys.executable, str(vs_hugo), str(content), "--feeds", str(feeds_exe),
+        "--rounds", str(rounds), "--work", str(work / "work"),
+    ]  # fmt: skip
+    load_before = load()
+    done = subprocess.run(
+        command, cwd=work, env=feeds_env(feeds_src), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"{vs_hugo} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    lines = done.stdout.strip().splitlines()
+    shutil.rmtree(work, ignore_errors=True)
+    return HugoResult(n, rounds, load_before, load(), json.loads(lines[-1]), "\n".join(lines[:-1]))
 
 
-def table(all_results: dict[int, dict[str, Measure]]) -> str:
+def _verdict(m: Measure, target: Target, yardstick: Measure | None) -> str:
+    missed = []
+    if m.wall > target.seconds:
+        missed.append("s")
+    if yardstick is None:
+        missed.append("x?")
+    elif m.wall / yardstick.wall > target.ratio:
+        missed.append("x")
+    return "met" if not missed else f"**missed** ({', '.join(missed)})"
+
+
+def table(results: list[SizeResult]) -> str:
     lines = [
-        "| N | run | wall s | CPU s | peak RSS (tree) MB | ratio to floor | target s (ratio) |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "| N | run | wall s | CPU s | peak RSS (tree) MB | x floor.py | x read floor "
+        "| target | verdict | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---|---:|",
     ]
-    for n, results in all_results.items():
-        floor = results.get("floor")
-        if floor is not None:
-            lines.append(
-                f"| {n:,} | floor.py (1 core, no cache) | {floor.wall:.2f} | {floor.cpu:.2f} "
-                f"| {floor.peak_mb:.0f} | 1 | |"
-            )
+    for result in results:
+        n, runs = result.n, result.runs
+        yardsticks = {"floor.py": runs.get("floor"), "read": runs.get("read")}
+
+        def ratio(
+            value: float, basis: str, yardsticks: dict[str, Measure | None] = yardsticks
+        ) -> str:
+            yardstick = yardsticks[basis]
+            return f"{value / yardstick.wall:.3f}" if yardstick else "-"
+
+        for name, label in (("floor", "floor.py (1 core, no cache)"), ("read", "read floor")):
+            if name in runs:
+                m = runs[name]
+                lines.append(
+                    f"| {n:,} | {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.peak_mb:.0f} "
+                    f"| {ratio(m.wall, 'floor.py')} | {ratio(m.wall, 'read')} | | | {m.load:.2f} |"
+                )
         for name in SCENARIOS:
-            m = results[name]
+            m = runs[name]
             target = TARGETS.get(n, {}).get(name)
-            goal = f"<= {target[0]} ({target[1]})" if target else ""
+            goal = verdict = ""
+            if target:
+                goal = f"<= {target.seconds:g} s, {target.ratio:g}x {target.basis}"
+                verdict = _verdict(m, target, yardsticks[target.basis])
             lines.append(
                 f"| {n:,} | {name} | {m.wall:.2f} | {m.cpu:.2f} | {m.peak_mb:.0f} "
-                f"| {_fmt_ratio(m.wall, floor)} | {goal} |"
+                f"| {ratio(m.wall, 'floor.py')} | {ratio(m.wall, 'read')} "
+                f"| {goal} | {verdict} | {m.load:.2f} |"
             )
+        peak = max(runs[name].peak_mb for name in SCENARIOS)
+        memory = MEMORY_TARGET_MB.get(n)
+        goal = f"<= {memory} MB" if memory else ""
+        verdict = ("met" if peak <= memory else "**missed**") if memory else ""
+        lines.append(
+            f"| {n:,} | peak of the feeds runs | | | {peak:.0f} | | | {goal} | {verdict} | |"
+        )
     return "\n".join(lines)
+
+
+HUGO_COLUMNS = (
+    ("like", "feeds doing Hugo's work"),
+    ("feeds", "feeds, defaults"),
+    ("nochange", "no change"),
+    ("oneedit", "one edit"),
+    ("floor", "floor.py"),
+)
+
+
+def hugo_table(results: list[HugoResult]) -> str:
+    """Medians of vs_hugo.py's rounds, each as seconds (x Hugo), and the rounds' spread."""
+    head = "| N | rounds | Hugo s | " + " | ".join(label for _, label in HUGO_COLUMNS)
+    lines = [
+        head + " | peak MB Hugo / like / feeds | load before-after |",
+        "|---:|---:|---:|" + "---:|" * len(HUGO_COLUMNS) + "---|---|",
+    ]
+
+    def spread(run: dict[str, object]) -> str:
+        """(min-max) of the rounds' wall times, when there are several."""
+        walls: list[float] = run["wall_s"]  # type: ignore[assignment]
+        return f" ({min(walls):.2f}-{max(walls):.2f})" if len(walls) > 1 else ""
+
+    for result in results:
+        med = result.medians
+        hugo = float(med["hugo"]["median_s"])  # type: ignore[arg-type]
+        cells = [f"{hugo:.2f}{spread(med['hugo'])}"]
+        for key, _ in HUGO_COLUMNS:
+            wall = float(med[key]["median_s"])  # type: ignore[arg-type]
+            cells.append(f"{wall:.2f} s = **{wall / hugo:.3f}x**{spread(med[key])}")
+        peaks = " / ".join(str(med[key]["peak_mb"]) for key in ("hugo", "like", "feeds"))
+        lines.append(
+            f"| {result.n:,} | {result.rounds} | {' | '.join(cells)} | {peaks} "
+            f"| {result.load_before:.2f}-{result.load_after:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def describe_feeds(feeds_src: Path) -> str:
+    """Where the measured feeds came from: its folder and git commit."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(feeds_src), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(feeds_src), "status", "--porcelain", "--", "feeds"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return f"feeds from {feeds_src}"
+    return f"feeds from {feeds_src} at commit {commit}" + (
+        " with uncommitted changes in feeds/" if dirty else ""
+    )
+
+
+def report(
+    title: str, feeds: str, sizes: list[SizeResult], hugo: list[HugoResult], started: str
+) -> str:
+    parts = [
+        f"## {title}\n",
+        f"Measured {started}-{time.strftime('%H:%M UTC', time.gmtime())} on "
+        f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{feeds}. `load` is the 1-minute load average just before each run. Ratios: "
+        "wall time over the wall time of the yardstick timed in the same run (read floor: "
+        "`find DIR -type f -print0 | xargs -0 cat >/dev/null`). Verdict: s = the seconds, "
+        "x = the ratio.\n",
+    ]
+    if sizes:
+        parts.append(table(sizes) + "\n")
+    if hugo:
+        parts.append(
+            "Against Hugo (`vs_hugo.py`): medians over the rounds, each also as a ratio to "
+            "Hugo's time, with the rounds' min-max; peak memory is the max over the rounds.\n"
+        )
+        parts.append(hugo_table(hugo) + "\n")
+    return "\n".join(parts)
+
+
+def write_results(path: Path, text: str) -> None:
+    """Replace the generated part of `path`; keep what follows the end marker (or '## Notes')."""
+    kept = ""
+    if path.exists():
+        previous = path.read_text(encoding="utf-8")
+        if END_MARKER in previous:
+            kept = previous.split(END_MARKER, 1)[1]
+        elif "\n## Notes" in previous:
+            kept = "\n\n## Notes" + previous.split("\n## Notes", 1)[1]
+    path.write_text(text + "\n" + END_MARKER + kept, encoding="utf-8")
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--floor", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="'' for none")
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 articles")
+    parser.add_argument("--corpora", type=Path, default=HERE / "out" / "corpora")
+    parser.add_argument("--floor", type=Path, default=None, help="floor.py, to time too")
+    parser.add_argument("--floor-max", type=int, default=100_000, help="no floor.py above")
+    parser.add_argument("--hugo", type=Path, default=None, help="vs_hugo.py, to run too")
+    parser.add_argument("--hugo-sizes", default="2000,10000,100000")
+    parser.add_argument("--hugo-rounds", type=int, default=2)
+    parser.add_argument(
+        "--feeds-src", type=Path, default=HERE.parent, help="the checkout whose feeds to time"
+    )
+    parser.add_argument(
+        "--feeds-exe",
+        type=Path,
+        default=Path(sys.executable).with_name("feeds"),
+        help="a `feeds` script for vs_hugo.py (it imports feeds from --feeds-src)",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="work folder")
     parser.add_argument("--results", type=Path, default=None, help="Markdown file to write")
+    parser.add_argument("--title", default="Latest run", help="heading of the results")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="write the corpora, time nothing"
+    )
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    args.out.mkdir(parents=True, exist_ok=True)
-    all_results: dict[int, dict[str, Measure]] = {}
-    for n in sizes:
-        all_results[n] = run_size(n, args.out, args.floor.resolve() if args.floor else None)
-        print(table({n: all_results[n]}), flush=True)  # noqa: T201 - a script's output
-    text = table(all_results)
-    if args.results is not None:
-        load = os.getloadavg()
-        header = (
-            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
-            f"{platform.platform()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}; load average before the run "
-            f"{load[0]:.2f}.\n\n"
+    sizes = sorted(set(_sizes(args.sizes) + ([MILLION] if args.million else [])))
+    hugo_sizes = _sizes(args.hugo_sizes) if args.hugo else []
+    if args.hugo and shutil.which("hugo") is None:
+        print("hugo is not on PATH: no comparison with Hugo", file=sys.stderr)  # noqa: T201
+        hugo_sizes = []
+    corpora, out = args.corpora.resolve(), args.out.resolve()
+    if args.generate_only:
+        for n in sorted(set(sizes + hugo_sizes)):
+            print(corpus(corpora, n))  # noqa: T201 - a script's output
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    feeds_src = args.feeds_src.resolve()
+    feeds = describe_feeds(feeds_src)
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    done_sizes: list[SizeResult] = []
+    done_hugo: list[HugoResult] = []
+
+    def save() -> None:
+        (out / "results.json").write_text(
+            json.dumps(
+                {
+                    "feeds": feeds,
+                    "sizes": [{"n": r.n, "runs": {k: asdict(m) for k, m in r.runs.items()}}
+                              for r in done_sizes],
+                    "hugo": [asdict(h) for h in done_hugo],
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        if args.results is not None:
+            write_results(args.results, report(args.title, feeds, done_sizes, done_hugo, started))
+
+    print(feeds, flush=True)  # noqa: T201 - a script's output
+    floor = args.floor.resolve() if args.floor else None
+
+    def sizes_run(ns: list[int]) -> None:
+        for n in ns:
+            floor_n = floor if n <= args.floor_max else None
+            done_sizes.append(run_size(n, corpora, out, floor_n, feeds_src))
+            print(table(done_sizes[-1:]), flush=True)  # noqa: T201 - a script's output
+            save()
+
+    # The million-article run is the longest: after everything else.
+    sizes_run([n for n in sizes if n < MILLION])
+    for n in hugo_sizes:
+        vs_hugo = args.hugo.resolve()
+        done_hugo.append(
+            run_hugo(n, vs_hugo, corpora, out, feeds_src, args.feeds_exe, args.hugo_rounds)
         )
-        # Hand-written analysis below a '## Notes' heading survives a new run.
-        notes = ""
-        if args.results.exists():
-            previous = args.results.read_text(encoding="utf-8")
-            if "\n## Notes" in previous:
-                notes = "\n## Notes" + previous.split("\n## Notes", 1)[1]
-        args.results.write_text(header + text + "\n" + notes, encoding="utf-8")
+        print(done_hugo[-1].text, flush=True)  # noqa: T201
+        save()
+    sizes_run([n for n in sizes if n >= MILLION])
     return 0
 
 
