@@ -12,7 +12,8 @@ process tree, sampled every 50 ms) and the 1-minute load average just before it.
 Yardsticks, timed on the same corpus in the same run, and each feeds time as a ratio to
 them:
 - the read floor, always: `find DIR -type f -print0 | xargs -0 cat >/dev/null`, timed
-  right before the feeds runs (cold-ish: whatever the page cache holds by then);
+  right before the feeds runs (cold-ish: whatever the page cache holds by then), then
+  timed once more and shown (warm), to show how much of it was the page cache;
 - with --floor, the floor script (the simplest single-core libyaml + feedgen build),
   up to --floor-max articles (at 1,000,000 it would take a quarter of an hour and ~8 GB).
 
@@ -320,6 +321,8 @@ def run_size(n: int, corpora: Path, out: Path, floor: Path | None, feeds_src: Pa
     # Age the files past the racy-file window, as a corpus in production is.
     time.sleep(1.1)
     result.runs["read"] = read_floor(content)
+    # Once more, warm: how much of the first was the page cache (not a yardstick).
+    result.runs["read again"] = read_floor(content)
     result.runs["full"] = build()
     result.runs["no-change"] = build()
     victim = first_article(content)
@@ -389,7 +392,11 @@ def table(results: list[SizeResult]) -> str:
             yardstick = yardsticks[basis]
             return f"{value / yardstick.wall:.3f}" if yardstick else "-"
 
-        for name, label in (("floor", "floor.py (1 core, no cache)"), ("read", "read floor")):
+        for name, label in (
+            ("floor", "floor.py (1 core, no cache)"),
+            ("read", "read floor"),
+            ("read again", "read floor again (warm)"),
+        ):
             if name in runs:
                 m = runs[name]
                 lines.append(
