@@ -119,9 +119,10 @@ def regular_size(path: Path) -> int | None:
 def read_regular(path: Path) -> bytes | None:
     """The bytes of path if it is a regular file; None for a link, a FIFO, a device or nothing.
 
-    Check with lstat first (opening a device can have effects): the open itself neither
-    blocks (a FIFO swapped in meanwhile would wait for a writer forever) nor follows a
-    link, and fstat checks what was opened. Raises OSError if a regular file can't be read.
+    Callers check with lstat first (opening a device can have effects); the open itself
+    neither blocks (a FIFO swapped in meanwhile would wait for a writer forever) nor
+    follows a link, and fstat checks what was opened. Raises OSError if a regular file
+    can't be read.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)

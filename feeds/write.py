@@ -20,7 +20,7 @@ from feeds.logs import fields
 from feeds.manifest import Manifest, journal_append, reset_journal, save_manifest, sweep_temp_files
 from feeds.model import RenderedFile
 
-__all__ = ["DryRun", "FileResult", "Writer", "safe_target", "write_atomic"]
+__all__ = ["DryRun", "FileResult", "Writer"]
 
 log = logging.getLogger("feeds")
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import OutputError
-from feeds.files import safe_targets
+from feeds.files import safe_target, safe_targets, write_atomic
 from feeds.manifest import MANIFEST_FILE
-from feeds.write import safe_target, write_atomic
 from tests.kit import LONG_AGO_NS, age, article, make_site, mtimes, snapshot
 
 
