@@ -9,8 +9,8 @@ feed's URL never changes once it exists, unless someone writes a colliding name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -34,6 +34,7 @@ _WINDOWS_DEVICES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)  # a corpus has a few hundred topics, each seen often
 def topic_key(name: str) -> str:
     """NFKC, case-folded, runs of spaces/'-'/'_' made one space, trimmed: 'Machine-Learning'
     and ' machine learning ' share the key 'machine learning'."""
@@ -134,25 +135,18 @@ def most_common(spellings: Counter[str]) -> str:
     return min(spellings, key=lambda name: (-spellings[name], name))
 
 
-def newest_first(articles: Iterable[Item], cap: int | None = None) -> list[Item]:
-    """The `cap` newest (all without one); ties broken by id so the order never depends
-    on input order."""
-    # Dates are whole seconds, so the negated timestamp orders newest first exactly; a
-    # heap finds the newest few of a big group without sorting all of it.
-    order = _newest_first_key
-    return heapq.nsmallest(cap, articles, key=order) if cap else sorted(articles, key=order)
-
-
-def _newest_first_key(article: Item) -> tuple[float, str]:
-    return (-article.published_at.timestamp(), article.id)
+def newest_first(articles: Iterable[Item]) -> list[Item]:
+    """Newest first; ties broken by id so the order never depends on input order."""
+    # Dates are whole seconds, so the negated timestamp orders newest first exactly.
+    return sorted(articles, key=lambda a: (-a.published_at.timestamp(), a.id))
 
 
 def _group(
-    kind: GroupKind, key: str, slug: str, name: str, items: Sequence[Item], cap: int
+    kind: GroupKind, key: str, slug: str, name: str, newest: Sequence[Item], cap: int
 ) -> FeedGroup[Item]:
-    newest = newest_first(items, cap)
+    """A feed of `newest` (already newest first): its first `cap`, and their number."""
     return FeedGroup(
-        kind=kind, key=key, slug=slug, name=name, items=tuple(newest), total=len(items)
+        kind=kind, key=key, slug=slug, name=name, items=tuple(newest[:cap]), total=len(newest)
     )
 
 
@@ -203,6 +197,8 @@ def make_groups(
     `moved_feeds`.
     """
     cap = rules.max_items
+    # One sort for every feed: a group's members keep this order, so its first are newest.
+    articles = newest_first(articles)
     groups: list[FeedGroup[Item]] = []
     if rules.all:
         groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap))

@@ -45,8 +45,9 @@ def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[s
     cached: list[ParsedFile] = []
     stale: list[str] = []
     corrupt = 0
+    unlisted = found.unlisted
     for record in ctx.cache.records() if ctx.cache is not None else ():
-        unseen = any(record.path.startswith(folder) for folder in found.unlisted)
+        unseen = bool(unlisted) and record.path.startswith(unlisted)
         if record.path not in found.keys and not unseen:
             stale.append(record.path)
         elif unseen or record.key == found.keys[record.path]:
