@@ -135,7 +135,7 @@ def decode(record: Record) -> ParsedFile:
     try:
         stub = None if record.stub is None else codec.unpack(Stub, record.stub)
         problems = () if record.problems is None else codec.unpack(Problems, record.problems).items
-    except (ValueError, EOFError, TypeError) as exc:
+    except codec.Undecodable as exc:
         raise CorruptRecord(record.path) from exc
     return ParsedFile(record.path, record.digest, stub, problems)
 
@@ -144,7 +144,7 @@ def unpack_article(blob: bytes) -> Article:
     """The whole article from its stored form. Raises CorruptRecord when it does not decode."""
     try:
         return codec.unpack(Article, blob)
-    except (ValueError, EOFError, TypeError) as exc:
+    except codec.Undecodable as exc:
         raise CorruptRecord from exc
 
 

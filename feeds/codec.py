@@ -23,6 +23,10 @@ T = TypeVar("T")
 Convert = Callable[[Any], Any]
 
 
+class Undecodable(ValueError):
+    """Bytes that are not what `pack` made: damaged, tampered with, or of another layout."""
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -134,11 +138,14 @@ def pack(value: object) -> bytes:
 def unpack(cls: type[T], data: bytes) -> T:
     """The `cls` that `pack` made `data` from.
 
-    Raises ValueError (or EOFError, TypeError) when `data` is not such a value, down to
-    the type of every field: stored bytes may have been damaged or tampered with.
+    Raises Undecodable when `data` is not such a value, down to the type of every field:
+    stored bytes may have been damaged or tampered with.
     """
     kind: Any = cls
-    value: T = _converters(kind, decode=True)(marshal.loads(data))
+    try:
+        value: T = _converters(kind, decode=True)(marshal.loads(data))
+    except (ValueError, EOFError, TypeError) as exc:
+        raise Undecodable(str(exc)) from exc
     return value
 
 

@@ -70,7 +70,7 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
         return None
     try:
         summary = codec.unpack(Summary, last[1])
-    except (ValueError, EOFError, TypeError):
+    except codec.Undecodable:
         return None
     now = ctx.now.timestamp()
     if now < summary.built_at or (summary.valid_until is not None and now >= summary.valid_until):
