@@ -45,6 +45,11 @@ FileKey = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
 NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches
 
 
+def usable_meta(settings: str) -> dict[str, str]:
+    """The `meta` table of a cache this program can use with these parse settings."""
+    return {"format": CACHE_FORMAT, "settings": settings}
+
+
 def file_key(stat: os.stat_result) -> FileKey:
     """The identity a cached record is valid for."""
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -184,7 +189,7 @@ class ParseCache:
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            wanted = {"format": CACHE_FORMAT, "settings": settings}
+            wanted = usable_meta(settings)
             if found != wanted:
                 if found:
                     log.info(
@@ -305,7 +310,7 @@ def open_cache(cache_dir: Path, settings: str, *, writable: bool = True) -> Pars
         found = dict(db.execute("SELECT name, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
         return None
-    if found != {"format": CACHE_FORMAT, "settings": settings}:
+    if found != usable_meta(settings):
         db.close()
         return None
     return ParseCache(db, path, writable=False)

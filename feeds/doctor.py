@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from feeds import __version__
-from feeds.cache import CACHE_FILE, CACHE_FORMAT
+from feeds.cache import CACHE_FILE, usable_meta
 from feeds.config import Config, load_config
 from feeds.engine import Options, build
 from feeds.errors import FeedsError
@@ -41,7 +41,7 @@ def _cache_state(path: Path, settings: str) -> str:
     except sqlite3.DatabaseError as exc:
         return f"unusable ({exc}); the next build rebuilds it"
     size = sum(p.stat().st_size for p in path.parent.glob(f"{CACHE_FILE}*"))
-    if meta != {"format": CACHE_FORMAT, "settings": settings}:
+    if meta != usable_meta(settings):
         return f"{count:,} records made with other settings; the next build rebuilds it"
     return f"{count:,} records, {size / 1e6:.1f} MB"
 
