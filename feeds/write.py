@@ -69,13 +69,16 @@ class Writer:
         """
         listed = self._targets(paths)
         doomed = [(relative, target) for relative, target in listed if is_regular_file(target)]
-        for _, target in doomed:
+        self._delete([target for _, target in doomed], [target for _, target in listed])
+        return [relative for relative, _ in doomed]
+
+    def _delete(self, files: Sequence[Path], listed: Sequence[Path]) -> None:
+        for target in files:
             try:
                 target.unlink()
             except OSError as exc:
                 raise OutputError.from_os_error(target, "delete", exc) from exc
-        self._remove_empty_folders(target for _, target in listed)
-        return [relative for relative, _ in doomed]
+        self._remove_empty_folders(listed)
 
     def _targets(self, paths: Iterable[str]) -> list[tuple[str, Path]]:
         found = []
@@ -121,20 +124,14 @@ class Writer:
 
 @dataclass(frozen=True, slots=True)
 class DryRun(Writer):
-    """Says what `Writer` would write and delete; changes nothing anywhere."""
+    """Says what `Writer` would write and delete, by the same decisions; changes nothing
+    anywhere (each step that would touch the disk does nothing)."""
 
-    def write(self, files: Sequence[RenderedFile]) -> list[FileResult]:
-        """Which files `Writer.write` would change."""
-        return [
-            FileResult(
-                f.path, len(f.content), not same_bytes(safe_target(self.out_dir, f.path), f.content)
-            )
-            for f in files
-        ]
+    def _replace(self, files: Sequence[tuple[RenderedFile, Path]]) -> None:
+        """A dry run replaces no file."""
 
-    def prune(self, paths: Iterable[str]) -> list[str]:
-        """The files `Writer.prune` would delete."""
-        return [relative for relative, target in self._targets(paths) if is_regular_file(target)]
+    def _delete(self, files: Sequence[Path], listed: Sequence[Path]) -> None:
+        """A dry run deletes nothing."""
 
     def sweep(self, manifest: Manifest) -> None:
         """Nothing to sweep in a dry run."""
