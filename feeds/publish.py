@@ -19,37 +19,17 @@ from feeds.lock import output_lock
 from feeds.logs import fields
 from feeds.mediatypes import CacheControl
 from feeds.publish_plan import (
-    MANIFEST_NAME,
     Action,
     LocalFile,
-    ManifestEntry,
     Plan,
-    RemoteObject,
     listing_start,
     make_plan,
-    parse_manifest,
-    render_manifest,
     scan_output,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-# Names that lived here before the split; the CLI, tests and bench scripts import them.
-__all__ = [
-    "MANIFEST_NAME",
-    "Action",
-    "LocalFile",
-    "ManifestEntry",
-    "PublishError",
-    "PublishReport",
-    "RemoteObject",
-    "make_plan",
-    "parse_manifest",
-    "publish",
-    "render_manifest",
-    "scan_output",
-]
 
 log = logging.getLogger("feeds.publish")
 
