@@ -130,6 +130,12 @@ class GroupKind(StrEnum):
     TOPIC = "topic"
     PROVIDER = "provider"
 
+    @property
+    def folders(self) -> str:
+        """Where this kind's feed folders are, relative to the output dir ('topics/');
+        '' for the all-articles feed, which is the output dir itself."""
+        return "" if self is GroupKind.ALL else f"{self.value}s/"
+
 
 Item = TypeVar("Item", Stub, Article)
 
@@ -151,7 +157,7 @@ class FeedGroup(Generic[Item]):
         """The feed's folder relative to the output dir: '' for all, 'topics/<slug>', ..."""
         if self.kind is GroupKind.ALL:
             return ""
-        return f"{self.kind.value}s/{self.slug}"
+        return self.kind.folders + self.slug
 
     def filled(self, articles: tuple[Article, ...]) -> FeedGroup[Article]:
         """The same feed holding these whole articles (its items', in order)."""

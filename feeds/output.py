@@ -24,7 +24,7 @@ from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Wri
 from feeds.write import FileResult
 
 # The manifest keys of topic and provider feeds, as `FeedGroup.folder` makes them.
-_GROUP_FOLDERS = tuple(f"{kind.value}s/" for kind in GroupKind if kind is not GroupKind.ALL)
+_GROUP_FOLDERS = tuple(kind.folders for kind in GroupKind if kind is not GroupKind.ALL)
 
 
 def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
