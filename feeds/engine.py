@@ -1,8 +1,9 @@
 """The build: locked, cached, parallel, incremental and kill-safe. `feeds build`, `check`
 and `doctor` all run `build`, and so do the tests; there is no other way to build.
 
-`_run` is the list of stages (`feeds.stages`), scan -> parse -> select -> plan ->
-render -> write -> commit, and the one place their outcome is put together.
+`_run` is the list of stages (`feeds.intake`, `feeds.output`), scan -> parse -> select
+-> plan -> render -> write -> commit, and `_outcome` the one place their outcome is put
+together.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from feeds.intake import parse_changed, scan_files, select_feeds, unchanged_sinc
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
 from feeds.logs import fields
-from feeds.manifest import load_manifest
 from feeds.model import BuildReport, FeedGroup, Stub
 from feeds.output import (
     announce,
@@ -190,8 +190,11 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             scanned = scan_files(ctx)
         last = unchanged_since_last_run(ctx, scanned)
         if last is not None:
-            unchanged = tuple(sorted(load_manifest(config.output.dir).all_files()))
-            return _outcome(ctx, timer, last, unchanged=unchanged, cached=len(scanned.scan.paths))
+            summary, manifest = last
+            unchanged = tuple(sorted(manifest.all_files()))
+            return _outcome(
+                ctx, timer, summary, unchanged=unchanged, cached=len(scanned.scan.paths)
+            )
         with timer("parse"):
             parsed = parse_changed(ctx, scanned)
         with timer("group"):

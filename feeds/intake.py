@@ -14,7 +14,7 @@ from feeds.fingerprint import (
 )
 from feeds.group import make_groups, moved_feeds
 from feeds.logs import fields
-from feeds.manifest import files_in_place, load_manifest
+from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.pool import (
     MIN_PARALLEL_FILES,
     PARSE_CHUNK,
@@ -61,10 +61,10 @@ def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[s
     return tuple(cached), tuple(stale)
 
 
-def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
-    """The last run's summary when its inputs are this run's, the selection cannot have
-    changed since (no article came of age or expired) and its files are all in place:
-    then there is nothing to parse, group, render or write."""
+def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, Manifest] | None:
+    """The last run's summary and manifest when its inputs are this run's, the selection
+    cannot have changed since (no article came of age or expired) and its files are all
+    in place: then there is nothing to parse, group, render or write."""
     last = ctx.cache.last_run() if ctx.cache is not None else None
     if last is None or last[0] != scanned.inputs_fp:
         return None
@@ -81,7 +81,7 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> Summary | None:
         return None
     if not all(files_in_place(out_dir, entry.files) for entry in manifest.feeds.values()):
         return None
-    return summary
+    return summary, manifest
 
 
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
