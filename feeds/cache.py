@@ -124,6 +124,14 @@ class CorruptRecord(Exception):
     """A stored record that does not decode: the cache was damaged or tampered with."""
 
 
+def log_corrupt(count: int) -> None:
+    """The one log line for records that did not decode (their files are parsed again)."""
+    log.warning(
+        "%(count)d parse cache records do not decode; their files are parsed again",
+        fields(count=count),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """One file's record, decoded for selection: its stub (None when the file was

@@ -8,7 +8,6 @@ together.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import tempfile
 import time
@@ -18,14 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from feeds.cache import CorruptRecord, ParseCache, open_cache
+from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
 from feeds.intake import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
-from feeds.logs import fields
 from feeds.model import BuildReport, FeedGroup, Stub
 from feeds.output import (
     announce,
@@ -43,8 +41,6 @@ from feeds.stages import Context, Summary
 from feeds.write import DryRun, Writer
 
 __all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
-
-log = logging.getLogger("feeds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +137,7 @@ def _without_corrupt_records(config: Config, options: Options, writer: Writer) -
     if cache is None or not cache.writable:
         return replace(options, use_cache=False)
     with cache:
-        count = cache.drop_corrupt()
-    log.warning(
-        "%(count)d parse cache records do not decode; their files are parsed again",
-        fields(count=count),
-    )
+        log_corrupt(cache.drop_corrupt())
     return options
 
 

@@ -3,17 +3,15 @@ and what the articles select into feeds."""
 
 from __future__ import annotations
 
-import logging
 import time
 
 from feeds import codec
-from feeds.cache import CorruptRecord, ParsedFile, Record, decode
+from feeds.cache import CorruptRecord, ParsedFile, Record, decode, log_corrupt
 from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
 from feeds.group import make_groups, moved_feeds
-from feeds.logs import fields
 from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.pool import (
     MIN_PARALLEL_FILES,
@@ -23,8 +21,6 @@ from feeds.pool import (
 from feeds.scan import Scan, scan
 from feeds.select import decide, selection_horizon
 from feeds.stages import Context, Parsed, Scanned, Selection, Summary
-
-log = logging.getLogger("feeds")
 
 
 def scan_files(ctx: Context) -> Scanned:
@@ -56,8 +52,7 @@ def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[s
             except CorruptRecord:
                 corrupt += 1
     if corrupt:
-        log.warning("%(count)d parse cache records do not decode; their files are parsed again",
-                    fields(count=corrupt))  # fmt: skip
+        log_corrupt(corrupt)
     return tuple(cached), tuple(stale)
 
 
