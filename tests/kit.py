@@ -24,12 +24,13 @@ import yaml
 from click.testing import CliRunner, Result
 from lxml import etree
 
+from feeds.cache import unpack_article
 from feeds.cli import cli
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
-from feeds.load import PARSER, read_document
-from feeds.model import Article, FeedGroup, RawDoc
-from feeds.validate import validate
+from feeds.load import PARSER
+from feeds.model import Article, FeedGroup
+from feeds.parse import parse_file
 
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.
@@ -282,11 +283,9 @@ def feed_items(config: Config, group: FeedGroup, parser: str = PARSER) -> list[A
     (a report's groups hold only the fields selection and grouping read)."""
     items: list[Article] = []
     for item in group.items:
-        doc = read_document(config.content.dir, item.path, config.content.max_bytes, parser)
-        assert isinstance(doc, RawDoc), doc
-        result = validate(doc, config.site.timezone)
-        assert result.article is not None, result.problems
-        items.append(result.article)
+        record = parse_file(config, parser, item.path, None)  # what a pool worker runs
+        assert record.article is not None, record.problems
+        items.append(unpack_article(record.article))
     return items
 
 
