@@ -20,17 +20,24 @@ import pytest
 
 from feeds.errors import FeedsError
 from feeds.manifest import JOURNAL_FILE, Manifest, journal_append, load_manifest, save_manifest
-from tests.kit import REPO, article, make_site, snapshot
+from tests.kit import REPO, Site, article, make_site, snapshot
 
 
-def test_a_link_at_a_feed_path_is_replaced_not_written_through(tmp_path: Path) -> None:
+def _feed_linked_to_a_page(tmp_path: Path, name: str, page: str) -> tuple[Site, Path, Path]:
+    """A built site whose feed file topics/news/NAME is a link to the operator's own
+    page user.html (holding `page`): the site, the page and the link."""
     site = make_site(tmp_path, {"a.md": article(1, topics=["News"])})
     site.build()
     mine = site.out / "user.html"
-    mine.write_text("the operator's own page")
-    feed = site.out / "topics/news/rss.xml"
-    feed.unlink()
-    feed.symlink_to("../../user.html")
+    mine.write_text(page)
+    link = site.out / "topics/news" / name
+    link.unlink()
+    link.symlink_to("../../user.html")
+    return site, mine, link
+
+
+def test_a_link_at_a_feed_path_is_replaced_not_written_through(tmp_path: Path) -> None:
+    site, mine, feed = _feed_linked_to_a_page(tmp_path, "rss.xml", "the operator's own page")
     site.build()
     assert mine.read_text() == "the operator's own page"
     assert not feed.is_symlink()
@@ -43,13 +50,7 @@ def test_a_link_at_a_feed_path_is_replaced_not_written_through(tmp_path: Path) -
 
 
 def test_pruning_deletes_only_regular_files(tmp_path: Path) -> None:
-    site = make_site(tmp_path, {"a.md": article(1, topics=["News"])})
-    site.build()
-    mine = site.out / "user.html"
-    mine.write_text("keep me")
-    link = site.out / "topics/news/atom.xml"
-    link.unlink()
-    link.symlink_to("../../user.html")
+    site, mine, link = _feed_linked_to_a_page(tmp_path, "atom.xml", "keep me")
     site.write({"a.md": article(1, topics=["Other"])})
     outcome = site.build()
     assert "topics/news/atom.xml" not in outcome.deleted
