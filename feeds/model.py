@@ -76,7 +76,9 @@ class Stub:
     published_at: datetime
     published: bool
     quality: float
+    heat: float | None
     type: str
+    category: str
     provider: Provider
     topics: tuple[str, ...]
 
@@ -95,6 +97,7 @@ class Article:
     category: str = ""
     type: str = ""
     quality: float = 0
+    heat: float | None = None  # None: missing or negative, so the article has no heat
     provider: Provider = Provider("", "")
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
@@ -109,7 +112,9 @@ class Article:
             self.published_at,
             self.published,
             self.quality,
+            self.heat,
             self.type,
+            self.category,
             self.provider,
             self.topics,
         )

@@ -6,104 +6,19 @@ copied, so they cannot reach the output. Every text is made plain and every URL 
 
 from __future__ import annotations
 
-import math
 import re
-import sys
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, tzinfo
-
-from dateutil.parser import isoparse
+from datetime import UTC, datetime, tzinfo
 
 from feeds.group import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
+from feeds.scalars import parse_number, parse_published, show, to_utc
 from feeds.text import http_url, image_mime, plain_name, plain_text, url_host
 
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
-# Numbers this long are shown by their length: Python refuses to print past 4,300 digits.
-_SHOWN_DIGITS = 80
-_SHOWN_LIMIT = 10**_SHOWN_DIGITS
-_MAX_FLOAT = sys.float_info.max
 # An image side in pixels: ASCII digits only (str.isdigit also takes '²', which int()
 # refuses), and at most what Media RSS's integer attributes hold.
 _PIXELS = re.compile(r"[0-9]{1,10}")
 _MAX_PIXELS = 2**31 - 1
-
-
-def show(value: object) -> str:
-    """A short, terminal-safe rendering of a bad value for a report line."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= 80 else value[:77] + "...")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int) and abs(value) >= _SHOWN_LIMIT:
-        return f"a number of more than {_SHOWN_DIGITS} digits"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
-
-
-def to_utc(value: object, tz: tzinfo) -> datetime | None:
-    """An aware UTC datetime (whole seconds) from YAML's datetime, date or ISO 8601 text.
-
-    Values without an offset are read in `tz`; a date alone is midnight there. Numbers and
-    anything else return None: a bare number is far more often a mistake than a timestamp.
-    """
-    if isinstance(value, str):
-        try:
-            value = isoparse(value.strip())
-        except (ValueError, OverflowError):
-            return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(), tzinfo=tz)
-    else:
-        return None
-    try:
-        return moment.astimezone(UTC).replace(microsecond=0)
-    except (ValueError, OverflowError):
-        return None
-
-
-def parse_published(value: object) -> bool | None:
-    """True/False for the spellings real data uses; None for anything else (a typo)."""
-    if value is None:
-        return True  # as in Jekyll and Hugo: no flag means published
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-    return None
-
-
-def parse_quality(value: object) -> float | None:
-    """A finite number (one a float can hold) from a number or numeric text; None when it
-    is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, int):
-        return value if abs(value) <= _MAX_FLOAT else None
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value) if value.is_integer() else value
-    return None
 
 
 def _text_of(value: object) -> str | None:
@@ -203,15 +118,22 @@ def _published(check: _Checker) -> bool:
     return flag
 
 
+def _number(check: _Checker, field: str, otherwise: str) -> float | None:
+    value = check.data.get(field)
+    number = None if value is None else parse_number(value)
+    if value is not None and number is None:
+        check.warn(field, f"expected a number, got {show(value)}; {otherwise}")
+    return number
+
+
 def _quality(check: _Checker) -> float:
-    value = check.data.get("quality")
-    if value is None:
-        return 0
-    quality = parse_quality(value)
-    if quality is None:
-        check.warn("quality", f"expected a number, got {show(value)}; counted as 0")
-        return 0
-    return quality
+    quality = _number(check, "quality", "counted as 0")
+    return 0 if quality is None else quality
+
+
+def _heat(check: _Checker) -> float | None:
+    heat = _number(check, "heat", "the article has no heat")
+    return heat if heat is not None and heat >= 0 else None
 
 
 def _provider(check: _Checker, value: object, link: str, field: str) -> Provider:
@@ -340,6 +262,7 @@ def validate(doc: RawDoc, tz: tzinfo, *, max_topics: int | None = None) -> Valid
         category=check.text("category", doc.data.get("category")),
         type=check.text("type", doc.data.get("type")),
         quality=_quality(check),
+        heat=_heat(check),
         provider=_provider(check, doc.data.get("provider"), link, "provider"),
         topics=_topics(check, max_topics),
         images=_images(check, doc.data.get("images"), link, "images"),

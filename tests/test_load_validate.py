@@ -14,7 +14,8 @@ import pytest
 
 from feeds.load import parse_front_matter, read_document, split_front_matter
 from feeds.model import Article, BuildReport, GroupKind, Problem, RawDoc, Validated
-from feeds.validate import parse_published, parse_quality, to_utc, validate
+from feeds.scalars import parse_number, parse_published, to_utc
+from feeds.validate import validate
 from tests.kit import SECRET, article, front_matter, make_site
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -145,6 +146,10 @@ NASTY: dict[str, tuple[str | bytes | dict[str, Any], list[str]]] = {
     "quality word": (
         {"quality": "high"},
         ["warning: quality: expected a number, got 'high'; counted as 0"],
+    ),
+    "heat word": (
+        {"heat": "hot"},
+        ["warning: heat: expected a number, got 'hot'; the article has no heat"],
     ),
     "javascript image": (
         {"images": [{"url": "javascript:alert(1)"}]},
@@ -459,7 +464,17 @@ def test_yaml_yes_is_a_string_that_publishes(tmp_path: Path) -> None:
     ],
 )
 def test_quality_values(value: object, expected: float | None) -> None:
-    assert parse_quality(value) == expected
+    assert parse_number(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), ("12", 12), (0, 0), (3.5, 3.5), (-1, None), ("x", None)]
+)
+def test_heat_missing_negative_or_not_a_number_is_no_heat(
+    tmp_path: Path, value: object, expected: float | None
+) -> None:
+    article = accepted(parse_text(tmp_path, article_file(heat=value)))
+    assert article.heat == expected
 
 
 def test_split_front_matter_accepts_dots_as_the_closing_line() -> None:
