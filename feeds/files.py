@@ -107,7 +107,7 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
-def regular_size(path: Path) -> int | None:
+def regular_size(path: str | Path) -> int | None:
     """The size of the regular file at path; None for a link, a special file or nothing."""
     try:
         info = os.lstat(path)

@@ -178,8 +178,9 @@ def save_manifest(out_dir: Path, manifest: Manifest) -> bool:
 
 def files_in_place(out_dir: Path, files: Mapping[str, int]) -> bool:
     """Whether every file is a regular file (not a link) with the size recorded for it."""
+    root = os.fspath(out_dir)  # str joins: a no-change run checks every output file
     return bool(files) and all(
-        regular_size(out_dir / relative) == size for relative, size in files.items()
+        regular_size(os.path.join(root, relative)) == size for relative, size in files.items()
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import operator
 import os
 import re
 import stat
@@ -19,6 +20,7 @@ UNLISTED = "cannot be listed: {reason}; its articles keep their last published s
 FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
 SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
+_NAME = operator.attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,39 +69,57 @@ class _Walk:
     def folder(self, folder: str, prefix: str) -> list[tuple[str, str]]:
         """Take in one folder's files; return its subfolders (path, prefix) in name order."""
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_NAME)
         except OSError as exc:
             self.unlisted.append(prefix)
             reason = UNLISTED.format(reason=exc.strerror or exc)
             self.problems.append(Problem(prefix or "./", "folder", reason))
             return []
         subfolders = []
+        match = self.matcher.match
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            if _is_folder(entry):
-                subfolders.append((entry.path, f"{prefix}{entry.name}/"))
+            # Most entries are plain files; the listing's file type says so without a stat.
+            if _is_regular(entry):
+                if match(name) is not None:
+                    self.regular(entry, prefix + name)
+            elif _is_folder(entry):
+                subfolders.append((entry.path, f"{prefix}{name}/"))
             elif entry.is_symlink() and _is_folder(entry, follow=True):
-                self.problems.append(Problem(f"{prefix}{entry.name}/", "folder", FOLDER_LINK))
-            elif self.matcher.match(entry.name) is not None:
-                self.file(entry, prefix + entry.name)
+                self.problems.append(Problem(f"{prefix}{name}/", "folder", FOLDER_LINK))
+            elif match(name) is not None:
+                self.other(entry, prefix + name)
         return subfolders
 
-    def file(self, entry: os.DirEntry[str], path: str) -> None:
+    def other(self, entry: os.DirEntry[str], path: str) -> None:
+        """A link to a file, or a special file (a FIFO, a device)."""
         if entry.is_symlink() and not os.path.realpath(entry.path).startswith(self.root):
             self.problems.append(Problem(path, "file", OUTSIDE_LINK))
             return
+        self.regular(entry, path)
+
+    def regular(self, entry: os.DirEntry[str], path: str) -> None:
         try:
             info = entry.stat()
         except OSError:
             self.paths.append(path)
             self.keys[path] = None  # vanished or unreadable: parsing reports it
             return
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(info.st_mode):  # replaced since the listing, or a special file
             self.problems.append(Problem(path, "file", SPECIAL_FILE))
             return
         self.paths.append(path)
         self.keys[path] = file_key(info)
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str], follow: bool = False) -> bool:
