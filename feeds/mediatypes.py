@@ -1,8 +1,8 @@
-"""What each output file is served as: its Content-Type and Cache-Control.
+"""Which output files are served, and as what: their Content-Type and Cache-Control.
 
-One table decides it, so the object store (`feeds publish`) and static hosts (the
-`_headers` file) serve every file the same way. Feeds change every cron run and get a
-short max-age; pages list the feeds; assets (CSS, images) change rarely.
+One table decides it, so the object store (`feeds publish`), static hosts (the `_headers`
+file) and the preview (`feeds serve`) serve every file the same way. Feeds change every
+cron run and get a short max-age; pages list the feeds; assets (CSS, images) change rarely.
 """
 
 from __future__ import annotations
@@ -85,6 +85,13 @@ _BY_EXTENSION: dict[str, tuple[str, FileKind]] = {
     ".woff2": ("font/woff2", FileKind.ASSET),
 }
 _DEFAULT = ("application/octet-stream", FileKind.ASSET)
+
+
+def is_public(path: str) -> bool:
+    """Whether the output file at '/'-separated `path` is served at all. Names starting with
+    '.' are internal (the lock, the manifest, the journal, temporary files), and `_headers`
+    configures a static host rather than being a page of the site."""
+    return not any(part.startswith(".") for part in path.split("/")) and path != HEADERS_FILE
 
 
 def classify(path: str) -> tuple[str, FileKind]:

@@ -26,7 +26,14 @@ from pathlib import Path
 from feeds.errors import PublishError
 from feeds.files import read_regular
 from feeds.logs import fields
-from feeds.mediatypes import HEADERS_FILE, CacheControl, FileKind, Headers, classify, headers_for
+from feeds.mediatypes import (
+    CacheControl,
+    FileKind,
+    Headers,
+    classify,
+    headers_for,
+    is_public,
+)
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")
@@ -214,13 +221,6 @@ def listing_start(local: Iterable[LocalFile], manifest: Mapping[str, ManifestEnt
     return MANIFEST_NAME if all(key > MANIFEST_NAME for key in keys) else ""
 
 
-def _is_published(relative: str) -> bool:
-    # Dot files (the lock, temporary files, caches) and the static-host `_headers` file
-    # are never uploaded.
-    parts = relative.split("/")
-    return not any(part.startswith(".") for part in parts) and relative != HEADERS_FILE
-
-
 def _publishable_bytes(path: Path, relative: str) -> bytes | None:
     """The bytes of a regular file; None for a link (skipped quietly, as documented) or a
     special file (with a warning). Raises PublishError when a regular file can't be read."""
@@ -253,7 +253,7 @@ def scan_output(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
         for name in names:
             path = Path(root, name)
             relative = path.relative_to(out_dir).as_posix()
-            content = _publishable_bytes(path, relative) if _is_published(relative) else None
+            content = _publishable_bytes(path, relative) if is_public(relative) else None
             if content is not None:
                 digest = hashlib.sha256(content).hexdigest()
                 headers = headers_for(relative, cache)
