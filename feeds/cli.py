@@ -7,85 +7,47 @@ stderr as `warning: PATH: FIELD: REASON`, and the summary only to a terminal or 
 from __future__ import annotations
 
 import logging
-import math
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from feeds import __version__
 from feeds.cache import clear_cache
-from feeds.clitools import report_problems, setup_logging, terminal_progress
+from feeds.clitools import (
+    config_option,
+    fail,
+    finite,
+    log_summary,
+    print_plan,
+    report_problems,
+    report_rebuild,
+    setup_logging,
+    terminal_progress,
+    with_log_options,
+)
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
 from feeds.logs import fields
-from feeds.model import BuildReport
 
 if TYPE_CHECKING:
     from feeds.publish import PublishReport
 
 log = logging.getLogger("feeds")
-DEFAULT_CONFIG = Path("config/feeds.yaml")
 EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
-
-
-def _summary(report: BuildReport, feeds: int) -> str:
-    return (
-        f"{report.files_found} article files read, {report.articles_selected} published, "
-        f"{report.rejected_files} rejected; {feeds} feeds, "
-        f"{len(report.written)} files written, {len(report.unchanged)} unchanged"
-    )
-
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The YAML config file.",
-)
 
 
 @click.group()
 @click.version_option(__version__, prog_name="feeds")
 def cli() -> None:
     """Turn a folder of news articles into RSS, Atom and JSON feeds."""
-
-
-log_options = [
-    click.option("-v", "--verbose", is_flag=True, help="Print a summary and per-stage timings."),
-    click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings."),
-    click.option(
-        "--log-format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="json: one JSON object per line, for log collectors.",
-    ),
-]
-
-
-def fail(message: str, code: int, log_format: str) -> NoReturn:
-    """End the command with `code`: 'Error: MESSAGE' on stderr, or a JSON error line."""
-    if log_format == "json":
-        log.error("%s", message, extra={"fields": {"exit_code": code}})
-    else:
-        click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-def with_log_options(function: Any) -> Any:
-    """Add -v, -q and --log-format to a command."""
-    for option in reversed(log_options):
-        function = option(function)
-    return function
 
 
 def _ping(config: Config, changed_paths: Sequence[str]) -> None:
@@ -134,15 +96,6 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
         fail(msg, 1, log_format)
 
 
-def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
-    """A number option's value, refusing NaN and infinity (FloatRange lets both through;
-    `--wait nan` would wait forever)."""
-    if not math.isfinite(value):
-        msg = f"expected a finite number, got {value}"
-        raise click.BadParameter(msg)
-    return value
-
-
 @cli.command()
 @config_option
 @click.option("--strict", is_flag=True, help="Write nothing if any article file is rejected.")
@@ -152,7 +105,7 @@ def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
-    callback=_finite,
+    callback=finite,
     default=0,
     metavar="SECONDS",
     help="If another run holds the output folder, wait up to this long (default: exit 75).",
@@ -197,9 +150,9 @@ def build(
                       progress=terminal_progress)  # fmt: skip
     config, outcome = _build_or_fail(config_path, options, log_format)
     if dry_run:
-        _print_plan(outcome)
+        print_plan(outcome)
         return
-    _log_summary(outcome, verbose)
+    log_summary(outcome, verbose)
     # The build has released the output lock by now; publishing takes it again.
     if and_publish:
         _publish_and_ping(config, dry_run=False, log_format=log_format)
@@ -222,28 +175,6 @@ def _build_or_fail(config_path: Path, options: Options, log_format: str) -> tupl
         fail(str(exc), 1, log_format)
     report_problems(outcome.report.problems)
     return config, outcome
-
-
-def _log_summary(outcome: Outcome, verbose: bool) -> None:
-    """The summary line (shown on a terminal or with -v), and with -v the timings."""
-    log.info("%s", _summary(outcome.report, outcome.feeds_rendered + outcome.feeds_skipped))
-    if outcome.deleted:
-        log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
-    if verbose:
-        log.info("%s", outcome.timing_line())
-
-
-def _print_plan(outcome: Outcome) -> None:
-    """A dry run's plan on stdout: each file that would be written or deleted."""
-    report = outcome.report
-    for path in report.written:
-        click.echo(f"would write {path}")
-    for path in outcome.deleted:
-        click.echo(f"would delete {path}")
-    click.echo(
-        f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
-        f"{len(report.unchanged)} unchanged"
-    )
 
 
 @cli.command()
@@ -323,3 +254,58 @@ def publish(config_path: Path, dry_run: bool, verbose: bool, quiet: bool, log_fo
     except FeedsError as exc:
         fail(str(exc), 1, log_format)
     _publish_and_ping(config, dry_run, log_format)
+
+
+@cli.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port to listen on (0: any free one).",
+)
+@click.option("--no-watch", is_flag=True, help="Do not rebuild when articles or the config change.")
+@with_log_options
+def serve(
+    config_path: Path,
+    host: str,
+    port: int,
+    no_watch: bool,
+    verbose: bool,
+    quiet: bool,
+    log_format: str,
+) -> None:
+    """Build, then serve the output folder over HTTP for previewing, until Ctrl-C.
+
+    Rebuilds when an article file or the config changes, and open pages then reload.
+
+    Example: feeds serve --config config/feeds.yaml --port 8000
+    """
+    # Imported here: only this command serves or watches.
+    from feeds.serve import PreviewServer, serve_until_stopped
+    from feeds.watch import REBUILD_WAIT, Rebuild, watch
+
+    setup_logging(verbose, quiet, log_format)
+    options = Options(wait=REBUILD_WAIT, progress=terminal_progress)
+    try:
+        config, outcome = _build_or_fail(config_path, options, log_format)
+    except KeyboardInterrupt:
+        sys.exit(0)  # Ctrl-C is how serving ends, even before it began
+    log_summary(outcome, verbose)
+    try:
+        server = PreviewServer(host, port, config.output.dir)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1, log_format)
+
+    def rebuilt(result: Rebuild) -> None:
+        report_rebuild(result, verbose, log_format)
+        server.after(result)
+
+    def announce(url: str) -> None:
+        click.echo(f"Serving {config.output.dir} at {url} (Ctrl-C to stop)")
+
+    watcher = None if no_watch else partial(watch, config_path, config, on_rebuild=rebuilt)
+    serve_until_stopped(server, announce, watcher)
+

@@ -1,4 +1,5 @@
-"""Output helpers for the CLI: log formats, verbosity and the terminal-only progress bar.
+"""Helpers for the CLI: its shared options, log formats, verbosity, the wording of summaries
+and errors, and the terminal-only progress bar.
 
 Cron mails whatever a job prints, so off a terminal a clean run prints nothing: only
 `warning:` lines and errors (and with --quiet, errors only).
@@ -8,18 +9,120 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from feeds.model import Problem
+from feeds.errors import InputError
+from feeds.model import BuildReport, Problem
 from feeds.progress import Progress, no_progress
 
+if TYPE_CHECKING:
+    from feeds.engine import Outcome
+    from feeds.watch import Rebuild
+
 log = logging.getLogger("feeds")
+DEFAULT_CONFIG = Path("config/feeds.yaml")
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The YAML config file.",
+)
+
+log_options = [
+    click.option("-v", "--verbose", is_flag=True, help="Print a summary and per-stage timings."),
+    click.option("-q", "--quiet", is_flag=True, help="Print errors only, no warnings."),
+    click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one JSON object per line, for log collectors.",
+    ),
+]
+
+
+def with_log_options(function: Any) -> Any:
+    """Add -v, -q and --log-format to a command."""
+    for option in reversed(log_options):
+        function = option(function)
+    return function
+
+
+def finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """A number option's value, refusing NaN and infinity (FloatRange lets both through;
+    `--wait nan` would wait forever)."""
+    if not math.isfinite(value):
+        msg = f"expected a finite number, got {value}"
+        raise click.BadParameter(msg)
+    return value
+
+
+def say_error(message: str, log_format: str, **extra: object) -> None:
+    """'Error: MESSAGE' on stderr, or a JSON error line carrying `extra` as keys."""
+    if log_format == "json":
+        log.error("%s", message, extra={"fields": extra})
+    else:
+        click.echo(f"Error: {message}", err=True)
+
+
+def fail(message: str, code: int, log_format: str) -> NoReturn:
+    """End the command with `code`: 'Error: MESSAGE' on stderr, or a JSON error line."""
+    say_error(message, log_format, exit_code=code)
+    sys.exit(code)
+
+
+def summary(report: BuildReport, feeds: int) -> str:
+    """The one-line summary of a build."""
+    return (
+        f"{report.files_found} article files read, {report.articles_selected} published, "
+        f"{report.rejected_files} rejected; {feeds} feeds, "
+        f"{len(report.written)} files written, {len(report.unchanged)} unchanged"
+    )
+
+
+def log_summary(outcome: Outcome, verbose: bool) -> None:
+    """The summary line (shown on a terminal or with -v), and with -v the timings."""
+    log.info("%s", summary(outcome.report, outcome.feeds_rendered + outcome.feeds_skipped))
+    if outcome.deleted:
+        log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
+    if verbose:
+        log.info("%s", outcome.timing_line())
+
+
+def print_plan(outcome: Outcome) -> None:
+    """A dry run's plan on stdout: each file that would be written or deleted."""
+    report = outcome.report
+    for path in report.written:
+        click.echo(f"would write {path}")
+    for path in outcome.deleted:
+        click.echo(f"would delete {path}")
+    click.echo(
+        f"dry run: {len(report.written)} to write, {len(outcome.deleted)} to delete, "
+        f"{len(report.unchanged)} unchanged"
+    )
+
+
+def report_rebuild(rebuild: Rebuild, verbose: bool, log_format: str) -> None:
+    """What `feeds serve` prints after a rebuild: its problems and summary as `build` does,
+    or its error, followed by what is served meanwhile."""
+    if rebuild.outcome is not None:
+        report_problems(rebuild.outcome.report.problems)
+        log_summary(rebuild.outcome, verbose)
+    elif rebuild.error is not None:
+        if isinstance(rebuild.error, InputError):
+            report_problems(rebuild.error.problems)
+        say_error(f"{rebuild.error}\n(still serving the last good output)", log_format)
 
 
 def _prefix(record: logging.LogRecord) -> str:
