@@ -7,6 +7,7 @@ stderr as `warning: PATH: FIELD: REASON`, and the summary only to a terminal or 
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import click
 from feeds import __version__
 from feeds.cache import clear_cache
 from feeds.clitools import (
+    DEFAULT_CONFIG,
     config_option,
     fail,
     finite,
@@ -309,3 +311,26 @@ def serve(
     watcher = None if no_watch else partial(watch, config_path, config, on_rebuild=rebuilt)
     serve_until_stopped(server, announce, watcher)
 
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite the files that are there already.")
+def init(folder: Path, force: bool) -> None:
+    """Start a site in FOLDER (default: here): a commented config, two example articles in
+    content/ and a .gitignore. Existing files are kept (exit 1) unless --force is given."""
+    from feeds.scaffold import CONFIG_FILE, existing, starter_files, write_starter
+
+    files = starter_files()
+    taken = existing(folder, files)
+    if taken and not force:
+        names = ", ".join(str(path) for path in taken)
+        fail(f"{names}: already there; nothing written (--force overwrites them)", 1, "text")
+    try:
+        for path in write_starter(folder, files):
+            click.echo(f"wrote {path}")
+    except FeedsError as exc:
+        fail(str(exc), 1, "text")
+    config = folder / CONFIG_FILE
+    option = "" if config == DEFAULT_CONFIG else f" --config {shlex.quote(str(config))}"
+    click.echo("Build the feeds, then preview them at http://127.0.0.1:8000/ as you edit:")
+    click.echo(f"  feeds build{option}\n  feeds serve{option}")
