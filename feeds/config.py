@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from feeds import checks, yaml12
+from feeds.archive import ARCHIVE_SETTING, PAGE_SIZE_SETTING, page_size_problems
 from feeds.checks import FORMATS, GROUPINGS, show
 from feeds.errors import ConfigError
 from feeds.mediatypes import CacheControl
@@ -212,6 +213,8 @@ class FeedRules:
         'excerpt (JSON `content_text`); Atom `rel="related"` links and JSON `_feeds.related` '
         "stay",
     )
+    archive: bool = ARCHIVE_SETTING
+    archive_page_size: int | None = PAGE_SIZE_SETTING
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +311,7 @@ def parse_config(data: object, path: Path) -> Config:
         for s in sections
         if s.name not in missing
     }
-    reader.problems += _cache_dir_problems(values)
+    reader.problems += _cache_dir_problems(values) + page_size_problems(values.get("feeds"))
     if reader.problems:
         raise ConfigError(path, reader.problems)
     return Config(path=path, **values)

@@ -37,7 +37,7 @@ from feeds.output import (
 )
 from feeds.pool import Job, Workers, cpu_count
 from feeds.progress import Progress, ProgressFactory, no_progress
-from feeds.stages import Context, Summary
+from feeds.stages import Context, Plan, Summary
 from feeds.write import DryRun, Writer
 
 __all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
@@ -74,17 +74,26 @@ class Outcome:
     files_cached: int = 0
     feeds_rendered: int = 0
     feeds_skipped: int = 0
+    pages_rendered: int = 0  # archive pages
+    pages_skipped: int = 0
     deleted: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
     dry_run: bool = False
     pool_used: bool = False
 
     def timing_line(self) -> str:
-        """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged'."""
+        """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged' (and
+        '; 3 archive pages rendered, 950 unchanged' when there are any)."""
         stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.timings)
+        pages = self.pages_rendered + self.pages_skipped
+        archives = (
+            f"; {self.pages_rendered:,} archive pages rendered, {self.pages_skipped:,} unchanged"
+            if pages
+            else ""
+        )
         return (
             f"{stages}; {self.files_parsed:,} files parsed, {self.files_cached:,} from cache; "
-            f"{self.feeds_rendered:,} feeds rendered, {self.feeds_skipped:,} unchanged"
+            f"{self.feeds_rendered:,} feeds rendered, {self.feeds_skipped:,} unchanged{archives}"
         )
 
 
@@ -206,8 +215,8 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             deleted = commit(ctx, scanned, parsed, selection.summary, plan, new)  # (4), (5)
         written, unchanged = file_changes(selection, plan, new, feeds, site)
         return _outcome(ctx, timer, selection.summary, groups=selection.groups, written=written,
-                        unchanged=unchanged, deleted=deleted, rendered=len(plan.to_render),
-                        parsed=parsed_files, cached=cached_files)  # fmt: skip
+                        unchanged=unchanged, deleted=deleted, plan=plan, parsed=parsed_files,
+                        cached=cached_files)  # fmt: skip
 
 
 def _context(
@@ -235,9 +244,11 @@ def _outcome(
     deleted: tuple[str, ...] = (),
     parsed: int = 0,
     cached: int = 0,
-    rendered: int = 0,
+    plan: Plan | None = None,
 ) -> Outcome:
-    """The one place a run's outcome is put together."""
+    """The one place a run's outcome is put together; `plan` says what was rendered."""
+    rendered = len(plan.to_render) if plan is not None else 0
+    pages = len(plan.pages_to_render) if plan is not None else 0
     report = BuildReport(
         files_found=summary.files_found,
         articles_valid=summary.articles_valid,
@@ -254,6 +265,8 @@ def _outcome(
         files_cached=cached,
         feeds_rendered=rendered,
         feeds_skipped=summary.feeds - rendered,
+        pages_rendered=pages,
+        pages_skipped=summary.archive_pages - pages,
         deleted=deleted,
         timings=tuple(timer.stages),
         dry_run=isinstance(ctx.writer, DryRun),

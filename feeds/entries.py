@@ -20,7 +20,7 @@ from html import escape
 from lxml.etree import Element, SubElement, _Element, tostring
 
 from feeds.body import Bodies
-from feeds.model import Article
+from feeds.model import Article, Image
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -30,26 +30,35 @@ ITEM_NAMESPACES = {"media": MEDIA_NS, "dc": DC_NS}
 _RSS_NSMAP = ITEM_NAMESPACES | {"content": CONTENT_NS}
 _ENCODED = f"{{{CONTENT_NS}}}encoded"
 _MEDIA_CONTENT = f"{{{MEDIA_NS}}}content"
+_MEDIA_THUMBNAIL = f"{{{MEDIA_NS}}}thumbnail"
 _CREATOR = f"{{{DC_NS}}}creator"
 
 # The wrappers the entries are serialised in, at the depth they have in a feed, and the
 # bytes around them: what lies between is what goes into the feed.
 _RSS_OPEN, _RSS_CLOSE = b"  <channel>\n", b"  </channel>\n</rss>\n"
-_ATOM_OPEN, _ATOM_CLOSE = b"<feed>\n", b"</feed>\n"
+_ATOM_OPEN, _ATOM_CLOSE = f'<feed xmlns:media="{MEDIA_NS}">\n'.encode(), b"</feed>\n"
+_ATOM_NSMAP = {"media": MEDIA_NS}
+# A thumbnail's sides, in pixels: smaller images are icons or tracking pixels, larger ones
+# cost a reader more to fetch than the card it shows them in.
+THUMBNAIL_MIN_SIDE = 100
+THUMBNAIL_MAX_SIDE = 2048
+
+# Each item's `<source url>`: the RSS feed of its provider ('' for none), parallel to items.
+Sources = Sequence[str]
 
 
-def rss_items(articles: Sequence[Article], bodies: Bodies) -> bytes:
+def rss_items(articles: Sequence[Article], bodies: Bodies, sources: Sources) -> bytes:
     """The `<item>`s of an RSS channel, pretty-printed as they sit inside it."""
     root = Element("rss", nsmap=_RSS_NSMAP)
     channel = SubElement(root, "channel")
     for index, article in enumerate(articles):
-        _rss_item(channel, article, None if bodies is None else bodies[index])
+        _rss_item(channel, article, None if bodies is None else bodies[index], sources[index])
     return _inner(root, _RSS_OPEN, _RSS_CLOSE) if articles else b""
 
 
 def atom_entries(articles: Sequence[Article], bodies: Bodies) -> bytes:
     """The `<entry>`s of an Atom feed, pretty-printed as they sit inside it."""
-    root = Element("feed")
+    root = Element("feed", nsmap=_ATOM_NSMAP)
     for index, article in enumerate(articles):
         _atom_entry(root, article, None if bodies is None else bodies[index])
     return _inner(root, _ATOM_OPEN, _ATOM_CLOSE) if articles else b""
@@ -64,8 +73,32 @@ def rfc822(moment: datetime) -> str:
     return format_datetime(moment)
 
 
-def _rss_item(channel: _Element, article: Article, body: str | None) -> None:
-    """feedgen's `FeedEntry.rss_entry`, then its media and dc extensions, in that order."""
+def thumbnail(images: Sequence[Image]) -> Image | None:
+    """The image readers should show as the item's thumbnail: of those whose width and
+    height are known and between THUMBNAIL_MIN_SIDE and THUMBNAIL_MAX_SIDE, the largest
+    (by area; the first on a tie). None when no image qualifies."""
+    fitting = [
+        image
+        for image in images
+        if image.width is not None
+        and image.height is not None
+        and min(image.width, image.height) >= THUMBNAIL_MIN_SIDE
+        and max(image.width, image.height) <= THUMBNAIL_MAX_SIDE
+    ]
+    return max(fitting, key=lambda image: (image.width or 0) * (image.height or 0), default=None)
+
+
+def _thumbnail(parent: _Element, images: Sequence[Image]) -> None:
+    """`<media:thumbnail>` for the best image, attributes in feedgen's media order."""
+    best = thumbnail(images)
+    if best is not None:
+        size = {"height": str(best.height), "width": str(best.width)}
+        SubElement(parent, _MEDIA_THUMBNAIL, url=best.url, **size)
+
+
+def _rss_item(channel: _Element, article: Article, body: str | None, source: str) -> None:
+    """feedgen's `FeedEntry.rss_entry`, then its media and dc extensions, in that order;
+    `source` is the URL of the provider's own RSS feed ('' for none)."""
     item = SubElement(channel, "item")
     if article.title:
         SubElement(item, "title").text = article.title
@@ -90,6 +123,8 @@ def _rss_item(channel: _Element, article: Article, body: str | None) -> None:
     if first is not None and first.mime:  # length unknown: "0" (RSS profile)
         SubElement(item, "enclosure", url=first.url, length="0", type=first.mime)
     SubElement(item, "pubDate").text = rfc822(article.published_at)
+    if source and article.provider.name:  # RSS <source>: the channel the item came from
+        SubElement(item, "source", url=source).text = article.provider.name
     for image in article.images:
         media = SubElement(item, _MEDIA_CONTENT, url=image.url)  # feedgen's attribute order
         if image.mime:
@@ -98,6 +133,7 @@ def _rss_item(channel: _Element, article: Article, body: str | None) -> None:
         if image.width and image.height:
             media.set("height", str(image.height))
             media.set("width", str(image.width))
+    _thumbnail(item, article.images)
     if article.provider.name:
         SubElement(item, _CREATOR).text = article.provider.name
 
@@ -130,6 +166,7 @@ def _atom_entry(feed: _Element, article: Article, body: str | None) -> None:
             link.set("type", image.mime)
     for related in article.related:
         SubElement(entry, "link", rel="related", href=related.url, title=related.title)
+    _thumbnail(entry, article.images)
 
 
 def _inner(root: _Element, opening: bytes, closing: bytes) -> bytes:

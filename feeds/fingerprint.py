@@ -15,7 +15,7 @@ from feeds.cache import FileKey
 from feeds.config import Config
 from feeds.model import FeedGroup, Stub
 
-FINGERPRINT_FORMAT = 1
+FINGERPRINT_FORMAT = 2
 _BATCH = 4096  # file identities hashed per marshal call
 
 
@@ -41,13 +41,22 @@ def config_fingerprint(config: Config) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def feed_fingerprint(group: FeedGroup[Stub], digests: Mapping[str, str], config_fp: str) -> str:
-    """A digest of exactly what goes into a feed's files: its metadata and its items."""
+def feed_fingerprint(
+    group: FeedGroup[Stub],
+    digests: Mapping[str, str],
+    sources: Mapping[str, str],
+    config_fp: str,
+    page: int = 0,
+) -> str:
+    """A digest of exactly what goes into a feed's files (`page` 0) or one of its archive
+    pages' (`group` holding the page's items): its metadata, its items and the feeds
+    their providers have (their RSS `<source>`)."""
     h = hashlib.blake2b(digest_size=20)
     h.update(config_fp.encode("ascii"))
-    h.update(repr((group.kind.value, group.key, group.slug, group.name, group.total)).encode())
-    for item in group.items:
-        h.update(digests[item.path].encode("ascii"))
+    meta = (group.kind.value, group.key, group.slug, group.name, group.total, page)
+    h.update(repr(meta).encode())
+    items = "\n".join(f"{digests[i.path]} {sources.get(i.path, '')}" for i in group.items)
+    h.update(items.encode())
     return h.hexdigest()
 
 

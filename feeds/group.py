@@ -142,11 +142,25 @@ def newest_first(articles: Iterable[Item]) -> list[Item]:
 
 
 def _group(
-    kind: GroupKind, key: str, slug: str, name: str, newest: Sequence[Item], cap: int
+    kind: GroupKind,
+    key: str,
+    slug: str,
+    name: str,
+    newest: Sequence[Item],
+    cap: int,
+    *,
+    older: bool = False,
 ) -> FeedGroup[Item]:
-    """A feed of `newest` (already newest first): its first `cap`, and their number."""
+    """A feed of `newest` (already newest first): its first `cap`, their number, and with
+    `older` the rest (for its archive pages)."""
     return FeedGroup(
-        kind=kind, key=key, slug=slug, name=name, items=tuple(newest[:cap]), total=len(newest)
+        kind=kind,
+        key=key,
+        slug=slug,
+        name=name,
+        items=tuple(newest[:cap]),
+        total=len(newest),
+        older=tuple(newest[cap:]) if older else (),
     )
 
 
@@ -154,6 +168,8 @@ def _groups_by(
     kind: GroupKind,
     keyed: Iterable[tuple[str, str, Item]],
     cap: int,
+    *,
+    older: bool = False,
 ) -> list[FeedGroup[Item]]:
     members: dict[str, dict[str, Item]] = defaultdict(dict)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -163,7 +179,15 @@ def _groups_by(
             spellings[key][spelling] += 1
     slugs = resolve_slugs(members, SLUG_OF[kind])
     return [
-        _group(kind, key, slugs[key], most_common(spellings[key]), list(members[key].values()), cap)
+        _group(
+            kind,
+            key,
+            slugs[key],
+            most_common(spellings[key]),
+            list(members[key].values()),
+            cap,
+            older=older,
+        )
         for key in sorted(members)
     ]
 
@@ -196,16 +220,32 @@ def make_groups(
     Two keys that would share a folder never stop the build: see `resolve_slugs` and
     `moved_feeds`.
     """
-    cap = rules.max_items
+    cap, older = rules.max_items, rules.archive
     # One sort for every feed: a group's members keep this order, so its first are newest.
     articles = newest_first(articles)
     groups: list[FeedGroup[Item]] = []
     if rules.all:
-        groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap))
+        groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap, older=older))
     if "topic" in rules.groups:
         keyed = ((topic_key(t), t, a) for a in articles for t in a.topics)
-        groups += _groups_by(GroupKind.TOPIC, ((k, t, a) for k, t, a in keyed if k), cap)
+        topics = ((k, t, a) for k, t, a in keyed if k)
+        groups += _groups_by(GroupKind.TOPIC, topics, cap, older=older)
     if "provider" in rules.groups:
         keyed = ((provider_key(a.provider.domain, a.url), a.provider.name, a) for a in articles)
-        groups += _groups_by(GroupKind.PROVIDER, ((k, n, a) for k, n, a in keyed if k), cap)
+        providers = ((k, n, a) for k, n, a in keyed if k)
+        groups += _groups_by(GroupKind.PROVIDER, providers, cap, older=older)
     return tuple(groups)
+
+
+def provider_feeds(articles: Iterable[Item], groups: Sequence[FeedGroup[Item]]) -> dict[str, str]:
+    """The folder of each article's provider feed, by article path, for the articles whose
+    provider has one (RSS items name it as their `<source>`)."""
+    folders = {group.key: group.folder for group in groups if group.kind is GroupKind.PROVIDER}
+    if not folders:
+        return {}
+    found = {}
+    for article in articles:
+        folder = folders.get(provider_key(article.provider.domain, article.url))
+        if folder is not None:
+            found[article.path] = folder
+    return found

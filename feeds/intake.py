@@ -4,14 +4,16 @@ and what the articles select into feeds."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from feeds import codec
+from feeds.archive import archive_pages, page_size
 from feeds.cache import CorruptRecord, ParsedFile, Record, decode, log_corrupt
 from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
-from feeds.group import make_groups, moved_feeds
+from feeds.group import make_groups, moved_feeds, provider_feeds
 from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.pool import (
     MIN_PARALLEL_FILES,
@@ -124,7 +126,10 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     problems = [*scanned.scan.problems, *(problem for file in files for problem in file.problems)]
     stubs = [file.stub for file in files if file.stub is not None]
     decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
-    groups = make_groups(decision.selected, config.feeds, all_name=config.site.title)
+    grouped = make_groups(decision.selected, config.feeds, all_name=config.site.title)
+    size = page_size(config.feeds)
+    pages = tuple(page for group in grouped for page in archive_pages(group, size))
+    groups = tuple(replace(group, older=()) for group in grouped)  # the pages hold them now
     moved = moved_feeds(groups)
     report = sorted([*decision.problems, *moved], key=lambda problem: problem.path)
     summary = Summary(
@@ -136,6 +141,8 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         rejected_files=len(decision.rejected),
         feeds=len(groups),
         problems=tuple(report),
+        archive_pages=len(pages),
     )
     digests = {file.path: file.digest for file in files if file.digest}
-    return Selection(summary, groups, digests)
+    sources = provider_feeds(decision.selected, groups)
+    return Selection(summary, groups, digests, pages, sources)

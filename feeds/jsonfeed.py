@@ -14,11 +14,13 @@ from typing import Any
 
 from feeds.body import Bodies
 from feeds.config import Config
+from feeds.entries import Sources
 from feeds.meta import JSON_FILE, FeedMeta
 from feeds.model import Article, FeedGroup, Related
 
 VERSION = "https://jsonfeed.org/version/1.1"
-# The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries related coverage.
+# The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries the article's quality
+# and heat, and its related coverage.
 EXTENSION_ABOUT = "https://pypi.org/project/feeds/#json-feed"
 
 
@@ -64,16 +66,41 @@ def json_item(article: Article, body: str | None) -> dict[str, Any]:
     ]
     if attachments:
         item["attachments"] = attachments
-    if article.related:
-        item["_feeds"] = {
-            "about": EXTENSION_ABOUT,
-            "related": [_related(related) for related in article.related],
-        }
+    item["_feeds"] = _extension(article)
     return item
 
 
-def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
-    """The group as a JSON Feed 1.1 document (UTF-8, sorted keys, trailing newline)."""
+def _extension(article: Article) -> dict[str, Any]:
+    """The item's `_feeds` object: quality (0 when the article has none), heat when it
+    has some, related coverage when there is any."""
+    extension: dict[str, Any] = {"about": EXTENSION_ABOUT, "quality": _number(article.quality)}
+    if article.heat is not None:
+        extension["heat"] = _number(article.heat)
+    if article.related:
+        extension["related"] = [_related(related) for related in article.related]
+    return extension
+
+
+def _number(value: float) -> float | int:
+    """A whole number as JSON writes an integer (77, not 77.0), when a double holds it
+    exactly; any other number as it is."""
+    number = float(value)
+    return int(number) if number.is_integer() and abs(number) <= 2**53 else number
+
+
+def render_json(
+    group: FeedGroup[Article],
+    config: Config,
+    meta: FeedMeta,
+    bodies: Bodies,
+    sources: Sources,
+) -> bytes:
+    """The group as a JSON Feed 1.1 document (UTF-8, sorted keys, trailing newline).
+
+    JSON Feed pages by `next_url`, the document of the next older items: the live feed's
+    is its newest archive page, and each page's the page before it (so a page never
+    changes when newer ones are written). Items name no source (`sources` is for RSS).
+    """
     site = config.site
     feed: dict[str, Any] = {
         "version": VERSION,
@@ -92,8 +119,10 @@ def render_json(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodie
         feed["icon"] = site.logo
     if site.icon:
         feed["favicon"] = site.icon
-    if site.websub_hub:
+    if site.websub_hub and not meta.is_archive:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
+    if meta.archive.prev_archive:
+        feed["next_url"] = meta.archive.prev_archive + JSON_FILE
     return (dumps(feed) + "\n").encode("utf-8")
 
 

@@ -2,7 +2,8 @@
 
 One table decides it, so the object store (`feeds publish`), static hosts (the `_headers`
 file) and the preview (`feeds serve`) serve every file the same way. Feeds change every
-cron run and get a short max-age; pages list the feeds; assets (CSS, images) change rarely.
+cron run and get a short max-age; their archive documents keep their bytes as articles
+arrive and can be cached for long; pages list the feeds; assets (CSS, images) change rarely.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from posixpath import basename, splitext
 
+from feeds.archive import is_page_folder
 from feeds.checks import header_value
 from feeds.settings import setting
 
@@ -22,6 +24,7 @@ class FileKind(StrEnum):
     """How often a kind of file changes, which picks its Cache-Control."""
 
     FEED = "feed"
+    ARCHIVE = "archive"
     PAGE = "page"
     ASSET = "asset"
 
@@ -34,6 +37,12 @@ class CacheControl:
         "max-age=300",
         check=header_value,
         doc="Cache-Control of `rss.xml`, `atom.xml`, `feed.json`",
+    )
+    archive: str = setting(
+        "max-age=31536000, immutable",
+        check=header_value,
+        doc="Cache-Control of archive documents (`archive/<n>/rss.xml`, ...), which new "
+        "articles never change (see Output, Archives)",
     )
     page: str = setting(
         "max-age=300",
@@ -96,9 +105,10 @@ def is_public(path: str) -> bool:
 
 def classify(path: str) -> tuple[str, FileKind]:
     """The Content-Type and kind of an output file, from its '/'-separated path."""
-    name = basename(path).lower()
+    folder, _, name = path.lower().rpartition("/")
     if name in _BY_NAME:
-        return _BY_NAME[name]
+        content_type, kind = _BY_NAME[name]
+        return content_type, FileKind.ARCHIVE if is_page_folder(folder) else kind
     return _BY_EXTENSION.get(splitext(name)[1], _DEFAULT)
 
 
@@ -109,14 +119,20 @@ def headers_for(path: str, cache: CacheControl) -> Headers:
 
 
 def _pattern(path: str) -> str:
-    """The `_headers` URL pattern covering `path` and its siblings in other feed folders.
+    """The `_headers` URL pattern covering `path` and its siblings in other feed folders
+    and archive pages.
 
-    Feed folders are `<kind>/<slug>/`: one `:slug` rule per file name keeps the file
-    small (Cloudflare Pages reads at most 100 rules) and never lets two rules match the
-    same URL (hosts merge the headers of every matching rule).
+    Feed folders are `<kind>/<slug>/`, and their archive pages `archive/<n>/` in them:
+    one `:slug` (and `:page`) rule per file name keeps the file small (Cloudflare Pages
+    reads at most 100 rules) and never lets two rules match the same URL (hosts merge the
+    headers of every matching rule).
     """
     parts = path.split("/")
-    if len(parts) == 3:
+    feed_depth = len(parts) - 1
+    if is_page_folder(path.rpartition("/")[0]):
+        parts[-2] = ":page"
+        feed_depth -= 2
+    if feed_depth == 2:
         parts[1] = ":slug"
     return "/" + "/".join(parts)
 

@@ -3,11 +3,12 @@ format and page, so RSS, Atom, JSON Feed, OPML and HTML always agree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from feeds.archive import ArchivePage, newest_page, page_folder, page_size
 from feeds.config import Config
-from feeds.model import AnyGroup, GroupKind
+from feeds.model import AnyGroup, Article, GroupKind
 from feeds.text import strip_forbidden
 
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
@@ -28,18 +29,43 @@ FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveLinks:
+    """A feed document's RFC 5005 links, as folder URLs ('' for none)."""
+
+    current: str = ""  # archive pages: the live feed
+    prev_archive: str = ""  # the next older archive page
+    next_archive: str = ""  # archive pages: the next newer one
+
+    def links(self, file_name: str) -> tuple[tuple[str, str], ...]:
+        """(rel, URL) of each link, to the document of the same format (`file_name`)."""
+        rels = (
+            ("current", self.current),
+            ("prev-archive", self.prev_archive),
+            ("next-archive", self.next_archive),
+        )
+        return tuple((rel, folder + file_name) for rel, folder in rels if folder)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedMeta:
-    """What a feed says about itself, worked out once for every format."""
+    """What a feed document says about itself, worked out once for every format."""
 
     title: str
     description: str
     folder_url: str  # absolute, ends with '/'; also the Atom feed id
     home_url: str  # the feed's own page when pages are on, else site.link
     updated: datetime
+    document_url: str  # the folder URL of this document: folder_url, or its archive page's
+    archive: ArchiveLinks = ArchiveLinks()
 
     def url(self, file_name: str) -> str:
-        """The public URL of one of this feed's files."""
-        return self.folder_url + file_name
+        """The public URL of one of this document's files (its `rel="self"`)."""
+        return self.document_url + file_name
+
+    @property
+    def is_archive(self) -> bool:
+        """Whether this document is an archive page (RFC 5005 `fh:archive`)."""
+        return bool(self.archive.current)
 
 
 def feed_meta(group: AnyGroup, config: Config) -> FeedMeta:
@@ -59,7 +85,33 @@ def feed_meta(group: AnyGroup, config: Config) -> FeedMeta:
     folder_url = site.base_url + folder
     home_url = folder_url if config.output.pages else site.link
     updated = max((a.published_at for a in group.items), default=EMPTY_FEED_DATE)
-    return FeedMeta(title or group.name, description or title, folder_url, home_url, updated)
+    newest = newest_page(group, page_size(config.feeds))
+    archive = (
+        ArchiveLinks(prev_archive=_page_url(config, group, newest)) if newest else ArchiveLinks()
+    )
+    title, description = title or group.name, description or title
+    return FeedMeta(title, description, folder_url, home_url, updated, folder_url, archive)
+
+
+def page_meta(page: ArchivePage[Article], config: Config) -> FeedMeta:
+    """What an archive page says about itself: its feed's title and description, its own
+    URL and newest date, and links to the live feed and the pages before and after it.
+
+    The next page's link is there before that page is (its URL answers 404 until its
+    items leave the live feed), so that a page's bytes never change as articles arrive.
+    """
+    feed, number = page.feed, page.number
+    links = ArchiveLinks(
+        current=feed_meta(feed, config).folder_url,
+        prev_archive=_page_url(config, feed, number - 1) if number > 1 else "",
+        next_archive=_page_url(config, feed, number + 1),
+    )
+    document_url = _page_url(config, feed, number)
+    return replace(feed_meta(feed, config), document_url=document_url, archive=links)
+
+
+def _page_url(config: Config, group: AnyGroup, number: int) -> str:
+    return f"{config.site.base_url}{page_folder(group.folder, number)}/"
 
 
 def subscribe_url(meta: FeedMeta, formats: tuple[str, ...]) -> str:

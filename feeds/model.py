@@ -148,7 +148,8 @@ Item = TypeVar("Item", Stub, Article)
 @dataclass(frozen=True, slots=True)
 class FeedGroup(Generic[Item]):
     """One feed to write: its place in the output, its name and its newest items
-    (`Stub`s as grouping makes them, `Article`s once filled in for rendering)."""
+    (`Stub`s as grouping makes them, `Article`s once filled in for rendering). With
+    `feeds.archive`, grouping also keeps the rest of its items, for its archive pages."""
 
     kind: GroupKind
     key: str
@@ -156,6 +157,7 @@ class FeedGroup(Generic[Item]):
     name: str
     items: tuple[Item, ...]
     total: int = 0  # selected articles in the group, before the max_items cap
+    older: tuple[Item, ...] = ()  # with feeds.archive: the items after `items`, newest first
 
     @property
     def folder(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from feeds import codec
+from feeds.archive import folder_of, is_page_folder
 from feeds.cache import unpack_article
 from feeds.errors import InputError
 from feeds.fingerprint import (
@@ -13,9 +14,10 @@ from feeds.fingerprint import (
     site_fingerprint,
 )
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
-from feeds.model import GroupKind
+from feeds.model import FeedGroup, GroupKind, Stub
 from feeds.pool import (
     MIN_PARALLEL_FEEDS,
+    RENDER_BATCH,
     RENDER_CHUNK,
     RenderTask,
     render_chunk,
@@ -28,8 +30,8 @@ _GROUP_FOLDERS = tuple(kind.folders for kind in GroupKind if kind is not GroupKi
 
 
 def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
-    """Compare each feed's fingerprint with the manifest's: a feed that matches and whose
-    files are in place with their recorded sizes is not rendered."""
+    """Compare each feed's and archive page's fingerprint with the manifest's: one that
+    matches and whose files are in place with their recorded sizes is not rendered."""
     out_dir = ctx.config.output.dir
     old = load_manifest(out_dir)
 
@@ -41,11 +43,19 @@ def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
             and files_in_place(out_dir, entry.files)
         )
 
-    groups, config_fp = selection.groups, scanned.config_fp
-    fps = tuple(feed_fingerprint(group, selection.digests, config_fp) for group in groups)
+    groups, pages, config_fp = selection.groups, selection.pages, scanned.config_fp
+    digests, sources = selection.digests, selection.sources
+    fps = tuple(feed_fingerprint(group, digests, sources, config_fp) for group in groups)
     to_render = tuple(i for i, g in enumerate(groups) if not current(g.folder, fps[i]))
+    page_fps = tuple(
+        feed_fingerprint(page.feed, digests, sources, config_fp, page.number) for page in pages
+    )
+    pages_to_render = tuple(
+        i for i, page in enumerate(pages) if not current(page.folder, page_fps[i])
+    )
     site_fp = site_fingerprint(config_fp, fps)
-    return Plan(old, fps, to_render, site_fp, current(SITE_KEY, site_fp))
+    site_current = current(SITE_KEY, site_fp)
+    return Plan(old, fps, to_render, site_fp, site_current, page_fps, pages_to_render)
 
 
 def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
@@ -54,7 +64,7 @@ def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
     nothing must not empty the site, unless the run allows it."""
     if ctx.allow_empty or any(group.kind is not GroupKind.ALL for group in selection.groups):
         return
-    had = sum(key.startswith(_GROUP_FOLDERS) for key in plan.old.feeds)
+    had = sum(key.startswith(_GROUP_FOLDERS) and not is_page_folder(key) for key in plan.old.feeds)
     if had:
         msg = (
             f"refusing to delete all {had} topic and provider feeds of the last run: "
@@ -70,7 +80,7 @@ def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
     then the manifest is marked incomplete and stops vouching for the feeds about to be
     rewritten (the files this run creates are journaled as they are written)."""
     ctx.writer.sweep(plan.old)
-    rewriting = plan.rewriting(selection.groups)
+    rewriting = plan.rewriting(selection)
     if not rewriting:
         return
     intent = {
@@ -81,26 +91,48 @@ def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
 
 
 def render_feeds(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
-    """Render the planned feeds (in the pool when there are many) and write their files
-    whose bytes changed."""
-    groups = [selection.groups[index] for index in plan.to_render]
-    blobs = _articles(ctx, parsed, {item.path for group in groups for item in group.items})
-    tasks: list[RenderTask] = [
-        (replace(group, items=()), tuple(blobs[item.path] for item in group.items))
-        for group in groups
+    """Render the planned feeds and archive pages (in the pool when there are many) and
+    write their files whose bytes changed. Their articles are unpacked RENDER_BATCH
+    documents at a time: a first build with archives renders every article."""
+    units: list[tuple[FeedGroup[Stub], int, str]] = [
+        (selection.groups[i], 0, plan.fingerprints[i]) for i in plan.to_render
     ]
-    parallel = len(tasks) >= MIN_PARALLEL_FEEDS
+    units += [
+        (selection.pages[i].feed, selection.pages[i].number, plan.page_fingerprints[i])
+        for i in plan.pages_to_render
+    ]
+    parallel = len(units) >= MIN_PARALLEL_FEEDS
     results: list[FileResult] = []
     entries: dict[str, FeedEntry] = {}
-    chunks = ctx.workers.map(render_chunk, tasks, RENDER_CHUNK, parallel)
-    feeds = iter(zip(groups, plan.to_render, strict=True))
-    with ctx.progress("rendering", len(tasks)) as bar:
-        for feed_results in (feed for chunk in chunks for feed in chunk):
-            group, index = next(feeds)
-            entries[group.folder] = FeedEntry(plan.fingerprints[index], _sizes(feed_results))
-            results += feed_results
-            bar.advance(1)
+    with ctx.progress("rendering", len(units)) as bar:
+        for start in range(0, len(units), RENDER_BATCH):
+            batch = units[start : start + RENDER_BATCH]
+            tasks = _tasks(ctx, parsed, selection, [(group, page) for group, page, _ in batch])
+            chunks = ctx.workers.map(render_chunk, tasks, RENDER_CHUNK, parallel)
+            done = (feed for chunk in chunks for feed in chunk)
+            for (group, page, fingerprint), feed_results in zip(batch, done, strict=True):
+                entries[folder_of(group, page)] = FeedEntry(fingerprint, _sizes(feed_results))
+                results += feed_results
+                bar.advance(1)
     return Written(tuple(results), entries)
+
+
+def _tasks(
+    ctx: Context, parsed: Parsed, selection: Selection, units: list[tuple[FeedGroup[Stub], int]]
+) -> list[RenderTask]:
+    """What a worker needs to render each feed or archive page: the feed without its
+    items, the page number, its whole articles (packed) and their providers' feeds."""
+    blobs = _articles(ctx, parsed, {item.path for group, _ in units for item in group.items})
+    sources = selection.sources
+    return [
+        (
+            replace(group, items=()),
+            page,
+            tuple(blobs[item.path] for item in group.items),
+            tuple(sources.get(item.path, "") for item in group.items),
+        )
+        for group, page in units
+    ]
 
 
 def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
@@ -127,11 +159,7 @@ def next_manifest(
     scanned: Scanned, selection: Selection, plan: Plan, *written: Written
 ) -> Manifest:
     """The manifest after this run: every current feed's entry, rewritten or kept."""
-    kept = {
-        group.folder: plan.old.feeds[group.folder]
-        for group in selection.groups
-        if group.folder in plan.old.feeds
-    }
+    kept = {key: plan.old.feeds[key] for key in selection.folders() if key in plan.old.feeds}
     entries = kept | {key: e for part in written for key, e in part.entries.items()}
     return Manifest(entries, inputs=scanned.inputs_fp)
 
@@ -155,7 +183,7 @@ def file_changes(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The files whose bytes this run changed, and every other file the manifest lists."""
     results = [result for part in written for result in part.results]
-    rewriting = plan.rewriting(selection.groups)
+    rewriting = plan.rewriting(selection)
     untouched = sorted(
         path for key, entry in new.feeds.items() if key not in rewriting for path in entry.files
     )

@@ -19,6 +19,7 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
+from feeds.archive import ArchivePage
 from feeds.cache import FileKey, Record, unpack_article
 from feeds.config import Config
 from feeds.errors import FeedsError
@@ -34,11 +35,16 @@ R = TypeVar("R")
 
 PARSE_CHUNK = 250  # files per task: big enough to amortise the round trip, small to stream
 RENDER_CHUNK = 40  # feeds per task
+# Feeds and archive pages whose articles are unpacked at once: bounds the memory of a
+# build that renders every article (the first build with archives).
+RENDER_BATCH = 2000
 MIN_PARALLEL_FILES = 400  # fewer changed files than this are parsed in-process
 MIN_PARALLEL_FEEDS = 150  # fewer feeds to render than this are rendered in-process
 
-# A feed to render: the feed (its items as stubs) and its whole articles, packed, in order.
-RenderTask = tuple[FeedGroup[Stub], tuple[bytes, ...]]
+# A feed to render: the feed (without its items), its archive page number (0 for the
+# live feed), its items' whole articles, packed, in order, and their providers' feed
+# folders ('' for none).
+RenderTask = tuple[FeedGroup[Stub], int, tuple[bytes, ...], tuple[str, ...]]
 ParseTask = tuple[str, FileKey | None]
 
 
@@ -71,12 +77,15 @@ def render_chunk(job: Job, tasks: Sequence[RenderTask]) -> list[list[FileResult]
     """Render some feeds, then write their files that changed (one journal append)."""
     # Imported here: feedgen and lxml take ~0.1 s to import, which a run with nothing
     # to render should not pay.
-    from feeds.render import render_group
+    from feeds.render import render_archive_page, render_group
 
-    rendered = [
-        render_group(group.filled(tuple(map(unpack_article, blobs))), job.config)
-        for group, blobs in tasks
-    ]
+    rendered = []
+    for group, page, blobs, sources in tasks:
+        feed = group.filled(tuple(map(unpack_article, blobs)))
+        if page:
+            rendered.append(render_archive_page(ArchivePage(feed, page), job.config, sources))
+        else:
+            rendered.append(render_group(feed, job.config, sources))
     results = iter(job.writer.write([file for files in rendered for file in files]))
     return [[next(results) for _ in files] for files in rendered]
 

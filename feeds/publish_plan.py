@@ -106,9 +106,10 @@ class Plan:
 
 
 def upload_rank(key: str) -> int:
-    """Upload order: assets 0, feeds 1, pages in feed folders 2, top-level pages 3."""
+    """Upload order: assets and archive pages 0 (feeds link to them), feeds 1, pages in
+    feed folders 2, top-level pages 3."""
     kind = classify(key)[1]
-    if kind is FileKind.ASSET:
+    if kind in (FileKind.ASSET, FileKind.ARCHIVE):
         return 0
     if kind is FileKind.FEED:
         return 1

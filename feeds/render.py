@@ -5,8 +5,8 @@ feedgen 1.0.0 writes each feed's head (channel or feed elements); the entries ar
 feedgen has traps this module owns, each marked where it is handled:
 - `updated`/`lastBuildDate` default to now(): always set from the items, never the clock.
 - the RSS channel <link> is the last link added: add rel="self" first, the site last.
-- RSS drops every atom:link but the first rel="self" (feedgen #122): `_RssHub` writes the
-  WebSub rel="hub" link.
+- RSS drops every atom:link but the first rel="self" (feedgen #122): `_RssLinks` writes the
+  WebSub rel="hub" link and the RFC 5005 archive links.
 - its RSS dates have three-digit years before 1000 and set the locale: `_RssDates`.
 (Its entry traps, Atom entry links that lose rel/type/title (#135) among them, are
 `feeds.entries`'.)
@@ -14,6 +14,7 @@ feedgen has traps this module owns, each marked where it is handled:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -22,9 +23,10 @@ from feedgen.util import xml_elem
 from lxml.etree import _Element
 
 from feeds import __version__
+from feeds.archive import ArchivePage
 from feeds.body import Bodies, entry_html
 from feeds.config import Config, Site
-from feeds.entries import ITEM_NAMESPACES, atom_entries, rfc822, rss_items
+from feeds.entries import ITEM_NAMESPACES, MEDIA_NS, Sources, atom_entries, rfc822, rss_items
 from feeds.jsonfeed import render_json
 from feeds.meta import (
     ATOM_FILE,
@@ -35,16 +37,26 @@ from feeds.meta import (
     RSS_FILE,
     FeedMeta,
     feed_meta,
+    page_meta,
 )
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind, RenderedFile
 from feeds.pages import feed_page
 from feeds.text import hex_char_refs
 
 # Re-exported: other modules and tests name them from here.
-__all__ = ["ATOM_FILE", "EMPTY_FEED_DATE", "RSS_FILE", "FeedMeta", "feed_meta", "render_group"]
+__all__ = [
+    "ATOM_FILE",
+    "EMPTY_FEED_DATE",
+    "RSS_FILE",
+    "FeedMeta",
+    "feed_meta",
+    "render_archive_page",
+    "render_group",
+]
 
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 # How feedgen's pretty-printed heads end: the entries go just before.
 _RSS_END, _ATOM_END = b"  </channel>\n</rss>\n", b"</feed>\n"
 
@@ -58,25 +70,48 @@ class _RssNamespaces(BaseExtension):  # type: ignore[misc]
         return dict(ITEM_NAMESPACES)
 
 
-class _RssHub(BaseExtension):  # type: ignore[misc]
-    """Writes `<atom:link rel="hub">` into an RSS channel (WebSub discovery, §4).
+class _RssLinks(BaseExtension):  # type: ignore[misc]
+    """Writes an RSS channel's atom:links besides rel="self", right after it: WebSub's
+    `hub` (discovery, §4) and RFC 5005's `current`, `prev-archive` and `next-archive`;
+    and `<fh:archive/>` in an archive page.
 
     feedgen 1.0.0 keeps only the first rel="self" atom:link in RSS and silently drops the
-    rest, hub included (feed-pitfalls §19); this extension adds it after the self link.
+    rest (feed-pitfalls §19).
     """
 
     def __init__(self) -> None:
-        self.hub = ""
+        self.links: tuple[tuple[str, str], ...] = ()  # (rel, href)
+        self.archive = False
 
     def extend_ns(self) -> dict[str, str]:
-        return {"atom": ATOM_NS}
+        return {"atom": ATOM_NS, "fh": FH_NS} if self.archive else {"atom": ATOM_NS}
 
     def extend_rss(self, feed: _Element) -> _Element:
         channel = feed.find("channel")
-        self_link = channel.find(f"{{{ATOM_NS}}}link")
-        link = xml_elem(f"{{{ATOM_NS}}}link", channel, href=self.hub, rel="hub")
-        if self_link is not None:
-            self_link.addnext(link)  # keep the discovery links together
+        anchor = channel.find(f"{{{ATOM_NS}}}link")
+        for rel, href in self.links:
+            link = xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel)
+            if anchor is not None:
+                anchor.addnext(link)  # keep the links together, in order
+                anchor = link
+        if self.archive:
+            xml_elem(f"{{{FH_NS}}}archive", channel)
+        return feed
+
+
+class _AtomExtras(BaseExtension):  # type: ignore[misc]
+    """Declares the Media RSS namespace of the entries' `media:thumbnail` on the root, and
+    in an archive page writes `<fh:archive/>` (RFC 5005 §4)."""
+
+    def __init__(self) -> None:
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS, "fh": FH_NS} if self.archive else {"media": MEDIA_NS}
+
+    def extend_atom(self, feed: _Element) -> _Element:
+        if self.archive:
+            xml_elem(f"{{{FH_NS}}}archive", feed)
         return feed
 
 
@@ -108,7 +143,9 @@ def _new_feed(meta: FeedMeta, site: Site, description: str) -> FeedGenerator:
     return fg
 
 
-def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
+def render_rss(
+    group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies, sources: Sources
+) -> bytes:
     """The group as RSS 2.0 with Media RSS, Dublin Core creator and content:encoded."""
     site = config.site
     # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
@@ -116,9 +153,10 @@ def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies
     fg.register_extension("feeds_ns", _RssNamespaces, BaseEntryExtension, atom=False, rss=True)
     fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
-    if site.websub_hub:
-        fg.register_extension("feeds_hub", _RssHub, BaseEntryExtension, atom=False, rss=True)
-        fg.feeds_hub.hub = site.websub_hub
+    links = _hub(meta, site) + meta.archive.links(RSS_FILE)
+    if links or meta.is_archive:
+        fg.register_extension("feeds_links", _RssLinks, BaseEntryExtension, atom=False, rss=True)
+        fg.feeds_links.links, fg.feeds_links.archive = links, meta.is_archive
     fg.lastBuildDate(meta.updated)
     fg.register_extension("feeds_dates", _RssDates, BaseEntryExtension, atom=False, rss=True)
     fg.feeds_dates.updated = meta.updated
@@ -128,19 +166,26 @@ def render_rss(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies
     if site.ttl:
         fg.ttl(site.ttl)
     head = bytes(fg.rss_str(pretty=True))
-    return hex_char_refs(_splice(head, _RSS_END, rss_items(group.items, bodies)))
+    return hex_char_refs(_splice(head, _RSS_END, rss_items(group.items, bodies, sources)))
 
 
-def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies) -> bytes:
-    """The group as Atom 1.0: enclosure links per image, related links per related item."""
+def render_atom(
+    group: FeedGroup[Article], config: Config, meta: FeedMeta, bodies: Bodies, sources: Sources
+) -> bytes:
+    """The group as Atom 1.0: enclosure links per image, related links per related item,
+    a Media RSS thumbnail (Atom has no `<source>` for `sources`: its entries name their
+    provider as author)."""
     site = config.site
     fg = _new_feed(meta, site, meta.description)  # <subtitle> is text: as it is
-    fg.id(meta.folder_url)
+    fg.register_extension("feeds_extras", _AtomExtras, BaseEntryExtension, atom=True, rss=False)
+    fg.feeds_extras.archive = meta.is_archive
+    fg.id(meta.folder_url)  # an archive page is the same feed: the same id (RFC 5005 §4)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
     fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
     fg.link(href=meta.home_url, rel="alternate", type="text/html")
-    if site.websub_hub:
-        fg.link(href=site.websub_hub, rel="hub")  # WebSub discovery: Atom keeps it as given
+    # WebSub discovery and RFC 5005's links: Atom keeps every link as given.
+    for rel, href in _hub(meta, site) + meta.archive.links(ATOM_FILE):
+        fg.link(href=href, rel=rel)
     fg.updated(meta.updated)
     if site.logo:
         fg.logo(site.logo)
@@ -148,6 +193,11 @@ def render_atom(group: FeedGroup[Article], config: Config, meta: FeedMeta, bodie
         fg.icon(site.icon)
     head = bytes(fg.atom_str(pretty=True))
     return hex_char_refs(_splice(head, _ATOM_END, atom_entries(group.items, bodies)))
+
+
+def _hub(meta: FeedMeta, site: Site) -> tuple[tuple[str, str], ...]:
+    """The WebSub hub link of a live feed; archive pages never change, so have none."""
+    return (("hub", site.websub_hub),) if site.websub_hub and not meta.is_archive else ()
 
 
 def _splice(head: bytes, end: bytes, entries: bytes) -> bytes:
@@ -158,25 +208,53 @@ def _splice(head: bytes, end: bytes, entries: bytes) -> bytes:
     return head[: -len(end)] + entries + end
 
 
-def render_group(group: FeedGroup[Article], config: Config) -> tuple[RenderedFile, ...]:
+def render_group(
+    group: FeedGroup[Article], config: Config, sources: Sequence[str] = ()
+) -> tuple[RenderedFile, ...]:
     """Every file of one feed: its RSS, Atom and JSON Feed documents (those `output.formats`
     names) and, with `output.pages`, its web page. Depends on nothing but its arguments.
 
-    The all-articles feed's page is the site's top index.html, written with the site files.
+    `sources` are the folders of the items' providers' feeds ('' for none; none at all
+    when empty), which RSS items name as their `<source>`. The all-articles feed's page is
+    the site's top index.html, written with the site files.
     """
     meta = feed_meta(group, config)
-    folder = f"{group.folder}/" if group.folder else ""
+    return _documents(group, config, meta, group.folder, feed_file_names(group, config), sources)
+
+
+def render_archive_page(
+    page: ArchivePage[Article], config: Config, sources: Sequence[str] = ()
+) -> tuple[RenderedFile, ...]:
+    """The files of one archive page of a feed: its RSS, Atom and JSON Feed documents."""
+    names = tuple(FORMAT_FILES[name] for name in config.output.formats)
+    meta = page_meta(page, config)
+    return _documents(page.feed, config, meta, page.folder, names, sources)
+
+
+def _documents(
+    group: FeedGroup[Article],
+    config: Config,
+    meta: FeedMeta,
+    folder: str,
+    names: Sequence[str],
+    sources: Sequence[str],
+) -> tuple[RenderedFile, ...]:
+    """The files `names` of one feed document, in `folder`."""
+    prefix = f"{folder}/" if folder else ""
     # Each item's HTML body, made once for the three formats.
     full = config.feeds.content == "full"
     bodies = tuple(entry_html(article) for article in group.items) if full else None
+    base = config.site.base_url
+    urls = tuple(f"{base}{source}/{RSS_FILE}" if source else "" for source in sources)
+    urls = urls or ("",) * len(group.items)
     renderers = {RSS_FILE: render_rss, ATOM_FILE: render_atom, JSON_FILE: render_json}
     files: list[RenderedFile] = []
-    for name in feed_file_names(group, config):
+    for name in names:
         if name == PAGE_FILE:
             content = feed_page(group, config, meta).encode("utf-8")
         else:
-            content = renderers[name](group, config, meta, bodies)
-        files.append(RenderedFile(folder + name, content))
+            content = renderers[name](group, config, meta, bodies, urls)
+        files.append(RenderedFile(prefix + name, content))
     return tuple(files)
 
 

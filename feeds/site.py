@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from feeds.archive import newest_page, page_folder, page_size
 from feeds.config import Config
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
-from feeds.meta import OPML_FILE, PAGE_FILE
+from feeds.meta import FORMAT_FILES, OPML_FILE, PAGE_FILE
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
 from feeds.opml import render_opml
 from feeds.pages import STYLE, STYLE_FILE, index_page
@@ -30,6 +31,14 @@ def render_site_files(
             f"{group.folder}/{name}" if group.folder else name
             for group in groups
             for name in feed_file_names(group, config)
+        ]
+        # Every archive page of a feed has the rule of its first page.
+        formats = [FORMAT_FILES[name] for name in config.output.formats]
+        feed_paths += [
+            f"{page_folder(group.folder, 1)}/{name}"
+            for group in groups
+            if newest_page(group, page_size(config.feeds))
+            for name in formats
         ]
         paths = feed_paths + [file.path for file in files]
         headers = render_headers_file(paths, config.output.cache_control)

@@ -10,9 +10,10 @@ them prints or decides wording, and none knows whether it runs for real or as a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from feeds.archive import ArchivePage
 from feeds.cache import ParseCache, ParsedFile
 from feeds.config import Config
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest
@@ -54,6 +55,7 @@ class Summary:
     rejected_files: int
     feeds: int
     problems: tuple[Problem, ...]
+    archive_pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,26 +81,37 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The feeds to build, with the article digests their fingerprints are made of."""
+    """The feeds to build and their archive pages, with the article digests their
+    fingerprints are made of."""
 
     summary: Summary
     groups: tuple[FeedGroup[Stub], ...]
     digests: Mapping[str, str]
+    pages: tuple[ArchivePage[Stub], ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)  # path: its provider's feed folder
+
+    def folders(self) -> list[str]:
+        """The manifest key of every feed and archive page: its folder."""
+        return [group.folder for group in self.groups] + [page.folder for page in self.pages]
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Which feeds to render: those whose fingerprint or files are not in place."""
+    """Which feeds and archive pages to render: those whose fingerprint or files are not
+    in place."""
 
     old: Manifest
     fingerprints: tuple[str, ...]  # one per group
     to_render: tuple[int, ...]  # indexes into the groups
     site_fp: str
     site_current: bool
+    page_fingerprints: tuple[str, ...] = ()  # one per archive page
+    pages_to_render: tuple[int, ...] = ()  # indexes into the pages
 
-    def rewriting(self, groups: tuple[FeedGroup[Stub], ...]) -> set[str]:
+    def rewriting(self, selection: Selection) -> set[str]:
         """The manifest keys whose files this run rewrites."""
-        keys = {groups[index].folder for index in self.to_render}
+        keys = {selection.groups[index].folder for index in self.to_render}
+        keys |= {selection.pages[index].folder for index in self.pages_to_render}
         return keys if self.site_current else keys | {SITE_KEY}
 
 

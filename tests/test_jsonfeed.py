@@ -84,6 +84,7 @@ def test_item_fields(tmp_path: Path) -> None:
         ],
         "_feeds": {
             "about": "https://pypi.org/project/feeds/#json-feed",
+            "quality": 50,
             "related": [
                 {
                     "title": "Other view",

@@ -208,7 +208,7 @@ def test_publish_config_defaults_and_normalised_prefix() -> None:
         ),
         (
             {"output": {"cache_control": {"feeds": "max-age=1"}}},
-            "output.cache_control.feeds: unknown key (known keys: feed, page, asset)",
+            "output.cache_control.feeds: unknown key (known keys: feed, archive, page, asset)",
         ),
         (
             {"site": {"websub_hub": "ftp://hub.example/"}},

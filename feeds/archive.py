@@ -1,0 +1,126 @@
+"""RFC 5005 archived feeds: which archive pages a feed has, which items each holds, and
+where they live.
+
+A feed's items are counted from its oldest, in pages of `size`: page 1 holds the oldest
+`size` items, page 2 the next `size`, and so on, each newest first. New articles are
+newer than every page, so they never move an item from one page to another: a page,
+once written, keeps its items. A page is written once any of its items has left the
+live feed (which keeps the newest `feeds.max_items`), and only when it is complete, so
+the live feed and the pages together hold every item; the newest page may share up to
+`size - 1` items with the live feed, which readers merge by id. `size` is at most
+`feeds.max_items` (a config check), so the newest page needed is always complete.
+
+Page `n` of the feed in folder `topics/ai` is the folder `topics/ai/archive/n/`, with
+the feed's file names (`rss.xml`, `atom.xml`, `feed.json`); the all-articles feed's
+pages are `archive/n/`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Generic
+
+from feeds import checks
+from feeds.model import AnyGroup, FeedGroup, Item
+from feeds.settings import int_setting, setting
+
+if TYPE_CHECKING:  # feeds.config declares these keys among the others of `feeds`
+    from feeds.config import FeedRules
+
+ARCHIVE_FOLDER = "archive"
+
+# The config keys `feeds.archive` and `feeds.archive_page_size` (see `page_size`).
+ARCHIVE_SETTING: Any = setting(
+    False,
+    check=checks.boolean,
+    doc="also write each feed's older items as RFC 5005 archive pages, which new articles "
+    "never change (see Output, Archives)",
+)
+PAGE_SIZE_SETTING: Any = int_setting(
+    None, 100_000, "items per archive page: at most `feeds.max_items`, which it is when unset"
+)
+
+
+def page_size(rules: FeedRules) -> int:
+    """Items per archive page; 0 when feeds have no archives."""
+    return (rules.archive_page_size or rules.max_items) if rules.archive else 0
+
+
+def page_size_problems(rules: FeedRules | None) -> list[str]:
+    """An archive page may hold at most a live feed's items: the newest page is written
+    once the first of its items has left the live feed, and must be complete by then."""
+    size = None if rules is None else rules.archive_page_size
+    if rules is None or size is None or size <= rules.max_items:
+        return []
+    return [
+        f"feeds.archive_page_size: {size} is more than feeds.max_items ({rules.max_items}); "
+        "an archive page holds at most as many items as the live feed"
+    ]
+
+
+_PAGE_FOLDER = re.compile(rf"(?:.+/)?{ARCHIVE_FOLDER}/[1-9][0-9]*")
+
+
+def page_folder(feed_folder: str, number: int) -> str:
+    """The folder of a feed's archive page `number` (1 is the oldest), relative to the
+    output dir: 'topics/ai/archive/3', or 'archive/3' for the all-articles feed."""
+    return (
+        f"{feed_folder}/{ARCHIVE_FOLDER}/{number}" if feed_folder else f"{ARCHIVE_FOLDER}/{number}"
+    )
+
+
+def folder_of(group: AnyGroup, page: int) -> str:
+    """The folder of a feed's live documents (`page` 0) or of its archive page `page`."""
+    return page_folder(group.folder, page) if page else group.folder
+
+
+def is_page_folder(folder: str) -> bool:
+    """Whether a folder (relative to the output dir) is an archive page's."""
+    return _PAGE_FOLDER.fullmatch(folder) is not None
+
+
+def newest_page(group: AnyGroup, size: int) -> int:
+    """The number of the group's newest archive page: enough pages of `size` to hold
+    every item older than the live feed's (0: none, or `size` 0 for no archives)."""
+    older = group.total - len(group.items)
+    if size <= 0 or older <= 0:
+        return 0
+    # Never a page the group cannot fill, whatever keeps its live feed short.
+    return min(-(-older // size), group.total // size)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePage(Generic[Item]):
+    """One archive page of a feed: `feed` names the feed and holds the page's items,
+    newest first."""
+
+    feed: FeedGroup[Item]
+    number: int  # 1 is the oldest page
+
+    @property
+    def folder(self) -> str:
+        """The page's folder relative to the output dir."""
+        return page_folder(self.feed.folder, self.number)
+
+
+def archive_pages(group: FeedGroup[Item], size: int) -> list[ArchivePage[Item]]:
+    """The group's archive pages, oldest first; its items then its `older` ones must be
+    all of its items (grouping keeps them when archives are on)."""
+    count = newest_page(group, size)
+    if not count:
+        return []
+    members = group.items + group.older
+    if len(members) != group.total:
+        msg = f"feed {group.folder!r} holds {len(members)} of its {group.total} items"
+        raise ValueError(msg)
+    last = len(members)
+    return [
+        ArchivePage(
+            replace(
+                group, items=members[last - n * size : last - (n - 1) * size], total=size, older=()
+            ),
+            n,
+        )
+        for n in range(1, count + 1)
+    ]
