@@ -117,10 +117,10 @@ def enclosures(out: Path) -> list[str]:
                 url, length, mime = (enclosure.get(a) for a in ("url", "length", "type"))
                 if not is_http_url(url) or not (length or "").isdigit() or not mime:
                     found.append(f"{name}: MissingAttribute: {dict(enclosure.attrib)}")
-        for media in root.xpath("//media:content", namespaces=NS):
+        for media in root.xpath("//media:content | //media:thumbnail", namespaces=NS):
             values = [media.get(a, "") for a in ("width", "height")]
             if not is_http_url(media.get("url")) or any(v and not v.isdigit() for v in values):
-                found.append(f"{name}: media:content: {dict(media.attrib)}")
+                found.append(f"{name}: {media.tag}: {dict(media.attrib)}")
     return found
 
 
@@ -209,16 +209,23 @@ def absolute_urls(out: Path) -> list[str]:
         ]
     for name, root in rss_files(out):
         urls = root.xpath(
-            "//link/text() | //guid/text() | //enclosure/@url | //atom:link/@href", namespaces=NS
+            "//link/text() | //guid/text() | //enclosure/@url | //atom:link/@href"
+            " | //source/@url | //media:thumbnail/@url",
+            namespaces=NS,
         )
         found += [f"{name}: InvalidFullLink: {u}" for u in urls if not is_http_url(u)]
     for name, root in atom_files(out):
         urls = root.xpath(
-            "//atom:link/@href | //atom:id/text() | //atom:logo/text()", namespaces=NS
+            "//atom:link/@href | //atom:id/text() | //atom:logo/text() | //media:thumbnail/@url",
+            namespaces=NS,
         )
         found += [f"{name}: InvalidFullLink: {u}" for u in urls if not is_http_url(u)]
     for name, doc in json_files(out):
-        urls = [doc["home_page_url"], doc["feed_url"]]
+        urls = [
+            doc["home_page_url"],
+            doc["feed_url"],
+            *([doc["next_url"]] if "next_url" in doc else []),
+        ]
         for item in doc["items"]:
             urls += [item["url"], *(a["url"] for a in item.get("attachments", []))]
             urls += [r["url"] for r in item.get("_feeds", {}).get("related", [])]

@@ -85,9 +85,14 @@ def _all_complete(out: Path) -> None:
             etree.fromstring(data)  # raises on a truncated file
 
 
+# Archives on, with short live feeds: every feed has archive pages, and deletions and
+# back-dated edits move items between them.
+ARCHIVE = {"archive": True, "max_items": 20, "archive_page_size": 15}
+
+
 def test_kill_9_while_writing_never_corrupts(tmp_path: Path) -> None:
     rng = random.Random(20261125)
-    site = make_site(tmp_path, {f"{n:04d}.md": _article(n) for n in range(600)})
+    site = make_site(tmp_path, {f"{n:04d}.md": _article(n) for n in range(600)}, feeds=ARCHIVE)
     build = [sys.executable, "-m", "feeds", "build", "--config", str(site.config_path)]
     subprocess.run(build, check=True, capture_output=True)
     stopped: list[str] = []
@@ -108,6 +113,7 @@ def test_kill_9_while_writing_never_corrupts(tmp_path: Path) -> None:
         assert not load_manifest(site.out).complete
         _all_complete(site.out)  # every file is an old or a new complete version
     assert len(set(stopped)) > 1  # the kills landed at different writes
+    assert any("/archive/" in f"/{path}" for path in stopped)  # some while writing a page
     subprocess.run(build, check=True, capture_output=True)
     assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")
     assert load_manifest(site.out).complete
@@ -125,12 +131,14 @@ OPS = st.lists(
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(ops=OPS)
+@given(ops=OPS, archive=st.booleans())
 def test_incremental_build_equals_a_no_cache_build(
-    ops: list[tuple[str, int, int]], tmp_path_factory: pytest.TempPathFactory
+    ops: list[tuple[str, int, int]], archive: bool, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     root = tmp_path_factory.mktemp("eq")
-    site = make_site(root, {f"{n:02d}.md": _article(n) for n in range(12)})
+    # With archives, live feeds of 3 and pages of 2 out of 12 to 31 articles.
+    feeds = {"archive": True, "max_items": 3, "archive_page_size": 2} if archive else {}
+    site = make_site(root, {f"{n:02d}.md": _article(n) for n in range(12)}, feeds=feeds)
     site.build()
     for op, n, version in ops:
         path = site.content / f"{n:02d}.md"

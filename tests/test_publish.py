@@ -81,6 +81,25 @@ def test_upload_order_puts_feeds_before_pages_and_the_manifest_last(
     assert puts[-1] == MANIFEST_NAME
 
 
+def test_archive_pages_are_uploaded_first_to_be_cached_for_a_year(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    articles = {f"{n:02d}.md": article(n) for n in range(1, 8)}
+    feeds = {"archive": True, "max_items": 2}
+    site = make_site(tmp_path, articles, publish=publish_to(s3.url, bucket), feeds=feeds)
+    assert site.cli("build", "--publish").exit_code == 0
+    puts = s3.keys("PutObject")
+    pages = [key for key in puts if "/archive/" in f"/{key}"]
+    feeds_linking_them = [key for key in puts if key.endswith(("rss.xml", "atom.xml"))]
+    assert "topics/ai/archive/3/atom.xml" in pages
+    assert puts.index(pages[-1]) < min(puts.index(k) for k in feeds_linking_them if k not in pages)
+    head = s3_client(s3.url).head_object(Bucket=bucket, Key="topics/ai/archive/3/atom.xml")
+    assert (head["ContentType"], head["CacheControl"]) == (
+        "application/atom+xml; charset=utf-8",
+        "max-age=31536000, immutable",
+    )
+
+
 def test_second_publish_without_changes_uploads_nothing(
     s3: S3Server, bucket: str, tmp_path: Path
 ) -> None:

@@ -20,26 +20,45 @@ from tests.nasty import NASTY
 SAME_SECOND = "2023-11-10T08:00:00Z"
 
 
+# Sized images, so items have a media:thumbnail too.
+IMAGES = [
+    {"url": "https://img.example.com/card.jpg?w=1200&h=630", "width": 1200, "height": 630},
+    {"url": "https://img.example.com/small.png", "width": 640, "height": 360},
+]
+
+
 def _corpus() -> dict[str, dict[str, object]]:
-    files = {f"plain-{n}.md": article(n) for n in range(1, 7)}
+    files = {f"plain-{n}.md": article(n, images=IMAGES[n % 2 :]) for n in range(1, 7)}
     files |= {f"nasty-{name}.md": data for name, data in NASTY.items()}
     files["same-a.md"] = article(40, publishedDateTime=SAME_SECOND, topics=["Twins"])
     files["same-b.md"] = article(41, publishedDateTime=SAME_SECOND, topics=["Twins"])
     return files
 
 
+SITE = {
+    "logo": "https://news.example.org/logo.png",
+    "icon": "https://news.example.org/icon.png",
+    "ttl": 30,
+    "copyright": "© Example & Co <2023>",
+    "language": "en-GB",
+    "websub_hub": "https://hub.example.org/",
+}
+
+
 @pytest.fixture(scope="module", name="out")
 def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("rules")
-    site = {
-        "logo": "https://news.example.org/logo.png",
-        "icon": "https://news.example.org/icon.png",
-        "ttl": 30,
-        "copyright": "© Example & Co <2023>",
-        "language": "en-GB",
-    }
-    built = make_site(root, _corpus(), site=site)
+    built = make_site(tmp_path_factory.mktemp("rules"), _corpus(), site=SITE)
     built.build()
+    return built.out
+
+
+@pytest.fixture(scope="module", name="archived")
+def _archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same corpus with archives, and live feeds so short that most items are in them."""
+    feeds = {"max_items": 3, "archive": True, "archive_page_size": 2}
+    built = make_site(tmp_path_factory.mktemp("archived"), _corpus(), site=SITE, feeds=feeds)
+    built.build()
+    assert len(list(built.out.glob("archive/*/atom.xml"))) > 5
     return built.out
 
 
@@ -47,6 +66,22 @@ def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_rule_has_no_findings(out: Path, rule: str) -> None:
     """Every relied-on rule holds on every RSS, Atom and JSON file of the corpus."""
     assert rules.RULES[rule](out) == []
+
+
+@pytest.mark.parametrize("rule", sorted(rules.RULES))
+def test_rule_has_no_findings_in_archives(archived: Path, rule: str) -> None:
+    """And on every archive page, and every live feed linking them."""
+    assert rules.RULES[rule](archived) == []
+
+
+def test_archives_have_no_other_known_findings(archived: Path) -> None:
+    """The twins and the year-999 article give the same findings, wherever they are."""
+    found = {finding.split(": ", 1)[1] for finding in rules.all_findings(archived)}
+    assert found == {
+        "DuplicateUpdated: 2023-11-10T08:00:00+00:00",
+        "ImplausibleDate: 0999-01-02T03:04:05+00:00",
+        "ImplausibleDate: Wed, 02 Jan 0999 03:04:05 +0000",
+    }
 
 
 def test_known_findings_are_the_documented_ones(out: Path) -> None:
@@ -121,6 +156,14 @@ def _broken_copy(out: Path, tmp_path: Path, file: str, old: bytes, new: bytes) -
         ("guids", "rss.xml", b'isPermaLink="true"', b'isPermaLink="false"', "InvalidHttpGUID"),
         ("enclosures", "rss.xml", b'length="0"', b'length="None"', "MissingAttribute"),
         ("language", "atom.xml", b'xml:lang="en-GB"', b'xml:lang="en_GB"', "InvalidLanguage"),
+        ("enclosures", "rss.xml", b'h=630" height="630"', b'h=630" height="630px"', "thumbnail"),
+        (
+            "absolute urls",
+            "rss.xml",
+            b'<source url="https://feeds.example.org/',
+            b'<source url="/',
+            "InvalidFullLink: /providers/",
+        ),
     ],
 )
 def test_rule_detects_a_broken_file(

@@ -183,3 +183,14 @@ def test_with_a_publish_section_pings_follow_the_upload(
     assert BASE_URL + "topics/climate/rss.xml" in expected
     assert BASE_URL + "providers/a.example/rss.xml" not in expected
     assert hub.urls() == expected
+
+
+def test_archive_pages_are_not_pinged(hub: Hub, tmp_path: Path) -> None:
+    """Archive pages never change as articles arrive: nobody subscribes to them."""
+    articles = {f"{n:02d}.md": article(n) for n in range(1, 8)}
+    feeds = {"archive": True, "max_items": 2}
+    site = make_site(tmp_path, articles, site={"websub_hub": hub.url}, feeds=feeds)
+    build(site)
+    assert (site.out / "archive/3/rss.xml").is_file()
+    live = [url for url in feed_bytes(site.out) if "/archive/" not in url]
+    assert hub.urls() == sorted(live)
