@@ -107,8 +107,10 @@ def watch(
                     config = result.config
                     break
         except (OSError, RuntimeError) as exc:  # the folder went away, or the watch failed
-            log.error("%(path)s: cannot watch it (%(reason)s)", fields(path=config.content.dir,
-                                                                       reason=exc))  # fmt: skip
+            log.error(
+                "%(path)s: cannot watch it (%(reason)s)",
+                fields(path=config.content.dir, reason=exc),
+            )
             ready.set()
             stop.wait(_RETRY_SECONDS)
 
