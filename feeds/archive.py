@@ -7,8 +7,10 @@ newer than every page, so they never move an item from one page to another: a pa
 once written, keeps its items. A page is written once any of its items has left the
 live feed (which keeps the newest `feeds.max_items`), and only when it is complete, so
 the live feed and the pages together hold every item; the newest page may share up to
-`size - 1` items with the live feed, which readers merge by id. `size` is at most
-`feeds.max_items` (a config check), so the newest page needed is always complete.
+`size - 1` items with the live feed, which readers merge by id. `size` is at most the
+`feeds.max_items` of every kind that has pages (a config check), so the newest page
+needed is always complete. Custom feeds have no pages: which articles they hold, and in
+which order, is the config's to change at any time (and a heat feed is not in time order).
 
 Page `n` of the feed in folder `topics/ai` is the folder `topics/ai/archive/n/`, with
 the feed's file names (`rss.xml`, `atom.xml`, `feed.json`); the all-articles feed's
@@ -22,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Generic
 
 from feeds import checks
-from feeds.model import AnyGroup, FeedGroup, Item
+from feeds.model import AnyGroup, FeedGroup, GroupKind, Item
 from feeds.settings import int_setting, setting
 
 if TYPE_CHECKING:  # feeds.config declares these keys among the others of `feeds`
@@ -38,23 +40,27 @@ ARCHIVE_SETTING: Any = setting(
     "never change (see Output, Archives)",
 )
 PAGE_SIZE_SETTING: Any = int_setting(
-    None, 100_000, "items per archive page: at most `feeds.max_items`, which it is when unset"
+    None,
+    100_000,
+    "items per archive page: at most `feeds.max_items` (the smallest of `all`, `topic` and "
+    "`provider`), which it is when unset",
 )
 
 
 def page_size(rules: FeedRules) -> int:
     """Items per archive page; 0 when feeds have no archives."""
-    return (rules.archive_page_size or rules.max_items) if rules.archive else 0
+    return (rules.archive_page_size or rules.max_items.archived) if rules.archive else 0
 
 
 def page_size_problems(rules: FeedRules | None) -> list[str]:
     """An archive page may hold at most a live feed's items: the newest page is written
     once the first of its items has left the live feed, and must be complete by then."""
     size = None if rules is None else rules.archive_page_size
-    if rules is None or size is None or size <= rules.max_items:
+    if rules is None or size is None or size <= rules.max_items.archived:
         return []
     return [
-        f"feeds.archive_page_size: {size} is more than feeds.max_items ({rules.max_items}); "
+        f"feeds.archive_page_size: {size} is more than feeds.max_items "
+        f"({rules.max_items.archived}); "
         "an archive page holds at most as many items as the live feed"
     ]
 
@@ -84,7 +90,7 @@ def newest_page(group: AnyGroup, size: int) -> int:
     """The number of the group's newest archive page: enough pages of `size` to hold
     every item older than the live feed's (0: none, or `size` 0 for no archives)."""
     older = group.total - len(group.items)
-    if size <= 0 or older <= 0:
+    if size <= 0 or older <= 0 or group.kind is GroupKind.CUSTOM:
         return 0
     # Never a page the group cannot fill, whatever keeps its live feed short.
     return min(-(-older // size), group.total // size)

@@ -19,6 +19,8 @@ Checker = Callable[[Any], Any]
 
 GROUPINGS = ("topic", "provider")
 FORMATS = ("rss", "atom", "json")
+CONTENT_MODES = ("full", "summary")
+ADDRESSING_STYLES = ("auto", "path", "virtual")
 TEMPLATE_FIELDS = ("name", "site")
 # BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")

@@ -17,13 +17,11 @@ import yaml
 
 from feeds import checks, yaml12
 from feeds.archive import ARCHIVE_SETTING, PAGE_SIZE_SETTING, page_size_problems
-from feeds.checks import FORMATS, GROUPINGS, show
+from feeds.checks import ADDRESSING_STYLES, CONTENT_MODES, FORMATS, GROUPINGS, show
+from feeds.custom import MIN_ITEMS_SETTING, Caps, CustomFeed, caps_setting
 from feeds.errors import ConfigError
 from feeds.mediatypes import CacheControl
 from feeds.settings import Reader, int_setting, keys, setting
-
-CONTENT_MODES = ("full", "summary")
-ADDRESSING_STYLES = ("auto", "path", "virtual")
 
 
 # keyword-only: the derived keys have no default yet keep their place among the others,
@@ -184,7 +182,8 @@ _TEMPLATE_MAPPING = f"a mapping with keys {', '.join(f.name for f in fields(Temp
 class FeedRules:
     """Which feeds exist and how long they are."""
 
-    max_items: int = int_setting(50, 100_000, "the newest N articles per feed")
+    max_items: Caps = caps_setting("the newest N articles per feed")
+    min_items: int = MIN_ITEMS_SETTING
     all: bool = setting(True, check=checks.boolean, doc="write the all-articles feed")
     groups: tuple[str, ...] = setting(
         GROUPINGS, check=checks.groups, doc="which per-group feeds to write"
@@ -215,6 +214,7 @@ class FeedRules:
     )
     archive: bool = ARCHIVE_SETTING
     archive_page_size: int | None = PAGE_SIZE_SETTING
+    custom: tuple[CustomFeed, ...] = setting((), unique="path", doc="editorial feeds (below)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,16 @@ from pathlib import Path, PurePosixPath
 from feeds.errors import OutputError
 
 _temp_names = itertools.count()
+# Names Windows cannot give a file or folder, whatever follows a dot ('con', 'NUL.txt');
+# the output may be synced to a Windows machine.
+_WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
+)
+
+
+def windows_device(name: str) -> bool:
+    """Whether Windows reserves this file name for a device ('con', 'nul.txt', 'COM1')."""
+    return name.split(".", 1)[0].lower() in _WINDOWS_DEVICES
 
 
 def safe_target(out_dir: Path, relative: str) -> Path:

@@ -1,6 +1,7 @@
-"""Group selected articles into feeds: everything, per topic and per provider.
+"""Group selected articles into feeds: everything, the custom feeds, per topic and per provider.
 
-Keys decide which spellings are one group; slugs decide where a group's files live.
+Keys (`feeds.keys`) decide which spellings are one group; slugs decide where a group's
+files live.
 Both depend only on the group's own key, never on the order files were found, and a
 slug depends on which other groups exist only when two keys would share a folder: the
 key that sorts first keeps it, the other gets a longer hash (`resolve_slugs`). So a
@@ -9,64 +10,26 @@ feed's URL never changes once it exists, unless someone writes a colliding name.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from feeds.config import FeedRules
+from feeds.curate import custom_groups
+from feeds.files import windows_device
+from feeds.keys import provider_key, topic_key
 from feeds.model import FeedGroup, GroupKind, Item, Problem
-from feeds.text import normalize_host, url_host
+from feeds.text import normalize_host
 
-_SEPARATORS = re.compile(r"[\s\-_]+")
 _SIMPLE_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 SLUG_ASCII_MAX = 60
 SLUG_HASH_DIGITS = 8
 # Hex digits of the slug a colliding group gets instead (`resolve_slugs`).
 LONG_HASH_DIGITS = 16
-# Names Windows cannot give a file or folder, whatever follows a dot ('con', 'NUL.txt');
-# the output may be synced to a Windows machine.
-_WINDOWS_DEVICES = frozenset(
-    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
-)
-
-
-@functools.lru_cache(maxsize=65536)  # a corpus has a few hundred topics, each seen often
-def topic_key(name: str) -> str:
-    """NFKC, case-folded, runs of spaces/'-'/'_' made one space, trimmed: 'Machine-Learning'
-    and ' machine learning ' share the key 'machine learning'."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return _SEPARATORS.sub(" ", folded).strip()
-
-
-def first_topics(topics: tuple[str, ...], limit: int) -> tuple[tuple[str, ...], int]:
-    """The topics among the first `limit` distinct ones (by key, so 'AI' and 'ai' count
-    once; each is a feed the article is written into), and how many distinct ones there are."""
-    keys = list(dict.fromkeys(topic_key(topic) for topic in topics))
-    if len(keys) <= limit:
-        return topics, len(keys)
-    kept = frozenset(keys[:limit])
-    return tuple(topic for topic in topics if topic_key(topic) in kept), len(keys)
-
-
-def provider_key(domain: str, url: str) -> str:
-    """The provider's domain lower-cased, without 'www.', IDN as punycode; else the URL's host.
-
-    A domain that is not a host name ('BBC News') is keyed like a topic.
-    """
-    raw = domain.strip() or url_host(url)
-    host = normalize_host(raw)
-    if host is None:
-        return topic_key(raw)
-    return host.removeprefix("www.")
-
-
-def windows_device(name: str) -> bool:
-    """Whether Windows reserves this file name for a device ('con', 'nul.txt', 'COM1')."""
-    return name.split(".", 1)[0].lower() in _WINDOWS_DEVICES
 
 
 def slugify(key: str) -> str:
@@ -165,18 +128,18 @@ def _group(
 
 
 def _groups_by(
-    kind: GroupKind,
-    keyed: Iterable[tuple[str, str, Item]],
-    cap: int,
-    *,
-    older: bool = False,
+    kind: GroupKind, keyed: Iterable[tuple[str, str, Item]], rules: FeedRules
 ) -> list[FeedGroup[Item]]:
-    members: dict[str, dict[str, Item]] = defaultdict(dict)
+    """A feed per key with at least `rules.min_items` articles: slugs are resolved among
+    the feeds written, so a group too small to be written moves no other feed."""
+    grouped: dict[str, dict[str, Item]] = defaultdict(dict)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for key, spelling, article in keyed:
-        if article.id not in members[key]:
-            members[key][article.id] = article
+        if article.id not in grouped[key]:
+            grouped[key][article.id] = article
             spellings[key][spelling] += 1
+    members = {key: items for key, items in grouped.items() if len(items) >= rules.min_items}
+    cap = rules.max_items.of(kind)
     slugs = resolve_slugs(members, SLUG_OF[kind])
     return [
         _group(
@@ -186,7 +149,7 @@ def _groups_by(
             most_common(spellings[key]),
             list(members[key].values()),
             cap,
-            older=older,
+            older=rules.archive,
         )
         for key in sorted(members)
     ]
@@ -198,7 +161,7 @@ def moved_feeds(groups: Sequence[FeedGroup[Item]]) -> tuple[Problem, ...]:
     by_slug = {(group.kind, group.slug): group for group in groups}
     problems: list[Problem] = []
     for group in groups:
-        own = "" if group.kind is GroupKind.ALL else SLUG_OF[group.kind](group.key)
+        own = SLUG_OF[group.kind](group.key) if group.kind.per_group else group.slug
         if group.slug == own:
             continue
         holder = by_slug[group.kind, own]
@@ -213,27 +176,28 @@ def moved_feeds(groups: Sequence[FeedGroup[Item]]) -> tuple[Problem, ...]:
 
 
 def make_groups(
-    articles: Sequence[Item], rules: FeedRules, all_name: str
+    articles: Sequence[Item], rules: FeedRules, all_name: str, now: datetime
 ) -> tuple[FeedGroup[Item], ...]:
-    """Every feed to write: 'all' first (when enabled, even if empty), then topics, then providers.
+    """Every feed to write: 'all' first (when enabled, even if empty), then the custom
+    feeds in config order (always), then topics, then providers. `now` is the build's
+    clock, for custom feeds' `max_age_days`.
 
     Two keys that would share a folder never stop the build: see `resolve_slugs` and
     `moved_feeds`.
     """
-    cap, older = rules.max_items, rules.archive
     # One sort for every feed: a group's members keep this order, so its first are newest.
     articles = newest_first(articles)
     groups: list[FeedGroup[Item]] = []
     if rules.all:
-        groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap, older=older))
+        cap = rules.max_items.all
+        groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap, older=rules.archive))
+    groups += custom_groups(articles, rules, now)
     if "topic" in rules.groups:
         keyed = ((topic_key(t), t, a) for a in articles for t in a.topics)
-        topics = ((k, t, a) for k, t, a in keyed if k)
-        groups += _groups_by(GroupKind.TOPIC, topics, cap, older=older)
+        groups += _groups_by(GroupKind.TOPIC, ((k, t, a) for k, t, a in keyed if k), rules)
     if "provider" in rules.groups:
         keyed = ((provider_key(a.provider.domain, a.url), a.provider.name, a) for a in articles)
-        providers = ((k, n, a) for k, n, a in keyed if k)
-        groups += _groups_by(GroupKind.PROVIDER, providers, cap, older=older)
+        groups += _groups_by(GroupKind.PROVIDER, ((k, n, a) for k, n, a in keyed if k), rules)
     return tuple(groups)
 
 

@@ -126,7 +126,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     problems = [*scanned.scan.problems, *(problem for file in files for problem in file.problems)]
     stubs = [file.stub for file in files if file.stub is not None]
     decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
-    grouped = make_groups(decision.selected, config.feeds, all_name=config.site.title)
+    grouped = make_groups(decision.selected, config.feeds, config.site.title, now)
     size = page_size(config.feeds)
     pages = tuple(page for group in grouped for page in archive_pages(group, size))
     groups = tuple(replace(group, older=()) for group in grouped)  # the pages hold them now
@@ -134,7 +134,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     report = sorted([*decision.problems, *moved], key=lambda problem: problem.path)
     summary = Summary(
         built_at=int(now.timestamp()),
-        valid_until=selection_horizon(decision.winners, config.select, now),
+        valid_until=selection_horizon(decision.winners, config, now),
         files_found=len(scanned.scan.paths),
         articles_valid=len(stubs),
         articles_selected=len(decision.selected),

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from feeds.archive import ArchivePage, newest_page, page_folder, page_size
-from feeds.config import Config
 from feeds.model import AnyGroup, Article, GroupKind
 from feeds.text import strip_forbidden
+
+if TYPE_CHECKING:  # the config names the files declared here (feeds.custom's paths)
+    from feeds.config import Config
+    from feeds.custom import CustomFeed
 
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -18,6 +22,7 @@ ATOM_FILE = "atom.xml"
 JSON_FILE = "feed.json"
 PAGE_FILE = "index.html"  # a feed's page; the top one is the front page
 OPML_FILE = "feeds.opml"
+STYLE_FILE = "style.css"  # the pages' style sheet
 # Each format's file and media type, in the order pages and OPML prefer them.
 FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
 FORMAT_TYPES = {
@@ -68,17 +73,40 @@ class FeedMeta:
         return bool(self.archive.current)
 
 
+def custom_feed(group: AnyGroup, config: Config) -> CustomFeed | None:
+    """The `feeds.custom` entry of a custom feed; None for the other kinds."""
+    if group.kind is not GroupKind.CUSTOM:
+        return None
+    return next(feed for feed in config.feeds.custom if feed.path == group.key)
+
+
+def content_mode(group: AnyGroup, config: Config) -> str:
+    """`full` or `summary`: the feed's own `content` for a custom feed that has one, else
+    `feeds.content`."""
+    custom = custom_feed(group, config)
+    return custom.content if custom and custom.content else config.feeds.content
+
+
+def _words(group: AnyGroup, config: Config) -> tuple[str, str]:
+    """A feed's title and description, as configured: a custom feed's own, else the
+    `feeds.titles` / `feeds.descriptions` templates filled with the group's name."""
+    site, rules, kind = config.site, config.feeds, group.kind.value
+    custom = custom_feed(group, config)
+    if custom is not None:
+        return custom.title, custom.description or f"{custom.title} on {site.title}"
+    title = rules.titles.fill(kind, group.name, site.title)
+    return title, rules.descriptions.fill(kind, group.name, site.title)
+
+
 def feed_meta(group: AnyGroup, config: Config) -> FeedMeta:
     """Title, description, URLs and date of a group's feeds.
 
-    Titles and descriptions come from the `feeds.titles` / `feeds.descriptions` templates,
-    filled with names that are already plain text (never cleaned twice: '&lt;' stays put),
-    so all formats show the same words.
+    Titles and descriptions come from the `feeds.titles` / `feeds.descriptions` templates
+    (a custom feed's from its own keys), filled with names that are already plain text
+    (never cleaned twice: '&lt;' stays put), so all formats show the same words.
     """
-    site, rules = config.site, config.feeds
-    kind = group.kind.value
-    title = strip_forbidden(rules.titles.fill(kind, group.name, site.title)).strip()
-    description = strip_forbidden(rules.descriptions.fill(kind, group.name, site.title)).strip()
+    site = config.site
+    title, description = (strip_forbidden(text).strip() for text in _words(group, config))
     if group.kind is GroupKind.ALL and not description:
         description = site.description
     folder = f"{group.folder}/" if group.folder else ""

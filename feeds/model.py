@@ -134,12 +134,19 @@ class GroupKind(StrEnum):
     ALL = "all"
     TOPIC = "topic"
     PROVIDER = "provider"
+    CUSTOM = "custom"  # an editorial feed of the config's `feeds.custom`
+
+    @property
+    def per_group(self) -> bool:
+        """Whether this kind has a feed per group of the articles (per topic, per provider)."""
+        return self in (GroupKind.TOPIC, GroupKind.PROVIDER)
 
     @property
     def folders(self) -> str:
         """Where this kind's feed folders are, relative to the output dir ('topics/');
-        '' for the all-articles feed, which is the output dir itself."""
-        return "" if self is GroupKind.ALL else f"{self.value}s/"
+        '' for the all-articles feed, which is the output dir itself, and for custom
+        feeds, whose folder is their `path`."""
+        return f"{self.value}s/" if self.per_group else ""
 
 
 Item = TypeVar("Item", Stub, Article)
@@ -152,8 +159,8 @@ class FeedGroup(Generic[Item]):
     `feeds.archive`, grouping also keeps the rest of its items, for its archive pages."""
 
     kind: GroupKind
-    key: str
-    slug: str
+    key: str  # a custom feed's is its path
+    slug: str  # a custom feed's is its path
     name: str
     items: tuple[Item, ...]
     total: int = 0  # selected articles in the group, before the max_items cap

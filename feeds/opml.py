@@ -10,7 +10,11 @@ from feeds.config import Config
 from feeds.meta import feed_meta, subscribe_url
 from feeds.model import AnyGroup, GroupKind
 
-SECTION_TITLES = {GroupKind.TOPIC: "Topics", GroupKind.PROVIDER: "Providers"}
+SECTION_TITLES = {
+    GroupKind.CUSTOM: "Custom feeds",
+    GroupKind.TOPIC: "Topics",
+    GroupKind.PROVIDER: "Providers",
+}
 ALL_TITLE = "All articles"
 
 
@@ -30,7 +34,8 @@ def _outline(parent: ET.Element, group: AnyGroup, config: Config, text: str) -> 
 
 
 def render_opml(groups: Sequence[AnyGroup], config: Config) -> bytes:
-    """'All articles', then one outline per grouping ('Topics', 'Providers') holding its feeds.
+    """'All articles', then one outline per kind ('Custom feeds', 'Topics', 'Providers')
+    holding its feeds, custom feeds in config order.
 
     `xmlUrl` is the RSS file when RSS is built, else Atom, else JSON Feed; `htmlUrl` is the
     feed's page when pages are on, else `site.link`.

@@ -26,7 +26,7 @@ from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Wri
 from feeds.write import FileResult
 
 # The manifest keys of topic and provider feeds, as `FeedGroup.folder` makes them.
-_GROUP_FOLDERS = tuple(kind.folders for kind in GroupKind if kind is not GroupKind.ALL)
+_GROUP_FOLDERS = tuple(kind.folders for kind in GroupKind if kind.per_group)
 
 
 def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
@@ -62,7 +62,7 @@ def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
     """Raise InputError, before anything changes, when this run would delete every topic
     and provider feed the last run wrote: a clock set far back or a rule that selects
     nothing must not empty the site, unless the run allows it."""
-    if ctx.allow_empty or any(group.kind is not GroupKind.ALL for group in selection.groups):
+    if ctx.allow_empty or any(group.kind.per_group for group in selection.groups):
         return
     had = sum(key.startswith(_GROUP_FOLDERS) and not is_page_folder(key) for key in plan.old.feeds)
     if had:

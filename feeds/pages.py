@@ -15,22 +15,29 @@ from html import escape
 
 from feeds.body import size_attributes
 from feeds.config import Config
+from feeds.curate import rule_words
 from feeds.meta import (
     FORMAT_FILES,
     FORMAT_LABELS,
     FORMAT_TYPES,
     OPML_FILE,
+    STYLE_FILE,
     FeedMeta,
+    custom_feed,
     feed_meta,
 )
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 
-STYLE_FILE = "style.css"
-SECTION_TITLES = {GroupKind.TOPIC: "Topics", GroupKind.PROVIDER: "Providers"}
+SECTION_TITLES = {
+    GroupKind.CUSTOM: "Custom feeds",
+    GroupKind.TOPIC: "Topics",
+    GroupKind.PROVIDER: "Providers",
+}
 _KIND_LABELS = {
     GroupKind.ALL: "All articles",
     GroupKind.TOPIC: "Topic",
     GroupKind.PROVIDER: "Source",
+    GroupKind.CUSTOM: "Custom feed",
 }
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -108,13 +115,21 @@ def _article(article: Article) -> str:
     return "".join(parts)
 
 
-def _articles(group: FeedGroup[Article]) -> str:
+def _rule(group: AnyGroup, config: Config) -> str:
+    """A custom feed's rule in plain words, escaped; '' for other feeds."""
+    custom = custom_feed(group, config)
+    return "" if custom is None else escape(rule_words(custom))
+
+
+def _articles(group: FeedGroup[Article], config: Config) -> str:
     if not group.items:
         return "<p>No articles yet.</p>\n"
+    custom = custom_feed(group, config)
+    which = "hottest" if custom is not None and custom.order == "heat" else "newest"
     shown = (
-        f"the newest {len(group.items)} of {group.total}" if group.total > len(group.items) else ""
+        f"the {which} {len(group.items)} of {group.total}" if group.total > len(group.items) else ""
     )
-    heading = f"<h2>Newest articles{f' ({shown})' if shown else ''}</h2>\n"
+    heading = f"<h2>{which.capitalize()} articles{f' ({shown})' if shown else ''}</h2>\n"
     return heading + '<ol class="items">\n' + "".join(map(_article, group.items)) + "</ol>\n"
 
 
@@ -125,18 +140,21 @@ def _summary(group: AnyGroup, meta: FeedMeta) -> str:
 
 
 def feed_page(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> str:
-    """The page of one topic or provider feed: subscribe links, then its newest articles."""
+    """The page of one topic, provider or custom feed: subscribe links, then its articles
+    (a custom feed's rule in words first)."""
     root = _root(group)
     site = escape(config.site.title)
+    rule = _rule(group, config)
     return (
         _head(meta.title, meta.description, meta, config, root)
         + f'<header><p class="crumbs"><a href="{root}">{site}</a> &gt; '
         f"{_KIND_LABELS[group.kind]}</p>\n<h1>{escape(meta.title)}</h1>\n"
         f'<p class="description">{escape(meta.description)}</p>\n'
+        + (f'<p class="rule">{rule}</p>\n' if rule else "")
         + _summary(group, meta)
         + "</header>\n<main>\n"
         + _subscribe(meta, config)
-        + _articles(group)
+        + _articles(group, config)
         + f'</main>\n<footer><p><a href="{root}">All feeds of {site}</a></p></footer>\n'
         "</body>\n</html>\n"
     )
@@ -148,6 +166,8 @@ def _directory_row(group: AnyGroup, config: Config) -> str:
     name = escape(group.name if group.kind is not GroupKind.ALL else "All articles")
     if config.output.pages:
         name = f'<a href="{folder or "./"}">{name}</a>'
+    if rule := _rule(group, config):
+        name += f'<small class="rule">{rule}</small>'
     updated = _time(meta.updated) if group.items else "never"
     links = " ".join(
         f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_TYPES[f]}">'
@@ -159,7 +179,8 @@ def _directory_row(group: AnyGroup, config: Config) -> str:
 
 
 def _directory(groups: Sequence[AnyGroup], config: Config) -> str:
-    """Every feed, grouped as in the OPML list: all articles, then topics, then providers."""
+    """Every feed, grouped as in the OPML list: all articles, then custom feeds, then
+    topics, then providers."""
     sections = [("Everything", [g for g in groups if g.kind is GroupKind.ALL])]
     sections += [
         (title, [g for g in groups if g.kind is kind]) for kind, title in SECTION_TITLES.items()
@@ -197,7 +218,7 @@ def index_page(
         body += _summary(everything, meta) + "</header>\n<main>\n" + _subscribe(meta, config)
         body += _directory(groups, config)
         if config.output.pages:
-            body += _articles(everything)
+            body += _articles(everything, config)
     else:
         body += "</header>\n<main>\n" + _directory(groups, config)
     return head + body + "</main>\n</body>\n</html>\n"
@@ -216,7 +237,8 @@ a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height: 1.2; margin: .2rem 0 .4rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; }
 h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
-.crumbs, .count, .byline, footer { color: var(--muted); font-size: .9rem; margin: 0; }
+.crumbs, .count, .byline, .rule, footer { color: var(--muted); font-size: .9rem; margin: 0; }
+small.rule { display: block; font-weight: normal; }
 .description { margin: 0 0 .3rem; font-size: 1.05rem; }
 .subscribe { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
   padding: .2rem 1rem .8rem; margin-top: 1.2rem; }

@@ -36,6 +36,7 @@ from feeds.meta import (
     PAGE_FILE,
     RSS_FILE,
     FeedMeta,
+    content_mode,
     feed_meta,
     page_meta,
 )
@@ -242,7 +243,7 @@ def _documents(
     """The files `names` of one feed document, in `folder`."""
     prefix = f"{folder}/" if folder else ""
     # Each item's HTML body, made once for the three formats.
-    full = config.feeds.content == "full"
+    full = content_mode(group, config) == "full"
     bodies = tuple(entry_html(article) for article in group.items) if full else None
     base = config.site.base_url
     urls = tuple(f"{base}{source}/{RSS_FILE}" if source else "" for source in sources)

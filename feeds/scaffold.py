@@ -20,7 +20,7 @@ import yaml
 from feeds.config import Cache, Config
 from feeds.errors import OutputError
 from feeds.files import write_atomic
-from feeds.settings import Key, keys
+from feeds.settings import Key, documented, keys
 
 CONFIG_FILE = "config/feeds.yaml"
 # The keys without a default, given a value to start with.
@@ -58,6 +58,8 @@ def _key_lines(key: Key, path: str, pad: str, commented: bool, default: object) 
     config reader takes it: a section's default gives its keys theirs).
     """
     default = key.default if default is MISSING else default
+    if key.many:
+        return _list_lines(key, pad)
     if key.section is None:
         derived = key.spec.default_from is not None  # null: another key's value
         optional = default is not MISSING or derived
@@ -75,6 +77,18 @@ def _key_lines(key: Key, path: str, pad: str, commented: bool, default: object) 
     return lines
 
 
+def _list_lines(key: Key, pad: str) -> list[str]:
+    """A list of sections (`feeds.custom`): empty unless given, so the keys of its items
+    are told in its comment, each on lines that cannot be taken for a key."""
+    assert key.section is not None
+    required = {item.name for item in keys(key.section) if item.default is MISSING}
+    lines = _comment(f"{key.spec.doc}; each item is a mapping of these keys:", pad)
+    for path, doc in documented(key.section):
+        doc = f"{doc} (required)" if path in required else doc
+        lines += _comment(f"- `{path}`: {doc}", pad, indent="  ")
+    return [*lines, _line(f"{key.name}: []", pad, True)]
+
+
 def _doc(key: Key, path: str) -> str:
     doc: str = key.spec.doc
     if key.spec.default_from is not None:
@@ -83,8 +97,9 @@ def _doc(key: Key, path: str) -> str:
     return f"{doc}. {_NOTES[path]}" if path in _NOTES else doc
 
 
-def _comment(text: str, pad: str) -> list[str]:
-    return [f"{pad}# {line}" for line in textwrap.wrap(text, _WIDTH - len(pad) - 2)]
+def _comment(text: str, pad: str, indent: str = "") -> list[str]:
+    width = _WIDTH - len(pad) - 2
+    return [f"{pad}# {line}" for line in textwrap.wrap(text, width, subsequent_indent=indent)]
 
 
 def _line(text: str, pad: str, commented: bool) -> str:

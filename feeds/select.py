@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic
 
-from feeds.config import SelectRules
+from feeds.config import Config, SelectRules
 from feeds.errors import InputError
 from feeds.model import Item, Problem
 
@@ -90,13 +90,17 @@ def decide(
     return Decision(winners, select(winners, rules, now), report, rejected)
 
 
-def selection_horizon(winners: Sequence[Item], rules: SelectRules, now: datetime) -> int | None:
-    """The first moment (POSIX seconds) at which the same articles could select differently:
-    a future article coming of age, or a selected one growing older than max_age_days."""
+def selection_horizon(winners: Sequence[Item], config: Config, now: datetime) -> int | None:
+    """The first moment (POSIX seconds) from now on at which the same articles could select
+    differently: a future article coming of age, or one growing older than
+    `select.max_age_days` or a custom feed's `max_age_days`."""
+    rules = config.select
     moments: list[float] = []
     if not rules.include_future:
         moments += [a.published_at.timestamp() for a in winners if a.published_at > now]
-    if rules.max_age_days is not None:
-        age = rules.max_age_days * 86400
-        moments += [a.published_at.timestamp() + age for a in winners]
-    return int(min(moments)) if moments else None
+    ages = {feed.max_age_days for feed in config.feeds.custom} | {rules.max_age_days}
+    for days in sorted(age for age in ages if age is not None):
+        moments += [a.published_at.timestamp() + days * 86400 for a in winners]
+    # An article that grew too old before now has left already, and stays out.
+    upcoming = [moment for moment in moments if moment >= now.timestamp()]
+    return int(min(upcoming)) if upcoming else None

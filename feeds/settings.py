@@ -4,7 +4,9 @@ A section is a frozen dataclass; each of its fields made by `setting()` is one k
 its default (none: the key is required), the checker that turns the YAML value into the
 field's value and the line the README's config table shows for it. A key whose type is
 itself a section is a nested mapping (`output.cache_control`, `publish.s3`), read by the
-same code. Every problem is collected as 'dotted.path: message', so all are reported at once.
+same code, and so is each item of a key whose type is a tuple of sections (`feeds.custom`,
+a list of mappings, its items' paths written `feeds.custom[1].path`). Every problem is
+collected as 'dotted.path: message', so all are reported at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple, get_args, get_type_hints
+from typing import Any, NamedTuple, get_args, get_origin, get_type_hints
 
 from feeds.checks import Checker, Invalid, positive_int, show
 
@@ -33,6 +35,7 @@ class Setting:
     default_from: str | None
     expected: str
     credentials_hint: bool
+    unique: str | None
 
 
 def setting(
@@ -44,6 +47,7 @@ def setting(
     default_from: str | None = None,
     expected: str = "a mapping",
     credentials_hint: bool = False,
+    unique: str | None = None,
 ) -> Any:
     """Declare one config key as a dataclass field.
 
@@ -53,9 +57,10 @@ def setting(
     section needs none. `doc` is the key's line in the README's config table; a nested
     section without one is documented key by key. For a nested section, `expected` says
     what a value that is no mapping should have been, and `credentials_hint` answers
-    unknown keys that look like credentials with where credentials go instead.
+    unknown keys that look like credentials with where credentials go instead. For a list
+    of sections, `unique` names a key whose value no two items may share (`path`).
     """
-    spec = Setting(check, doc, default_from, expected, credentials_hint)
+    spec = Setting(check, doc, default_from, expected, credentials_hint, unique)
     return field(default=default, metadata={"setting": spec})
 
 
@@ -71,18 +76,21 @@ class Key(NamedTuple):
     name: str
     spec: Setting
     default: Any  # MISSING: none
-    section: type | None  # the dataclass of a nested section
+    section: type | None  # the dataclass of a nested section, or of each item of a list
+    many: bool  # a list of sections (a tuple of them in Python)
 
 
 @cache
 def keys(cls: type) -> tuple[Key, ...]:
     """The keys section `cls` declares, in declaration order (the order messages list them)."""
     hints = get_type_hints(cls)
-    return tuple(
-        Key(f.name, f.metadata["setting"], f.default, _section_type(hints[f.name]))
-        for f in fields(cls)
-        if "setting" in f.metadata
-    )
+    found = []
+    for f in fields(cls):
+        if "setting" in f.metadata:
+            section = _section_type(hints[f.name])
+            many = section is not None and get_origin(hints[f.name]) is tuple
+            found.append(Key(f.name, f.metadata["setting"], f.default, section, many))
+    return tuple(found)
 
 
 def _section_type(hint: Any) -> type | None:
@@ -93,13 +101,16 @@ def _section_type(hint: Any) -> type | None:
 
 
 def documented(cls: type, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """Each documented key under section `cls` as (dotted path, doc line)."""
+    """Each documented key under section `cls` as (dotted path, doc line); the keys of a
+    list's items follow the list's own line, as `feeds.custom[].path`."""
     for key in keys(cls):
         path = prefix + key.name
-        if key.section is not None and not key.spec.doc:
-            yield from documented(key.section, path + ".")
-        else:
+        if key.section is None or key.spec.doc:
             yield path, key.spec.doc
+        if key.section is not None and key.many:
+            yield from documented(key.section, path + "[].")
+        elif key.section is not None and not key.spec.doc:
+            yield from documented(key.section, path + ".")
 
 
 class Reader:
@@ -120,7 +131,9 @@ class Reader:
             if default is MISSING and key.spec.default_from is None:
                 self.problems.append(f"{path}: required, but missing")
             return None if default is MISSING else self._resolved(default)
-        if key.section is not None:
+        if key.many and key.section is not None:
+            return self._items(key.section, raw, path, key.spec)
+        if key.section is not None and (isinstance(raw, Mapping) or key.spec.check is None):
             base = default if is_dataclass(default) else None
             return self._section(key.section, raw, path, key.spec, base)
         assert key.spec.check is not None, f"{path} is declared without a checker"
@@ -129,6 +142,29 @@ class Reader:
         except Invalid as exc:
             self.problems.append(f"{path}: {exc}")
             return None
+
+    def _items(self, cls: type, data: object, path: str, spec: Setting) -> Any:
+        """A list of sections `cls` at `path`, as a tuple; None after noting any problem."""
+        if not isinstance(data, list):
+            self.problems.append(f"{path}: expected a list of mappings, got {show(data)}")
+            return None
+        items = [self._section(cls, one, f"{path}[{n}]", spec, None) for n, one in enumerate(data)]
+        if spec.unique is not None:
+            self._shared(items, path, spec.unique)
+        return None if any(item is None for item in items) else tuple(items)
+
+    def _shared(self, items: list[Any], path: str, name: str) -> None:
+        """Note each item whose value of key `name` an earlier item has already."""
+        first: dict[object, int] = {}
+        for index, item in enumerate(items):
+            value = None if item is None else getattr(item, name)
+            if value in first:
+                self.problems.append(
+                    f"{path}[{index}].{name}: {show(value)} is already the {name} of "
+                    f"{path}[{first[value]}]"
+                )
+            elif value is not None:
+                first[value] = index
 
     def _section(self, cls: type, data: object, path: str, spec: Setting, base: object) -> Any:
         """Section `cls` at `path` read from mapping `data`; None after noting any problem.

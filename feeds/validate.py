@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
-from feeds.group import first_topics
+from feeds.keys import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
 from feeds.scalars import parse_number, parse_published, show, to_utc
 from feeds.text import http_url, image_mime, plain_name, plain_text, url_host

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from feeds.config import load_config, parse_config
+from feeds.custom import Caps
 from feeds.errors import ConfigError
 from tests.kit import config_data
 
@@ -32,7 +33,9 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert str(config.site.timezone) == "UTC"
     assert config.select.published_only is True
     assert config.select.max_age_days is None
-    assert config.feeds.max_items == 50
+    assert config.feeds.max_items == Caps(all=50, topic=50, provider=50, custom=50)
+    assert config.feeds.min_items == 1
+    assert config.feeds.custom == ()
     assert config.feeds.groups == ("topic", "provider")
 
 

@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.config import FeedRules, SelectRules
-from feeds.group import make_groups, provider_key, provider_slug, slugify, topic_key
+from feeds.custom import Caps
+from feeds.group import make_groups, provider_slug, slugify
+from feeds.keys import provider_key, topic_key
 from feeds.model import Article, GroupKind, Provider
 from feeds.select import resolve_duplicates, select
 from tests.kit import NOW
@@ -165,7 +167,7 @@ class TestGroups:
         a1 = art(1, topics=("AI", "Machine-Learning"), provider=Provider("BBC News", "bbc.co.uk"))
         a2 = art(2, topics=("ai", "machine learning"), provider=Provider("BBC", "www.bbc.co.uk"))
         a3 = art(3, topics=("Ai",), provider=Provider("BBC News", "bbc.co.uk"))
-        groups = make_groups([a1, a2, a3], FeedRules(), all_name="Everything")
+        groups = make_groups([a1, a2, a3], FeedRules(), "Everything", NOW)
         summary = [(g.kind, g.slug, g.name, [a.path for a in g.items]) for g in groups]
         assert summary == [
             (GroupKind.ALL, "", "Everything", ["003.md", "002.md", "001.md"]),
@@ -182,14 +184,14 @@ class TestGroups:
 
     def test_name_ties_go_to_the_smallest_code_point(self) -> None:
         groups = make_groups(
-            [art(1, topics=("ai",)), art(2, topics=("AI",))], FeedRules(groups=("topic",)), "x"
+            [art(1, topics=("ai",)), art(2, topics=("AI",))], FeedRules(groups=("topic",)), "x", NOW
         )
         assert groups[1].name == "AI"
 
     def test_newest_first_ties_by_id_and_capped(self) -> None:
         same = BASE.published_at
         items = [art(n, published_at=same, id=f"https://x.org/{9 - n}") for n in range(5)]
-        groups = make_groups(items, FeedRules(max_items=3, groups=()), "x")
+        groups = make_groups(items, FeedRules(max_items=Caps(3, 3, 3, 3), groups=()), "x", NOW)
         (everything,) = groups
         assert [a.id for a in everything.items] == [
             "https://x.org/5",
@@ -199,18 +201,18 @@ class TestGroups:
         assert everything.total == 5
 
     def test_an_article_counts_once_per_topic(self) -> None:
-        groups = make_groups([art(1, topics=("AI", "ai"))], FeedRules(groups=("topic",)), "x")
+        groups = make_groups([art(1, topics=("AI", "ai"))], FeedRules(groups=("topic",)), "x", NOW)
         assert len(groups[1].items) == 1
 
     def test_all_feed_exists_even_when_empty_and_can_be_disabled(self) -> None:
-        assert [g.kind for g in make_groups([], FeedRules(), "x")] == [GroupKind.ALL]
-        assert make_groups([art(1)], FeedRules(all=False, groups=()), "x") == ()
+        assert [g.kind for g in make_groups([], FeedRules(), "x", NOW)] == [GroupKind.ALL]
+        assert make_groups([art(1)], FeedRules(all=False, groups=()), "x", NOW) == ()
 
     def test_two_groups_on_one_folder_both_get_a_folder(self) -> None:
         # 'c 2a4c5e3d'-like keys are readable slugs; a crafted one can equal a hashed slug.
         crafted = slugify("c++").replace("-", " ")
         articles = [art(1, topics=("C++",)), art(2, topics=(crafted,))]
-        groups = make_groups(articles, FeedRules(groups=("topic",)), "x")
+        groups = make_groups(articles, FeedRules(groups=("topic",)), "x", NOW)
         folders = {group.name: group.folder for group in groups if group.kind is GroupKind.TOPIC}
         assert len(set(folders.values())) == 2
         # The key that sorts first keeps the slug; the other gets a longer hash.
@@ -229,7 +231,9 @@ class TestGroups:
         self, topic_lists: list[list[str]]
     ) -> None:
         articles = [art(n, topics=tuple(t)) for n, t in enumerate(topic_lists)]
-        groups = make_groups(articles, FeedRules(max_items=100, groups=("topic",)), "x")
+        groups = make_groups(
+            articles, FeedRules(max_items=Caps(100, 100, 100, 100), groups=("topic",)), "x", NOW
+        )
         assert set(groups[0].items) == set(articles)
         by_key = {g.key: set(g.items) for g in groups[1:]}
         for article in articles:
