@@ -150,14 +150,20 @@ class Reader:
             return None
         items = [self._section(cls, one, f"{path}[{n}]", spec, None) for n, one in enumerate(data)]
         if spec.unique is not None:
-            self._shared(items, path, spec.unique)
+            self._shared(cls, data, path, spec.unique)
         return None if any(item is None for item in items) else tuple(items)
 
-    def _shared(self, items: list[Any], path: str, name: str) -> None:
-        """Note each item whose value of key `name` an earlier item has already."""
+    def _shared(self, cls: type, data: list[object], path: str, name: str) -> None:
+        """Note each item whose valid value of key `name` an earlier item has already (also
+        when either item has other problems: every problem is reported at once)."""
+        check = next(key.spec.check for key in keys(cls) if key.name == name)
         first: dict[object, int] = {}
-        for index, item in enumerate(items):
-            value = None if item is None else getattr(item, name)
+        for index, item in enumerate(data):
+            raw = item.get(name) if isinstance(item, Mapping) else None
+            try:
+                value = None if raw is None or check is None else check(raw)
+            except Invalid:
+                continue
             if value in first:
                 self.problems.append(
                     f"{path}[{index}].{name}: {show(value)} is already the {name} of "

@@ -21,6 +21,11 @@ from tests.kit import NOW, Site, article, make_site, snapshot
 
 TOPICS = ("AI", "Space", "Climate", "C++", "AR/VR", "Économie", "日本", "Sport", "Health")
 PROVIDERS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+# Custom feeds too, so that kills land among their writes and a heat feed is rebuilt.
+CUSTOM = [
+    {"path": "top", "title": "Top stories", "order": "heat", "max_items": 20},
+    {"path": "collections/ai", "title": "AI", "topics": {"any": ["AI"], "none": ["Sport"]}},
+]
 
 
 def _article(n: int, version: int = 0) -> dict[str, Any]:
@@ -31,6 +36,7 @@ def _article(n: int, version: int = 0) -> dict[str, Any]:
         topics=rng.sample(TOPICS, rng.randint(1, 3)),
         provider=f"{rng.choice(PROVIDERS)}.example.com",
         publishedDateTime=NOW - timedelta(days=rng.randint(1, 28), hours=n % 24),
+        heat=rng.choice([None, 0, 3, 8, 8, 20]),
     )
 
 
@@ -92,7 +98,8 @@ ARCHIVE = {"archive": True, "max_items": 20, "archive_page_size": 15}
 
 def test_kill_9_while_writing_never_corrupts(tmp_path: Path) -> None:
     rng = random.Random(20261125)
-    site = make_site(tmp_path, {f"{n:04d}.md": _article(n) for n in range(600)}, feeds=ARCHIVE)
+    files = {f"{n:04d}.md": _article(n) for n in range(600)}
+    site = make_site(tmp_path, files, feeds={**ARCHIVE, "custom": CUSTOM})
     build = [sys.executable, "-m", "feeds", "build", "--config", str(site.config_path)]
     subprocess.run(build, check=True, capture_output=True)
     stopped: list[str] = []
@@ -138,7 +145,8 @@ def test_incremental_build_equals_a_no_cache_build(
     root = tmp_path_factory.mktemp("eq")
     # With archives, live feeds of 3 and pages of 2 out of 12 to 31 articles.
     feeds = {"archive": True, "max_items": 3, "archive_page_size": 2} if archive else {}
-    site = make_site(root, {f"{n:02d}.md": _article(n) for n in range(12)}, feeds=feeds)
+    files = {f"{n:02d}.md": _article(n) for n in range(12)}
+    site = make_site(root, files, feeds={**feeds, "custom": CUSTOM})
     site.build()
     for op, n, version in ops:
         path = site.content / f"{n:02d}.md"
