@@ -121,8 +121,8 @@ class Output:
     pages: bool = setting(
         True,
         check=checks.boolean,
-        doc="write a web page (`index.html`) in each topic and provider folder; feeds then "
-        "link to their page (below). The front page is always written",
+        doc="write a web page (`index.html`) in each topic, provider and custom feed's folder; "
+        "feeds then link to their page (below). The front page is always written",
     )
 
 

@@ -9,10 +9,12 @@ topic and provider feeds group them.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from feeds.config import FeedRules
 from feeds.custom import CustomFeed
@@ -25,6 +27,15 @@ def _keys(names: Iterable[str]) -> frozenset[str]:
     return frozenset(map(topic_key, names))
 
 
+@functools.lru_cache(maxsize=65536)  # articles share their lists of topics often
+def _topic_keys(topics: tuple[str, ...]) -> frozenset[str]:
+    """An article's topic keys; an empty key is no topic (topic feeds drop it too)."""
+    return frozenset(map(topic_key, topics)) - {""}
+
+
+Names = tuple[frozenset[str], frozenset[str]]  # listed providers' (name keys, domain keys)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A custom feed's conditions, its names keyed for matching; empty ones hold for all."""
@@ -32,25 +43,18 @@ class Rule:
     topics_any: frozenset[str]
     topics_all: frozenset[str]
     topics_none: frozenset[str]
-    # A listed provider matches by its name's key or as a domain: (name keys, domain keys).
-    providers_any: tuple[frozenset[str], frozenset[str]]
-    providers_none: tuple[frozenset[str], frozenset[str]]
+    providers_any: Names  # a listed provider matches by its name's key or as a domain
+    providers_none: Names
     types: frozenset[str]
     categories: frozenset[str]
     min_quality: float | None
     min_heat: float | None  # with order heat at least 0: an article without heat is out
     oldest: datetime | None
-
-    @property
-    def reads_topics(self) -> bool:
-        return bool(self.topics_any or self.topics_all or self.topics_none)
-
-    @property
-    def reads_providers(self) -> bool:
-        return any(self.providers_any + self.providers_none)
+    reads_topics: bool  # whether any topic condition is set
+    reads_providers: bool
 
 
-def _providers(names: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
+def _providers(names: Sequence[str]) -> Names:
     return _keys(names), frozenset(provider_key(name, "") for name in names)
 
 
@@ -59,47 +63,67 @@ def rule_of(feed: CustomFeed, now: datetime) -> Rule:
     min_heat = feed.min_heat
     if feed.order == "heat" and min_heat is None:
         min_heat = 0
+    topics, providers = feed.topics, feed.providers
     return Rule(
-        topics_any=_keys(feed.topics.any),
-        topics_all=_keys(feed.topics.all),
-        topics_none=_keys(feed.topics.none),
-        providers_any=_providers(feed.providers.any),
-        providers_none=_providers(feed.providers.none),
+        topics_any=_keys(topics.any),
+        topics_all=_keys(topics.all),
+        topics_none=_keys(topics.none),
+        providers_any=_providers(providers.any),
+        providers_none=_providers(providers.none),
         types=frozenset(feed.types),
         categories=_keys(feed.categories),
         min_quality=feed.min_quality,
         min_heat=min_heat,
         oldest=None if feed.max_age_days is None else now - timedelta(days=feed.max_age_days),
+        reads_topics=bool(topics.any or topics.all or topics.none),
+        reads_providers=bool(providers.any or providers.none),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What the rules compare of one article, keyed (an empty key is no name: never matched)."""
 
-    topics: frozenset[str] = frozenset()
-    provider: tuple[str, str] = ("", "")  # (name key, domain key)
-    category: str = ""
+    topics: frozenset[str]
+    provider: tuple[str, str]  # (name key, domain key)
+    category: str
 
 
-def facts_of(article: Item, topics: bool, providers: bool) -> Facts:
-    """An article's facts; the topic and provider keys only when some rule reads them."""
+_NO_FACTS = Facts(frozenset(), ("", ""), "")
+
+
+def facts_of(article: Item, topics: bool, providers: bool, categories: bool) -> Facts:
+    """An article's facts, each only when some rule reads it (the flags say which): the
+    others are left empty, as no rule looks at them."""
+    provider = article.provider
     return Facts(
-        frozenset(key for key in map(topic_key, article.topics) if key) if topics else frozenset(),
-        (topic_key(article.provider.name), provider_key(article.provider.domain, article.url))
+        _topic_keys(article.topics) if topics else _NO_FACTS.topics,
+        (topic_key(provider.name), provider_key(provider.domain, article.url))
         if providers
-        else ("", ""),
-        topic_key(article.category),
+        else _NO_FACTS.provider,
+        topic_key(article.category) if categories else "",
     )
 
 
-def _one_of(provider: tuple[str, str], listed: tuple[frozenset[str], frozenset[str]]) -> bool:
+def _listed(provider: tuple[str, str], listed: Names) -> bool:
     name, domain = provider
     return (bool(name) and name in listed[0]) or (bool(domain) and domain in listed[1])
 
 
+def _topics_hold(rule: Rule, topics: frozenset[str]) -> bool:
+    return (
+        (not rule.topics_any or not rule.topics_any.isdisjoint(topics))
+        and rule.topics_all <= topics
+        and rule.topics_none.isdisjoint(topics)
+    )
+
+
+def _providers_hold(rule: Rule, provider: tuple[str, str]) -> bool:
+    wanted = not any(rule.providers_any) or _listed(provider, rule.providers_any)
+    return wanted and not _listed(provider, rule.providers_none)
+
+
 def matches(rule: Rule, article: Item, facts: Facts) -> bool:
-    """Whether the article meets every condition of the rule."""
+    """Whether the article meets every condition of the rule (the cheap ones first)."""
     if rule.min_quality is not None and article.quality < rule.min_quality:
         return False
     if rule.min_heat is not None and (article.heat is None or article.heat < rule.min_heat):
@@ -110,13 +134,9 @@ def matches(rule: Rule, article: Item, facts: Facts) -> bool:
         return False
     if rule.categories and facts.category not in rule.categories:
         return False
-    if rule.topics_any and rule.topics_any.isdisjoint(facts.topics):
+    if rule.reads_topics and not _topics_hold(rule, facts.topics):
         return False
-    if not rule.topics_all <= facts.topics or not rule.topics_none.isdisjoint(facts.topics):
-        return False
-    if any(rule.providers_any) and not _one_of(facts.provider, rule.providers_any):
-        return False
-    return not _one_of(facts.provider, rule.providers_none)
+    return not rule.reads_providers or _providers_hold(rule, facts.provider)
 
 
 @dataclass(slots=True)
@@ -162,10 +182,14 @@ def custom_groups(
         _Pick(feed, rule_of(feed, now), feed.max_items or rules.max_items.custom)
         for feed in rules.custom
     ]
-    topics = any(pick.rule.reads_topics for pick in picks)
-    providers = any(pick.rule.reads_providers for pick in picks)
+    active = [pick.rule for pick in picks]
+    reads = (
+        any(rule.reads_topics for rule in active),
+        any(rule.reads_providers for rule in active),
+        any(rule.categories for rule in active),
+    )
     for index, article in enumerate(articles if picks else ()):
-        facts = facts_of(article, topics, providers)
+        facts = facts_of(article, *reads)
         for pick in picks:
             if matches(pick.rule, article, facts):
                 pick.take(index, article.heat)

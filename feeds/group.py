@@ -1,10 +1,10 @@
-"""Group selected articles into feeds: everything, the custom feeds, per topic and per provider.
+"""Group selected articles into feeds: everything, the custom feeds (`feeds.curate`), per
+topic and per provider.
 
 Keys (`feeds.keys`) decide which spellings are one group; slugs decide where a group's
-files live.
-Both depend only on the group's own key, never on the order files were found, and a
-slug depends on which other groups exist only when two keys would share a folder: the
-key that sorts first keeps it, the other gets a longer hash (`resolve_slugs`). So a
+files live. Both depend only on the group's own key, never on the order files were found,
+and a slug depends on which other groups exist only when two keys would share a folder:
+the key that sorts first keeps it, the other gets a longer hash (`resolve_slugs`). So a
 feed's URL never changes once it exists, unless someone writes a colliding name.
 """
 
