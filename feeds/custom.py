@@ -4,7 +4,8 @@ A custom feed is one mapping of the `feeds.custom` list: where its files go (`pa
 it is called, which published articles it picks and in which order. Its `path` is checked
 here, before anything is read or written, so that a custom feed can write only into a
 folder of its own: never outside `output.dir`, never into an internal (dot) name, another
-feed's folder or onto a site-wide file, never onto a name Windows cannot create.
+feed's folder (archive pages included) or onto a site-wide file, never onto a name
+Windows cannot create.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feeds import checks
+from feeds.archive import ARCHIVE_FOLDER, is_page_folder
 from feeds.checks import CONTENT_MODES, Invalid, show
 from feeds.files import windows_device
 from feeds.mediatypes import HEADERS_FILE
@@ -50,6 +52,10 @@ def _path_problem(path: str) -> str | None:
     for kind in GroupKind:
         if kind.per_group and f"{segments[0]}/" == kind.folders:
             return f"would collide with the {kind.value} feeds' folder {kind.folders}"
+    if segments[0] == ARCHIVE_FOLDER:
+        return f"would collide with the all-articles feed's archive pages, {ARCHIVE_FOLDER}/"
+    if is_page_folder(path):
+        return f"would be taken for an archive page's folder (.../{ARCHIVE_FOLDER}/<n>)"
     device = next((segment for segment in segments if windows_device(segment)), None)
     if device is not None:
         return f'has the segment "{device}", a name Windows reserves for a device'
@@ -115,7 +121,8 @@ class CustomFeed:
     path: str = setting(
         check=custom_path,
         doc="the feed's folder under `output.dir` (`top`, `collections/ai`): "
-        "lowercase letters, digits, `-` and `/`; not `topics/...` or `providers/...`",
+        "lowercase letters, digits, `-` and `/`; not `topics/...`, `providers/...` or "
+        "`archive/...`",
     )
     title: str = setting(check=checks.text, doc="the feed's title")
     description: str | None = setting(None, check=checks.text, doc="the feed's description")

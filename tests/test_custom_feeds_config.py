@@ -50,6 +50,18 @@ def one_feed(**fields: Any) -> list[str]:
         ("topics", '"topics" would collide with the topic feeds\' folder topics/'),
         ("topics/ai", '"topics/ai" would collide with the topic feeds\' folder topics/'),
         ("providers/x", '"providers/x" would collide with the provider feeds\' folder providers/'),
+        (
+            "archive",
+            '"archive" would collide with the all-articles feed\'s archive pages, archive/',
+        ),
+        (
+            "archive/1",
+            '"archive/1" would collide with the all-articles feed\'s archive pages, archive/',
+        ),
+        (
+            "news/archive/2",
+            '"news/archive/2" would be taken for an archive page\'s folder (.../archive/<n>)',
+        ),
         ("feeds.opml", '"feeds.opml" would collide with the site-wide file feeds.opml'),
         ("index.html", '"index.html" would collide with the site-wide file index.html'),
         ("rss.xml/top", '"rss.xml/top" would collide with the site-wide file rss.xml'),
@@ -66,6 +78,7 @@ def test_a_bad_path(path: object, message: str) -> None:
 
 def test_paths_that_are_fine() -> None:
     fine = ["top", "collections/ai-policy", "a/b/c", "2024", "topicsx", "x/topics", "console"]
+    fine += ["x/archive", "archives", "x/archive/y"]
     config = parse_config(
         config_data(feeds={"custom": [{"path": p, "title": p} for p in fine]}), PATH
     )
