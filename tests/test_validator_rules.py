@@ -62,6 +62,50 @@ def _archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built.out
 
 
+# Custom feeds: ranked by heat, every article (the hostile ones too), one collection and
+# one that nothing matches.
+CUSTOM = [
+    {"path": "top", "title": "Top <stories> & more", "order": "heat", "max_items": 4},
+    {"path": "everything/newest", "title": "Everything", "content": "summary"},
+    {"path": "collections/twins", "title": "Twins", "topics": {"any": ["twins"]}},
+    {"path": "nothing", "title": "Nothing yet", "types": ["podcast"]},
+]
+
+
+@pytest.fixture(scope="module", name="curated")
+def _curated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same corpus with custom feeds, some of its articles with heat."""
+    files = {
+        name: {**data, "heat": n} if name.startswith(("plain", "same")) else data
+        for n, (name, data) in enumerate(_corpus().items())
+    }
+    feeds = {"custom": CUSTOM}
+    built = make_site(tmp_path_factory.mktemp("curated"), files, site=SITE, feeds=feeds)
+    built.build()
+    assert len(list((built.out / "top").glob("*"))) == 4
+    return built.out
+
+
+@pytest.mark.parametrize("rule", sorted(rules.RULES))
+def test_rule_has_no_findings_in_custom_feeds(curated: Path, rule: str) -> None:
+    """Custom feeds keep every rule too."""
+    assert rules.RULES[rule](curated) == []
+
+
+def test_custom_feeds_have_no_other_known_findings(curated: Path) -> None:
+    """The twins, the year-999 article and the empty feed's fixed date: nothing else."""
+    found = {finding.split(": ", 1)[1] for finding in rules.all_findings(curated)}
+    assert found == {
+        "DuplicateUpdated: 2023-11-10T08:00:00+00:00",
+        "ImplausibleDate: 0999-01-02T03:04:05+00:00",
+        "ImplausibleDate: Wed, 02 Jan 0999 03:04:05 +0000",
+        "ImplausibleDate: 1970-01-01T00:00:00+00:00",
+        "ImplausibleDate: Thu, 01 Jan 1970 00:00:00 +0000",
+    }
+    twins = [f for f in rules.duplicate_updated(curated) if f.startswith("collections/")]
+    assert twins == ["collections/twins/atom.xml: DuplicateUpdated: 2023-11-10T08:00:00+00:00"]
+
+
 @pytest.mark.parametrize("rule", sorted(rules.RULES))
 def test_rule_has_no_findings(out: Path, rule: str) -> None:
     """Every relied-on rule holds on every RSS, Atom and JSON file of the corpus."""
