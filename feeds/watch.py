@@ -89,22 +89,25 @@ def watch(
 
     `config` is the one the last build used. `ready` is set once changes are being
     watched; `on_rebuild` is told the result of each rebuild. A rebuild whose config loads
-    and differs from the watched one moves the watch to its content folder (if it exists).
+    and differs from the watched one moves the watch to its content folder (if it exists),
+    then rebuilds once the new watch is up: a change made while it moved is seen by no watch.
     """
     last = stamp(config_path)
+    moved = False  # the watch just moved: what changed meanwhile no watch has seen
     while not stop.is_set():
         try:
             for changes in _changes(config, stop):
                 ready.set()
                 now = stamp(config_path)
-                if not changes and now == last:
+                if not changes and now == last and not moved:
                     continue
-                last = now
+                last, moved = now, False
                 result = rebuild(config_path)
                 on_rebuild(result)
                 if _moves_watch(config, result.config):
                     assert result.config is not None
                     config = result.config
+                    moved = True  # rebuild once the new watch is up (its first batch)
                     break
         except (OSError, RuntimeError) as exc:  # the folder went away, or the watch failed
             log.error(
