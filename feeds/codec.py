@@ -1,10 +1,14 @@
-"""Frozen dataclasses as `marshal` bytes of plain tuples, and back, derived from their fields.
+"""Frozen slotted dataclasses as `marshal` bytes of plain tuples, and back, derived from
+their fields.
 
 The parse cache stores articles, stubs and problems this way. marshal rather than pickle:
 several times faster both ways for slotted dataclasses, and loading it runs no code, so a
 tampered cache can at worst give wrong text, never a program. Encoders and decoders are
 made once per class from its type hints, so a new field needs no code here, and
 `layout_digest` changes with any field, which retires every cache made before.
+
+A field typed `Annotated[T, SHARED]` holds values that many records repeat (a provider,
+a list of topics): equal stored values decode to one shared object, checked once.
 """
 
 from __future__ import annotations
@@ -17,10 +21,14 @@ from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 T = TypeVar("T")
 Convert = Callable[[Any], Any]
+SHARED = "shared"  # the mark of `Annotated[T, SHARED]`
+# Distinct values remembered per shared type: a corpus has a few thousand providers and
+# some ten thousand lists of topics; past this the memo starts again (bounded memory).
+SHARED_MAX = 1 << 17
 
 
 class Undecodable(ValueError):
@@ -54,6 +62,9 @@ def _each(convert: Convert) -> Convert:
 def _converters(hint: Any, decode: bool) -> Convert:
     """The function that turns a value of type `hint` into plain data (or back)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Annotated:
+        inner = _converters(args[0], decode)
+        return _shared(args[0], inner) if decode and SHARED in args[1:] else inner
     if origin in (typing.Union, types.UnionType):
         (inner,) = [arg for arg in args if arg is not type(None)]
         return _optional(_converters(inner, decode))
@@ -83,6 +94,36 @@ def _plain_tuple(kinds: tuple[type, ...]) -> Convert:
     return check
 
 
+def _shared(hint: Any, convert: Convert) -> Convert:
+    """`convert`, remembering what it made: a stored value equal to one seen before gives
+    the same object. Only for values made of text, where equal means of the same types
+    too, so that what passed the checks once passes them again."""
+    if not _text_only(hint):
+        msg = f"only values made of str can be shared, not {hint}"
+        raise TypeError(msg)
+    memo: dict[Any, Any] = {}
+
+    def shared(value: Any) -> Any:
+        found = memo.get(value)  # an unhashable (tampered) value raises TypeError
+        if found is None:
+            if len(memo) >= SHARED_MAX:
+                memo.clear()
+            found = memo[value] = convert(value)
+        return found
+
+    return shared
+
+
+def _text_only(hint: Any) -> bool:
+    """Whether values of `hint` are made of str only: str, tuple[str, ...], or dataclasses
+    of such fields."""
+    if isinstance(hint, type) and is_dataclass(hint):
+        return all(map(_text_only, typing.get_type_hints(hint).values()))
+    if typing.get_origin(hint) is tuple:
+        return typing.get_args(hint)[1:] == (...,) and _text_only(typing.get_args(hint)[0])
+    return hint is str
+
+
 def _checked(kinds: tuple[type, ...]) -> Convert:
     return lambda value: value if isinstance(value, kinds) else _bad(value)
 
@@ -100,27 +141,44 @@ def _encoder(cls: type) -> Convert:
 def _decoder(cls: type) -> Convert:
     """A decoder for `cls`, written out as Python for this class (one call per value,
     not per field: decoding is the hot loop of an incremental run), that checks the
-    shape and the type of every field."""
-    hints = typing.get_type_hints(cls)
-    scope: dict[str, Any] = {"cls": cls, "bad": _bad}
-    args = []
+    shape and the type of every field.
+
+    It sets the slots directly: a frozen dataclass's `__init__` sets each field through
+    `object.__setattr__`, which cost a third of decoding a stub."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "bad": _bad}
+    scope |= {"moment": datetime.fromtimestamp, "UTC": UTC}
+    sets = []
     for i, f in enumerate(fields(cls)):
-        hint = hints[f.name]
-        if hint in _PLAIN:
-            scope[f"k{i}"] = _PLAIN[hint]
-            args.append(f"v[{i}] if isinstance(v[{i}], k{i}) else bad(v)")
-        else:
-            scope[f"c{i}"] = _converters(hint, True)
-            args.append(f"c{i}(v[{i}])")
+        scope[f"set{i}"] = getattr(cls, f.name).__set__  # the slot's descriptor
+        sets.append(f"    set{i}(o, {_field_source(hints[f.name], f'v{i}', scope)})\n")
     source = (
-        "def decode(v):\n"
-        f"    if type(v) is not tuple or len(v) != {len(args)}:\n"
-        "        bad(v)\n"
-        f"    return cls({', '.join(args)})\n"
+        "def decode(value):\n"
+        f"    if type(value) is not tuple or len(value) != {len(sets)}:\n"
+        "        bad(value)\n"
+        f"    {''.join(f'v{i}, ' for i in range(len(sets)))}= value\n"
+        "    o = new(cls)\n"
+        f"{''.join(sets)}"
+        "    return o\n"
     )
     exec(source, scope)  # our own source, made from the class's fields
     decode: Convert = scope["decode"]
     return decode
+
+
+def _field_source(hint: Any, name: str, scope: dict[str, Any]) -> str:
+    """The expression that decodes the value in variable `name`, of type `hint`: written
+    out for plain types, optional ones and dates, else a call of its converter."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint in _PLAIN:
+        scope[f"k_{name}"] = _PLAIN[hint]
+        return f"{name} if isinstance({name}, k_{name}) else bad({name})"
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and args[1] is type(None):
+        return f"None if {name} is None else {_field_source(args[0], name, scope)}"
+    if hint is datetime:
+        return f"moment({name}, UTC)"
+    scope[f"c_{name}"] = _converters(hint, True)
+    return f"c_{name}({name})"
 
 
 def _bad(value: Any) -> Any:
@@ -142,8 +200,9 @@ def unpack(cls: type[T], data: bytes) -> T:
     stored bytes may have been damaged or tampered with.
     """
     kind: Any = cls
+    decode = _converters(kind, decode=True)  # out of the try: a bad class is no bad data
     try:
-        value: T = _converters(kind, decode=True)(marshal.loads(data))
+        value: T = decode(marshal.loads(data))
     except (ValueError, EOFError, TypeError) as exc:
         raise Undecodable(str(exc)) from exc
     return value

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
+
+from feeds.codec import SHARED
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +79,11 @@ class Stub:
     published: bool
     quality: float
     heat: float | None
-    type: str
-    category: str
-    provider: Provider
-    topics: tuple[str, ...]
+    # Many articles share these: the cache decodes each value once (see feeds.codec).
+    type: Annotated[str, SHARED]
+    category: Annotated[str, SHARED]
+    provider: Annotated[Provider, SHARED]
+    topics: Annotated[tuple[str, ...], SHARED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +97,12 @@ class Article:
     published_at: datetime  # aware, UTC, whole seconds
     published: bool
     excerpt: str = ""
-    category: str = ""
-    type: str = ""
+    category: Annotated[str, SHARED] = ""
+    type: Annotated[str, SHARED] = ""
     quality: float = 0
     heat: float | None = None  # None: missing or negative, so the article has no heat
-    provider: Provider = Provider("", "")
-    topics: tuple[str, ...] = ()
+    provider: Annotated[Provider, SHARED] = Provider("", "")
+    topics: Annotated[tuple[str, ...], SHARED] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
 

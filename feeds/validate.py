@@ -94,7 +94,8 @@ def _urls(check: _Checker) -> tuple[str, str]:
     elif web is None and original is None:
         check.reject("webUrl", "missing, and no originalUrl to fall back on")
     link = web or original or ""
-    return original or link, link
+    # One object when they are equal (as most are): the cache then stores and loads it once.
+    return link if not original or original == link else original, link
 
 
 def _published_at(check: _Checker, tz: tzinfo) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
 import pytest
 from hypothesis import given
@@ -98,3 +99,37 @@ def test_anything_but_a_packed_value_is_refused(data: bytes) -> None:
 def test_a_damaged_article_is_a_corrupt_record() -> None:
     with pytest.raises(cache.CorruptRecord):
         cache.unpack_article(marshal.dumps(("path", 1, 2)))
+
+
+def test_equal_shared_values_decode_to_one_object() -> None:
+    first, second = (
+        codec.unpack(Stub, codec.pack(Article(path, "id", "t", "u", moment, True, **shared).stub()))
+        for path in ("a.md", "b.md")
+        for moment in [datetime.fromtimestamp(0, UTC)]
+        for shared in [{"type": "story", "provider": Provider("P", "p.org"), "topics": ("AI",)}]
+    )
+    assert first.provider is second.provider
+    assert first.topics is second.topics
+    assert first.type is second.type
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [("name", 1), ["name", "p.org"], ("name",), ("name", "p.org", "extra"), ("name", b"p.org")],
+)
+def test_a_tampered_shared_value_is_refused_even_after_a_good_one(provider: object) -> None:
+    good = Article("a.md", "id", "t", "u", datetime.fromtimestamp(0, UTC), True).stub()
+    fields = list(codec._converters(Stub, decode=False)(good))
+    assert codec.unpack(Stub, marshal.dumps(tuple(fields))) == good
+    fields[9] = provider
+    with pytest.raises(codec.Undecodable):
+        codec.unpack(Stub, marshal.dumps(tuple(fields)))
+
+
+def test_only_values_made_of_text_can_be_shared() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Counted:
+        count: Annotated[int, codec.SHARED]
+
+    with pytest.raises(TypeError, match="only values made of str"):
+        codec.unpack(Counted, marshal.dumps((1,)))
