@@ -132,25 +132,15 @@ def log_corrupt(count: int) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedFile:
-    """One file's record, decoded for selection: its stub (None when the file was
-    rejected), its problems, and its article's digest."""
-
-    path: str
-    digest: str
-    stub: Stub | None
-    problems: tuple[Problem, ...]
-
-
-def decode(record: Record) -> ParsedFile:
-    """A record's stub and problems. Raises CorruptRecord when they do not decode."""
+def decode(record: Record) -> tuple[Stub | None, tuple[Problem, ...]]:
+    """A record's stub (None when the file was rejected) and problems. Raises
+    CorruptRecord when they do not decode."""
     try:
         stub = None if record.stub is None else codec.unpack(Stub, record.stub)
         problems = () if record.problems is None else codec.unpack(Problems, record.problems).items
     except codec.Undecodable as exc:
         raise CorruptRecord(record.path) from exc
-    return ParsedFile(record.path, record.digest, stub, problems)
+    return stub, problems
 
 
 def unpack_article(blob: bytes) -> Article:
@@ -219,9 +209,7 @@ class ParseCache:
 
     def records(self) -> Iterator[Record]:
         """Every stored record, without the packed articles (fetch those with `articles`)."""
-        query = f"SELECT {_NO_ARTICLE_COLUMNS} FROM files"
-        for values in self.db.execute(query):
-            yield Record(*values)
+        return map(Record._make, self.db.execute(f"SELECT {_NO_ARTICLE_COLUMNS} FROM files"))
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""

@@ -4,17 +4,18 @@ and what the articles select into feeds."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from feeds import codec
 from feeds.archive import archive_pages, page_size
-from feeds.cache import CorruptRecord, ParsedFile, Record, decode, log_corrupt
+from feeds.cache import CorruptRecord, Record, decode, log_corrupt
 from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
 from feeds.group import make_groups, moved_feeds, provider_feeds
 from feeds.manifest import Manifest, files_in_place, load_manifest
+from feeds.model import Problem, Stub
 from feeds.pool import (
     MIN_PARALLEL_FILES,
     PARSE_CHUNK,
@@ -36,26 +37,47 @@ def scan_files(ctx: Context) -> Scanned:
     return Scanned(found, config_fp, inputs_fp, started_ns)
 
 
-def _vouched(ctx: Context, found: Scan) -> tuple[tuple[ParsedFile, ...], tuple[str, ...]]:
-    """The cached files that are unchanged, and the cached paths that are gone. Files in
-    a folder that could not be listed keep their records; a record that does not decode
-    is a miss."""
-    cached: list[ParsedFile] = []
+@dataclass(slots=True)
+class _Decoded:
+    """What the records of a run decode to: the articles' stubs and digests (by path), and
+    every file's problems."""
+
+    stubs: list[Stub] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, record: Record) -> None:
+        """Decode one record. Raises CorruptRecord when it does not decode."""
+        stub, problems = decode(record)
+        if stub is not None:
+            self.stubs.append(stub)
+            self.digests[stub.path] = record.digest
+        self.problems += problems
+
+
+def _vouched(ctx: Context, found: Scan, decoded: _Decoded) -> tuple[set[str], tuple[str, ...]]:
+    """Decode the cached records of unchanged files; return their paths, and the cached
+    paths that are gone. Files in a folder that could not be listed keep their records;
+    a record that does not decode is a miss."""
+    vouched: set[str] = set()
     stale: list[str] = []
     corrupt = 0
-    unlisted = found.unlisted
+    keys, unlisted = found.keys, found.unlisted
     for record in ctx.cache.records() if ctx.cache is not None else ():
-        unseen = bool(unlisted) and record.path.startswith(unlisted)
-        if record.path not in found.keys and not unseen:
-            stale.append(record.path)
-        elif unseen or record.key == found.keys[record.path]:
+        path = record.path
+        unseen = bool(unlisted) and path.startswith(unlisted)
+        if path not in keys and not unseen:
+            stale.append(path)
+        elif unseen or record.key == keys[path]:
             try:
-                cached.append(decode(record))
+                decoded.add(record)
             except CorruptRecord:
                 corrupt += 1
+                continue
+            vouched.add(path)
     if corrupt:
         log_corrupt(corrupt)
-    return tuple(cached), tuple(stale)
+    return vouched, tuple(stale)
 
 
 def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, Manifest] | None:
@@ -86,13 +108,12 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     caching each chunk's records as it arrives: a run holds in memory only the articles
     the cache can't take."""
     keys = scanned.scan.keys
-    cached, stale = _vouched(ctx, scanned.scan)
-    vouched = {file.path for file in cached}
+    decoded = _Decoded()
+    vouched, stale = _vouched(ctx, scanned.scan, decoded)
     changed = [(path, keys[path]) for path in scanned.scan.paths if path not in vouched]
     # A file changed within racy_seconds of the scan might change again within the same
     # timestamp tick, keeping its size: its record serves this run but is not cached.
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
-    files: list[ParsedFile] = list(cached)
     held: dict[str, bytes] = {}
     uncached = 0
     parallel = len(changed) >= MIN_PARALLEL_FILES
@@ -102,14 +123,22 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
             stored = _store(ctx, keep)
             held |= {r.path: r.article for r in chunk if r.article and r.path not in stored}
             uncached += len(chunk) - len(keep)
-            files += map(decode, chunk)
+            for record in chunk:
+                decoded.add(record)
             bar.advance(len(chunk))
     if ctx.cache is not None and stale:
         ctx.cache.update((), stale)
     # A record not cached must make the next run look at its file again.
     trusted = not uncached and None not in keys.values() and not scanned.scan.unlisted
-    files.sort(key=lambda file: file.path)
-    return Parsed(tuple(files), held, trusted, parsed=len(changed), cached=len(cached))
+    return Parsed(
+        tuple(decoded.stubs),
+        tuple(decoded.problems),
+        decoded.digests,
+        held,
+        trusted,
+        parsed=len(changed),
+        cached=len(vouched),
+    )
 
 
 def _store(ctx: Context, records: list[Record]) -> set[str]:
@@ -122,9 +151,8 @@ def _store(ctx: Context, records: list[Record]) -> set[str]:
 
 def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     """One version per id, the config's selection rules, then the feeds, on stubs only."""
-    config, now, files = ctx.config, ctx.now, parsed.files
-    problems = [*scanned.scan.problems, *(problem for file in files for problem in file.problems)]
-    stubs = [file.stub for file in files if file.stub is not None]
+    config, now, stubs = ctx.config, ctx.now, parsed.stubs
+    problems = [*scanned.scan.problems, *parsed.problems]
     decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
     grouped = make_groups(decision.selected, config.feeds, config.site.title, now)
     size = page_size(config.feeds)
@@ -143,6 +171,5 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         problems=tuple(report),
         archive_pages=len(pages),
     )
-    digests = {file.path: file.digest for file in files if file.digest}
     sources = provider_feeds(decision.selected, groups)
-    return Selection(summary, groups, digests, pages, sources)
+    return Selection(summary, groups, parsed.digests, pages, sources)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from feeds.archive import ArchivePage
-from feeds.cache import ParseCache, ParsedFile
+from feeds.cache import ParseCache
 from feeds.config import Config
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest
 from feeds.model import FeedGroup, Problem, Stub
@@ -70,9 +70,12 @@ class Scanned:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """Every file, sorted by path; `trusted` when all are cached for the next run."""
+    """What every file came to (in no particular order: selection sorts what it reports);
+    `trusted` when all are cached for the next run."""
 
-    files: tuple[ParsedFile, ...]
+    stubs: tuple[Stub, ...]  # of the valid articles
+    problems: tuple[Problem, ...]
+    digests: Mapping[str, str]  # each valid article's, by path
     held: Mapping[str, bytes]  # packed articles this run parsed that the cache lacks
     trusted: bool
     parsed: int  # files read and parsed

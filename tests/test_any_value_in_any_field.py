@@ -154,11 +154,11 @@ def outcomes(config: Config, text: str) -> Iterator[tuple[str, Record]]:
 
 def assert_sane(config: Config, record: Record) -> None:
     """The record decodes; the file is rejected with a reason or gives a whole article."""
-    parsed = decode(record)
-    assert all(p.path == "a.md" and p.field and p.message for p in parsed.problems)
-    assert all(len(p.message) < 400 for p in parsed.problems)
-    rejected = any(problem.rejected for problem in parsed.problems)
-    assert (parsed.stub is None) == rejected == (record.article is None)
+    stub, problems = decode(record)
+    assert all(p.path == "a.md" and p.field and p.message for p in problems)
+    assert all(len(p.message) < 400 for p in problems)
+    rejected = any(problem.rejected for problem in problems)
+    assert (stub is None) == rejected == (record.article is None)
     if record.article is not None:
         assert_sane_article(config, unpack_article(record.article))
 
@@ -200,10 +200,10 @@ def test_any_value_gives_a_sane_record_under_every_parser(
 @pytest.mark.parametrize("digits", [401, 4301])
 def test_a_huge_quality_is_a_warning_and_counts_as_zero(config: Config, digits: int) -> None:
     for parser, record in outcomes(config, article_text(("quality",), "9" * digits)):
-        parsed = decode(record)
-        assert parsed.stub is not None, parser
-        assert parsed.stub.quality == 0
-        assert [(p.field, p.rejected) for p in parsed.problems] == [("quality", False)]
+        stub, problems = decode(record)
+        assert stub is not None, parser
+        assert stub.quality == 0
+        assert [(p.field, p.rejected) for p in problems] == [("quality", False)]
 
 
 def test_a_width_of_superscript_two_is_dropped_with_a_warning(config: Config) -> None:
@@ -211,14 +211,14 @@ def test_a_width_of_superscript_two_is_dropped_with_a_warning(config: Config) ->
         assert record.article is not None, parser
         (image,) = unpack_article(record.article).images
         assert image.width is None
-        (problem,) = decode(record).problems
+        _, (problem,) = decode(record)
         assert (problem.field, problem.rejected) == ("images[0].width", False)
         assert "'²'" in problem.message
 
 
 def test_a_title_too_long_to_print_rejects_the_file_with_a_reason(config: Config) -> None:
     for parser, record in outcomes(config, article_text(("title",), "9" * 5000)):
-        problems = decode(record).problems
+        _, problems = decode(record)
         assert record.article is None, parser
         assert any(p.field == "title" and p.rejected for p in problems)
         assert all("more than 80 digits" in p.message for p in problems if p.field == "title")
@@ -229,7 +229,7 @@ def test_an_excerpt_too_long_to_print_is_dropped_and_the_article_kept(config: Co
     for parser, record in outcomes(config, article_text(("excerpt",), digits)):
         assert record.article is not None, parser
         assert unpack_article(record.article).excerpt == ""
-        (problem,) = decode(record).problems
+        _, (problem,) = decode(record)
         assert (problem.field, problem.rejected) == ("excerpt", False)
 
 
@@ -239,6 +239,6 @@ def test_a_date_that_does_not_exist_is_text_under_every_parser(config: Config, v
         assert record.article is not None, parser
         assert unpack_article(record.article).category == value
     for parser, record in outcomes(config, article_text(("publishedDateTime",), value)):
-        (problem,) = decode(record).problems
+        _, (problem,) = decode(record)
         assert (problem.field, problem.rejected) == ("publishedDateTime", True), parser
         assert problem.message == f"expected an ISO 8601 date-time, got {value!r}"
