@@ -8,6 +8,7 @@ together.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import tempfile
 import time
@@ -109,15 +110,32 @@ def build(config: Config, *, now: datetime, options: Options = Options()) -> Out
         msg = f"output.dir {out_dir} exists and is not a folder"
         raise OutputError(msg)
     if options.dry_run or options.validate_only:
-        return _guarded(config, now, options, DryRun(out_dir))
+        with _no_cycle_collection():
+            return _guarded(config, now, options, DryRun(out_dir))
     created = not out_dir.exists()
     try:
-        with output_lock(out_dir, options.wait):
+        with output_lock(out_dir, options.wait), _no_cycle_collection():
             return _guarded(config, now, options, Writer(out_dir))
     except FeedsError:
         if created:
             _remove_if_only_lock(out_dir)
         raise
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. A run makes millions of objects that
+    hold no reference cycles and live until its end (records, stubs, groups), which the
+    collector would walk again and again: ~10% of a one-edit run at 100,000 articles.
+    Reference counting frees them as usual; a run leaves a few hundred objects in cycles,
+    collected once it is over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _guarded(config: Config, now: datetime, options: Options, writer: Writer) -> Outcome:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import lxml.html
 import pytest
 
+from feeds import engine
+from feeds.engine import Outcome
+from feeds.errors import InputError
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
 from tests.kit import LONG_AGO_NS, NOW, Site, age, article, make_site, mtimes, snapshot
 
@@ -243,3 +248,22 @@ def test_the_front_page_lists_whole_articles_after_a_cached_run(site: Site, tmp_
         "Excerpt 3.",
     ]
     assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")
+
+
+def test_a_build_pauses_the_cycle_collector_and_restores_it(site: Site) -> None:
+    paused = []
+    real_guarded = engine._guarded
+
+    def guarded(*args: Any) -> Outcome:
+        paused.append(not gc.isenabled())
+        return real_guarded(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "_guarded", guarded)
+        site.build()
+        site.write({"bad.md": "---\ntitle: [\n---\n"})
+        with pytest.raises(InputError):
+            site.build(strict=True)
+        site.build(dry_run=True)
+    assert paused == [True, True, True]
+    assert gc.isenabled()
