@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from feeds.config import FeedRules
 from feeds.curate import custom_groups
@@ -100,8 +101,10 @@ def most_common(spellings: Counter[str]) -> str:
 
 def newest_first(articles: Iterable[Item]) -> list[Item]:
     """Newest first; ties broken by id so the order never depends on input order."""
-    # Dates are whole seconds, so the negated timestamp orders newest first exactly.
-    return sorted(articles, key=lambda a: (-a.published_at.timestamp(), a.id))
+    # Two stable sorts: by id, then newest first (equal dates keep the id order).
+    ordered = sorted(articles, key=attrgetter("id"))
+    ordered.sort(key=attrgetter("published_at"), reverse=True)
+    return ordered
 
 
 def _group(
@@ -127,31 +130,63 @@ def _group(
     )
 
 
-def _groups_by(
-    kind: GroupKind, keyed: Iterable[tuple[str, str, Item]], rules: FeedRules
-) -> list[FeedGroup[Item]]:
+# Each key's articles (in the order added), and how often each spelling named it.
+_Members = tuple[dict[str, list[Item]], dict[str, Counter[str]]]
+
+
+def _topic_names(topics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each topic key of `topics` once, with its first spelling; an empty key is no topic."""
+    named: dict[str, str] = {}
+    for topic in topics:
+        named.setdefault(topic_key(topic), topic)
+    named.pop("", None)
+    return tuple(named.items())
+
+
+def _by_topic(articles: Iterable[Item]) -> _Members[Item]:
+    members: dict[str, list[Item]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    known: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}  # articles share lists often
+    for article in articles:
+        names = known.get(article.topics)
+        if names is None:
+            names = known[article.topics] = _topic_names(article.topics)
+        for key, spelling in names:
+            members[key].append(article)
+            spellings[key][spelling] += 1
+    return members, spellings
+
+
+def _by_provider(articles: Iterable[Item]) -> _Members[Item]:
+    members: dict[str, list[Item]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for article in articles:
+        provider = article.provider
+        key = provider_key(provider.domain, article.url)
+        if key:
+            members[key].append(article)
+            spellings[key][provider.name] += 1
+    return members, spellings
+
+
+def _groups_by(kind: GroupKind, found: _Members[Item], rules: FeedRules) -> list[FeedGroup[Item]]:
     """A feed per key with at least `rules.min_items` articles: slugs are resolved among
     the feeds written, so a group too small to be written moves no other feed."""
-    grouped: dict[str, dict[str, Item]] = defaultdict(dict)
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, spelling, article in keyed:
-        if article.id not in grouped[key]:
-            grouped[key][article.id] = article
-            spellings[key][spelling] += 1
-    members = {key: items for key, items in grouped.items() if len(items) >= rules.min_items}
+    members, spellings = found
+    kept = {key: items for key, items in members.items() if len(items) >= rules.min_items}
     cap = rules.max_items.of(kind)
-    slugs = resolve_slugs(members, SLUG_OF[kind])
+    slugs = resolve_slugs(kept, SLUG_OF[kind])
     return [
         _group(
             kind,
             key,
             slugs[key],
             most_common(spellings[key]),
-            list(members[key].values()),
+            kept[key],
             cap,
             older=rules.archive,
         )
-        for key in sorted(members)
+        for key in sorted(kept)
     ]
 
 
@@ -178,9 +213,10 @@ def moved_feeds(groups: Sequence[FeedGroup[Item]]) -> tuple[Problem, ...]:
 def make_groups(
     articles: Sequence[Item], rules: FeedRules, all_name: str, now: datetime
 ) -> tuple[FeedGroup[Item], ...]:
-    """Every feed to write: 'all' first (when enabled, even if empty), then the custom
-    feeds in config order (always), then topics, then providers. `now` is the build's
-    clock, for custom feeds' `max_age_days`.
+    """Every feed to write, of `articles` (one per id, as `feeds.select.decide` leaves
+    them): 'all' first (when enabled, even if empty), then the custom feeds in config
+    order (always), then topics, then providers. `now` is the build's clock, for custom
+    feeds' `max_age_days`.
 
     Two keys that would share a folder never stop the build: see `resolve_slugs` and
     `moved_feeds`.
@@ -193,23 +229,27 @@ def make_groups(
         groups.append(_group(GroupKind.ALL, "", "", all_name, articles, cap, older=rules.archive))
     groups += custom_groups(articles, rules, now)
     if "topic" in rules.groups:
-        keyed = ((topic_key(t), t, a) for a in articles for t in a.topics)
-        groups += _groups_by(GroupKind.TOPIC, ((k, t, a) for k, t, a in keyed if k), rules)
+        groups += _groups_by(GroupKind.TOPIC, _by_topic(articles), rules)
     if "provider" in rules.groups:
-        keyed = ((provider_key(a.provider.domain, a.url), a.provider.name, a) for a in articles)
-        groups += _groups_by(GroupKind.PROVIDER, ((k, n, a) for k, n, a in keyed if k), rules)
+        groups += _groups_by(GroupKind.PROVIDER, _by_provider(articles), rules)
     return tuple(groups)
 
 
-def provider_feeds(articles: Iterable[Item], groups: Sequence[FeedGroup[Item]]) -> dict[str, str]:
-    """The folder of each article's provider feed, by article path, for the articles whose
-    provider has one (RSS items name it as their `<source>`)."""
-    folders = {group.key: group.folder for group in groups if group.kind is GroupKind.PROVIDER}
+def provider_feeds(feeds: Sequence[FeedGroup[Item]]) -> dict[str, str]:
+    """The folder of each item's provider feed, by item path, for the items of `feeds`
+    (the feeds and archive pages to write) whose provider has one: RSS items name it as
+    their `<source>`."""
+    folders = {feed.key: feed.folder for feed in feeds if feed.kind is GroupKind.PROVIDER}
+    found: dict[str, str] = {}
     if not folders:
-        return {}
-    found = {}
-    for article in articles:
-        folder = folders.get(provider_key(article.provider.domain, article.url))
-        if folder is not None:
-            found[article.path] = folder
+        return found
+    for feed in feeds:  # a provider feed's items are its provider's
+        if feed.kind is GroupKind.PROVIDER:
+            found |= dict.fromkeys([item.path for item in feed.items], feed.folder)
+    for feed in feeds:
+        for item in feed.items if feed.kind is not GroupKind.PROVIDER else ():
+            if item.path not in found:
+                folder = folders.get(provider_key(item.provider.domain, item.url))
+                if folder is not None:
+                    found[item.path] = folder
     return found

@@ -171,5 +171,5 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         problems=tuple(report),
         archive_pages=len(pages),
     )
-    sources = provider_feeds(decision.selected, groups)
+    sources = provider_feeds([*groups, *(page.feed for page in pages)])
     return Selection(summary, groups, parsed.digests, pages, sources)

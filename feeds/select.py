@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Generic
 
 from feeds.config import Config, SelectRules
@@ -21,9 +22,8 @@ def resolve_duplicates(articles: Iterable[Item]) -> tuple[tuple[Item, ...], tupl
     winners: dict[str, Item] = {}
     losers: list[Item] = []
     for article in articles:
-        current = winners.get(article.id)
-        if current is None:
-            winners[article.id] = article
+        current = winners.setdefault(article.id, article)
+        if current is article:
             continue
         if (article.published_at, article.path) > (current.published_at, current.path):
             winners[article.id] = article
@@ -40,7 +40,7 @@ def resolve_duplicates(articles: Iterable[Item]) -> tuple[tuple[Item, ...], tupl
         )
         for loser in losers
     )
-    return tuple(sorted(winners.values(), key=lambda a: a.path)), problems
+    return tuple(sorted(winners.values(), key=attrgetter("path"))), problems
 
 
 def select(articles: Iterable[Item], rules: SelectRules, now: datetime) -> tuple[Item, ...]:
