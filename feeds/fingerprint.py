@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,13 +66,17 @@ def site_fingerprint(config_fp: str, feed_fps: Iterable[str]) -> str:
 
 
 def inputs_fingerprint(
-    config_fp: str, parser: str, paths: Sequence[str], keys: Mapping[str, FileKey | None]
+    config_fp: str,
+    parser: str,
+    paths: tuple[str, ...],
+    identities: tuple[FileKey | None, ...],
 ) -> str:
     """A digest of everything a build reads: the config and every article file's identity."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
-    # marshal encodes a batch of (path, identity) pairs at C speed and without ambiguity;
-    # batches keep the bytes held at once small.
+    # marshal encodes a batch of paths and their identities at C speed and without
+    # ambiguity; batches keep the bytes held at once small.
     for start in range(0, len(paths), _BATCH):
-        h.update(marshal.dumps([(path, keys[path]) for path in paths[start : start + _BATCH]]))
+        batch = slice(start, start + _BATCH)
+        h.update(marshal.dumps((paths[batch], identities[batch])))
     return h.hexdigest()

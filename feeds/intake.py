@@ -33,7 +33,7 @@ def scan_files(ctx: Context) -> Scanned:
         ctx.workers.start()  # every file will be parsed: the pool starts while we scan
     found = scan(ctx.config.content)
     config_fp = config_fingerprint(ctx.config)
-    inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.keys)
+    inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.identities)
     return Scanned(found, config_fp, inputs_fp, started_ns)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import operator
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -178,10 +179,9 @@ def save_manifest(out_dir: Path, manifest: Manifest) -> bool:
 
 def files_in_place(out_dir: Path, files: Mapping[str, int]) -> bool:
     """Whether every file is a regular file (not a link) with the size recorded for it."""
-    root = os.fspath(out_dir)  # str joins: a no-change run checks every output file
-    return bool(files) and all(
-        regular_size(os.path.join(root, relative)) == size for relative, size in files.items()
-    )
+    root = os.path.join(out_dir, "")  # str joins: a no-change run checks every output file
+    sizes = map(regular_size, map(root.__add__, files))
+    return bool(files) and all(map(operator.eq, sizes, files.values()))
 
 
 def _is_our_temp(name: str, ours: set[str]) -> bool:

@@ -1,0 +1,85 @@
+"""The scan: every article file in depth-first name order with the identity a stat gives,
+whatever happens to a file between the folder's listing and its stat; and an inputs
+fingerprint that changes with any path or any part of any identity."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.cache import FileKey, file_key
+from feeds.config import Content
+from feeds.fingerprint import inputs_fingerprint
+from feeds.scan import SPECIAL_FILE, scan
+
+
+def _tree(root: Path) -> Content:
+    for relative in ["b.md", "d.md", "notes.txt", ".hidden.md", "sub/a.md", "sub/.d/x.md", "z.md"]:
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(relative)
+    (root / "c.md").symlink_to(root / "sub" / "a.md")  # a link to a file inside
+    return Content(dir=root, patterns=("*.md",))
+
+
+def test_paths_come_depth_first_in_name_order_with_their_stat_identity(tmp_path: Path) -> None:
+    found = scan(_tree(tmp_path))
+    assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
+    assert found.identities == tuple(file_key(os.stat(tmp_path / p)) for p in found.paths)
+    assert found.keys == dict(zip(found.paths, found.identities, strict=True))
+    assert found.problems == ()
+
+
+def test_a_file_gone_before_its_stat_keeps_its_path_without_an_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = _tree(tmp_path)
+    gone = str(tmp_path / "d.md")
+    real_lstat = os.lstat
+
+    def lstat(path: str) -> os.stat_result:
+        if path == gone:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return real_lstat(path)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    found = scan(content)
+    assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
+    assert found.keys["d.md"] is None  # parsing reports why
+    assert found.keys["z.md"] == file_key(real_lstat(tmp_path / "z.md"))
+
+
+def test_a_file_replaced_by_a_special_file_after_the_listing_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = _tree(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    fifo = os.lstat(tmp_path / "fifo")
+    swapped = str(tmp_path / "b.md")
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path: fifo if path == swapped else real_lstat(path))
+    found = scan(content)
+    assert found.paths == ("c.md", "d.md", "z.md", "sub/a.md")
+    assert [(p.path, p.message) for p in found.problems] == [("b.md", SPECIAL_FILE)]
+
+
+def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None:
+    paths = ("a.md", "b/c.md")
+    identities: tuple[FileKey | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
+
+    def digest(paths: tuple[str, ...], identities: tuple[FileKey | None, ...]) -> str:
+        return inputs_fingerprint("config", "parser", paths, identities)
+
+    before = digest(paths, identities)
+    assert digest(paths, identities) == before
+    changed = [digest(("a.md", "b/d.md"), identities), digest(paths[:1], identities[:1])]
+    changed.append(digest(paths, (identities[0], None)))
+    changed.append(digest(paths[::-1], identities[::-1]))
+    for part in range(4):
+        key = list((11, 21, 31, 41))
+        key[part] += 1
+        changed.append(digest(paths, (identities[0], (key[0], key[1], key[2], key[3]))))
+    assert before not in changed
+    assert len(set(changed)) == len(changed)
