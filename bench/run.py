@@ -523,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="'' for none")
     parser.add_argument("--million", action="store_true", help="also 1,000,000 articles")
-    parser.add_argument("--corpora", type=Path, default=HERE / "out" / "corpora")
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        default=HERE / "out" / "corpora",
+        help="where the corpora are kept, as corpus-N (written by make_corpus.py when missing)",
+    )
     parser.add_argument("--floor", type=Path, default=None, help="floor.py, to time too")
     parser.add_argument("--floor-max", type=int, default=100_000, help="no floor.py above")
     parser.add_argument("--hugo", type=Path, default=None, help="vs_hugo.py, to run too")
@@ -580,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(feeds, flush=True)  # noqa: T201 - a script's output
     floor = args.floor.resolve() if args.floor else None
+    # vs_hugo.py runs in a folder of its own: a relative path would not be found there.
+    feeds_exe = args.feeds_exe.absolute()
 
     def sizes_run(ns: list[int]) -> None:
         for n in ns:
@@ -592,9 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes_run([n for n in sizes if n < MILLION])
     for n in hugo_sizes:
         vs_hugo = args.hugo.resolve()
-        done_hugo.append(
-            run_hugo(n, vs_hugo, corpora, out, feeds_src, args.feeds_exe, args.hugo_rounds)
-        )
+        done_hugo.append(run_hugo(n, vs_hugo, corpora, out, feeds_src, feeds_exe, args.hugo_rounds))
         print(done_hugo[-1].text, flush=True)  # noqa: T201
         save()
     sizes_run([n for n in sizes if n >= MILLION])
