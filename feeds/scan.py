@@ -21,7 +21,6 @@ UNLISTED = "cannot be listed: {reason}; its articles keep their last published s
 FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
 SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
-_NAME = operator.attrgetter("name")
 _MODE = operator.attrgetter("st_mode")
 _IDENTITY = operator.attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")  # file_key
 
@@ -49,8 +48,8 @@ def scan(content: Content) -> Scan:
     in name order. Names starting with '.' are skipped silently; links to folders, links
     to files outside content.dir and special files (FIFOs, devices) with a Problem.
 
-    One os.scandir per folder: its entries say which are plain files, and those that
-    match are stat-ed in one go.
+    One listing per folder, and one `lstat` per name: those of the files that match are
+    taken in one go, and say what each is.
     Raises InputError when no article file is found (see `require_articles`).
     """
     walk = _Walk(content)
@@ -79,70 +78,67 @@ class _Walk:
         self.unlisted: list[str] = []
 
     def folder(self, path: str, prefix: str) -> list[tuple[str, str]]:
-        """Take in one folder's files; return its subfolders (path, prefix) in name order."""
+        """Take in one folder's files; return its subfolders (path, prefix) in name order.
+
+        The folder is listed by name only: the `lstat` that gives each article file its
+        identity also says what it is, and other names (subfolders, mostly) are few.
+        """
         try:
-            with os.scandir(path) as listing:
-                entries = sorted(listing, key=_NAME)
+            names = sorted(os.listdir(path))
         except OSError as exc:
             self.unlisted.append(prefix)
             reason = UNLISTED.format(reason=exc.strerror or exc)
             self.problems.append(Problem(prefix or "./", "folder", reason))
             return []
-        # Most entries are plain files; the listing's file type says so without a stat.
-        plain = [entry.name for entry in entries if _is_regular(entry)]
-        names = list(filter(self.match, plain))
-        infos = _lstat_all(os.path.join(path, ""), names)
-        subfolders: list[tuple[str, str]] = []
-        if len(plain) < len(entries):  # subfolders, links, special files or '.' names
-            names, infos = self.others(entries, prefix, subfolders, names, infos)
-        self.add(prefix, names, infos)
-        return subfolders
-
-    def others(
-        self,
-        entries: list[os.DirEntry[str]],
-        prefix: str,
-        subfolders: list[tuple[str, str]],
-        names: list[str],
-        infos: list[os.stat_result | None],
-    ) -> tuple[list[str], list[os.stat_result | None]]:
-        """Note the subfolders and links to folders; add the links to files inside
-        content.dir and the special files to the plain files, in name order."""
-        files = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") or _is_regular(entry):
-                continue
-            if _is_folder(entry):
-                subfolders.append((entry.path, f"{prefix}{name}/"))
-            elif entry.is_symlink() and _is_folder(entry, follow=True):
-                self.problems.append(Problem(f"{prefix}{name}/", "folder", FOLDER_LINK))
-            elif self.match(name) is None:
-                continue
-            elif entry.is_symlink() and not os.path.realpath(entry.path).startswith(self.root):
-                self.problems.append(Problem(prefix + name, "file", OUTSIDE_LINK))
-            else:
-                files.append((name, _stat(entry.stat)))
-        if not files:
-            return names, infos
-        files = sorted([*zip(names, infos, strict=True), *files], key=operator.itemgetter(0))
-        return [name for name, _ in files], [info for _, info in files]
-
-    def add(self, prefix: str, names: list[str], infos: list[os.stat_result | None]) -> None:
-        """Take in one folder's files: the regular ones with their identity, those whose
-        stat failed with None (parsing reports why), the others (special files, or files
-        replaced since the listing) as a Problem."""
-        paths = list(map(prefix.__add__, names))
+        base = os.path.join(path, "")
+        matching = list(filter(self.match, names))
+        infos = _lstat_all(base, matching)
+        subfolders: list[tuple[str, str, str]] = []  # name, path, prefix
         if None not in infos and all(map(stat.S_ISREG, map(_MODE, infos))):
-            self.paths += paths  # the usual case, without a loop in Python
+            self.paths += map(prefix.__add__, matching)  # the usual case, without a loop
             self.identities += map(_IDENTITY, infos)
+        else:
+            for name, info in zip(matching, infos, strict=True):
+                self.take(base, prefix, name, info, subfolders)
+        if len(matching) < len(names):  # subfolders, '.' names or other files
+            others = [n for n in names if n[0] != "." and self.match(n) is None]
+            for name, info in zip(others, _lstat_all(base, others), strict=True):
+                # Other files are not articles, whatever they are; folders may hold some.
+                if info is not None and (stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                    self.take(base, prefix, name, info, subfolders)
+        return [(path, folder_prefix) for _, path, folder_prefix in sorted(subfolders)]
+
+    def take(
+        self,
+        base: str,
+        prefix: str,
+        name: str,
+        info: os.stat_result | None,
+        subfolders: list[tuple[str, str, str]],
+    ) -> None:
+        """Take in one entry of a folder (`base`, ending in a separator) that is not a
+        plain article file, by its lstat `info`: a subfolder, a link, a special file, or
+        an article file whose stat failed (None: parsing reports why). Only names that
+        match the patterns are ever taken in as files."""
+        path = base + name
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            subfolders.append((name, path, f"{prefix}{name}/"))
             return
-        for path, info in zip(paths, infos, strict=True):
-            if info is not None and not stat.S_ISREG(info.st_mode):
-                self.problems.append(Problem(path, "file", SPECIAL_FILE))
-                continue
-            self.paths.append(path)
-            self.identities.append(None if info is None else file_key(info))
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            if os.path.isdir(path):
+                self.problems.append(Problem(f"{prefix}{name}/", "folder", FOLDER_LINK))
+                return
+            if self.match(name) is None:
+                return
+            if not os.path.realpath(path).startswith(self.root):
+                self.problems.append(Problem(prefix + name, "file", OUTSIDE_LINK))
+                return
+            info = _stat(functools.partial(os.stat, path))
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            self.problems.append(Problem(prefix + name, "file", SPECIAL_FILE))
+            return
+        self.paths.append(prefix + name)
+        self.identities.append(None if info is None else file_key(info))
 
 
 def _lstat_all(folder: str, names: list[str]) -> list[os.stat_result | None]:
@@ -158,20 +154,6 @@ def _stat(call: Callable[[], os.stat_result]) -> os.stat_result | None:
         return call()
     except OSError:
         return None
-
-
-def _is_regular(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-def _is_folder(entry: os.DirEntry[str], follow: bool = False) -> bool:
-    try:
-        return entry.is_dir(follow_symlinks=follow)
-    except OSError:
-        return False
 
 
 def require_articles(root: Path, patterns: Sequence[str], paths: Sequence[str]) -> None:

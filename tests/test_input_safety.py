@@ -72,16 +72,16 @@ def test_an_unreadable_folder_is_reported_and_its_articles_stay_published(
     site.build()
     before = (site.out / "rss.xml").read_bytes()
     hidden = str(site.content / "news")
-    real_scandir = os.scandir
+    real_listdir = os.listdir
 
-    def scandir(path: str) -> object:
+    def listdir(path: str) -> list[str]:
         # As root, permissions don't stop a listing: make this one folder fail as an
         # unreadable one would.
         if str(path) == hidden:
             raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        return real_listdir(path)
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "listdir", listdir)
     outcome = site.build()
     problem = outcome.report.problems[0]
     assert (problem.path, problem.field) == ("news/", "folder")

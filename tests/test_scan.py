@@ -32,6 +32,20 @@ def test_paths_come_depth_first_in_name_order_with_their_stat_identity(tmp_path:
     assert found.problems == ()
 
 
+def test_folders_come_in_name_order_whatever_their_names_and_other_files_are_skipped(
+    tmp_path: Path,
+) -> None:
+    # "a-b" sorts before "a" once a "/" is added: folders go by name, as files do.
+    for relative in ["a/1.md", "a-b/2.md", "old.md/3.md", "a/notes.txt", "a/.x/4.md"]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(relative)
+    os.mkfifo(tmp_path / "a" / "pipe")  # not an article file, whatever it is: no problem
+    (tmp_path / "a" / "up").symlink_to(tmp_path / "a-b" / "2.md")  # not an article name
+    found = scan(Content(dir=tmp_path, patterns=("*.md",)))
+    assert found.paths == ("a/1.md", "a-b/2.md", "old.md/3.md")
+    assert found.problems == ()
+
+
 def test_a_file_gone_before_its_stat_keeps_its_path_without_an_identity(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
