@@ -106,15 +106,25 @@ def plain_text(value: str) -> str:
     The result is plain text; the XML/HTML writers escape it, so '&lt;b&gt;' becomes a
     visible '<b>' and ']]>' can never end a CDATA section early.
     """
-    if _NEEDS_CLEANING.search(value) is None:
+    if not needs_cleaning(value):
         return value.strip()  # what the rules below give for text with nothing to clean
     return _plain(value, _INVISIBLE_CHARS)
+
+
+def needs_cleaning(value: str) -> bool:
+    """Whether `value` has anything `plain_text` changes besides outer spaces."""
+    # Every forbidden or invisible character and every whitespace character but ' ' is
+    # unprintable to Python: in a printable text only markup, entities and double spaces
+    # are left to look for, by scans for a substring that are ~5x faster than the search.
+    if value.isprintable():
+        return "<" in value or "&" in value or "  " in value
+    return _NEEDS_CLEANING.search(value) is not None
 
 
 def plain_name(value: str) -> tuple[str, bool]:
     """A topic or provider name as plain text, zero-width joiners removed too, and whether
     any invisible character was removed (so the name reads differently from its file)."""
-    if _NEEDS_CLEANING.search(value) is None and not any(j in value for j in _JOINERS):
+    if not needs_cleaning(value) and not any(j in value for j in _JOINERS):
         return value.strip(), False
     name = _plain(value, _INVISIBLE_IN_NAMES)
     return name, name != _plain(value, _NOTHING)

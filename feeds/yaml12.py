@@ -134,6 +134,8 @@ _MAY_HAVE_SEQUENCE_KEY = re.compile(r"\?(?:\s|$)|\]\s*:|\*")
 
 def may_have_sequence_key(yaml_text: str) -> bool:
     """A cheap test on the text: False means no mapping in it can have a sequence key."""
+    if "?" not in yaml_text and "]" not in yaml_text and "*" not in yaml_text:
+        return False  # three scans for a character are ~3x faster than the search
     return _MAY_HAVE_SEQUENCE_KEY.search(yaml_text) is not None
 
 

@@ -4,17 +4,18 @@ the slow ones give."""
 from __future__ import annotations
 
 import html
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feeds.text as text_module
 from feeds import codec
-from feeds.load import read_document
+from feeds.load import _NON_PRINTABLE, first_forbidden, read_document, split_front_matter
 from feeds.model import Article
-from feeds.text import _already_clean, _http_url_slow, http_url
+from feeds.text import _NEEDS_CLEANING, _already_clean, _http_url_slow, http_url, needs_cleaning
 from feeds.validate import validate
-from feeds.yaml12 import has_sequence_key, may_have_sequence_key
+from feeds.yaml12 import _MAY_HAVE_SEQUENCE_KEY, has_sequence_key, may_have_sequence_key
 from tests.kit import SAMPLES, article_files
 
 UTC_TZ = __import__("zoneinfo").ZoneInfo("UTC")
@@ -136,3 +137,60 @@ def test_url_host_fast_path_agrees(host: str, rest: str) -> None:
     url = http_url(f"https://{host}{rest}")
     if url is not None:
         assert text_module.url_host(url) == (urlsplit(url).hostname or "")
+
+
+# Every code point, surrogates included: the cheap checks below lean on what Python calls
+# printable, ASCII and whitespace, so each character is tried once.
+EVERY_CHARACTER = [chr(code) for code in range(0x110000)]
+
+
+def test_first_forbidden_finds_what_the_search_finds_for_every_character() -> None:
+    for char in EVERY_CHARACTER:
+        text = f"a: b{char}c\n"
+        found, expected = first_forbidden(text), _NON_PRINTABLE.search(text)
+        assert (found and found.start()) == (expected and expected.start()), hex(ord(char))
+
+
+def test_needs_cleaning_agrees_with_the_search_for_every_character() -> None:
+    for char in EVERY_CHARACTER:
+        text = f"a{char}b"
+        assert needs_cleaning(text) == (_NEEDS_CLEANING.search(text) is not None), hex(ord(char))
+
+
+TEXT_PIECES = st.sampled_from(
+    [*"ab <>&;#\t\n\r\x00\x0b\x1c\x7f\x85\xa0\u1680\u2028\u3000\ufeff\u202e\u200d\ud800", "  "]
+)
+
+
+@settings(max_examples=1500)
+@given(st.lists(TEXT_PIECES).map("".join))
+def test_needs_cleaning_agrees_with_the_search(value: str) -> None:
+    assert needs_cleaning(value) == (_NEEDS_CLEANING.search(value) is not None)
+    forbidden, expected = first_forbidden(value), _NON_PRINTABLE.search(value)
+    assert (forbidden and forbidden.start()) == (expected and expected.start())
+
+
+_CLOSING_LINE_REFERENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def _split_front_matter_reference(text: str) -> str | None:
+    """split_front_matter as it was before its faster search."""
+    first_line, _, rest = text.partition("\n")
+    if first_line.rstrip() != "---":
+        return None
+    closing = _CLOSING_LINE_REFERENCE.search(rest)
+    return None if closing is None else rest[: closing.start()]
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(st.sampled_from(["---", "...", "--", "\n", " ", "\t", "\r", "a", ":"])).map("".join)
+)
+def test_split_front_matter_agrees_with_the_line_search(text: str) -> None:
+    assert split_front_matter(text) == _split_front_matter_reference(text)
+    assert split_front_matter("---\n" + text) == _split_front_matter_reference("---\n" + text)
+
+
+@given(st.text(alphabet="ab?*[]:{} -\n\t", max_size=30))
+def test_sequence_key_precheck_agrees_with_the_search(text: str) -> None:
+    assert may_have_sequence_key(text) == (_MAY_HAVE_SEQUENCE_KEY.search(text) is not None)
