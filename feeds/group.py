@@ -10,6 +10,7 @@ feed's URL never changes once it exists, unless someone writes a colliding name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -134,6 +135,7 @@ def _group(
 _Members = tuple[dict[str, list[Item]], dict[str, Counter[str]]]
 
 
+@functools.lru_cache(maxsize=65536)  # articles share their lists of topics often
 def _topic_names(topics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """Each topic key of `topics` once, with its first spelling; an empty key is no topic."""
     named: dict[str, str] = {}
@@ -146,12 +148,8 @@ def _topic_names(topics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 def _by_topic(articles: Iterable[Item]) -> _Members[Item]:
     members: dict[str, list[Item]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    known: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}  # articles share lists often
     for article in articles:
-        names = known.get(article.topics)
-        if names is None:
-            names = known[article.topics] = _topic_names(article.topics)
-        for key, spelling in names:
+        for key, spelling in _topic_names(article.topics):
             members[key].append(article)
             spellings[key][spelling] += 1
     return members, spellings
@@ -247,7 +245,9 @@ def provider_feeds(feeds: Sequence[FeedGroup[Item]]) -> dict[str, str]:
         if feed.kind is GroupKind.PROVIDER:
             found |= dict.fromkeys([item.path for item in feed.items], feed.folder)
     for feed in feeds:
-        for item in feed.items if feed.kind is not GroupKind.PROVIDER else ():
+        if feed.kind is GroupKind.PROVIDER:
+            continue
+        for item in feed.items:
             if item.path not in found:
                 folder = folders.get(provider_key(item.provider.domain, item.url))
                 if folder is not None:
