@@ -24,9 +24,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import operator
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -50,9 +51,11 @@ def usable_meta(settings: str) -> dict[str, str]:
     return {"format": CACHE_FORMAT, "settings": settings}
 
 
-def file_key(stat: os.stat_result) -> FileKey:
-    """The identity a cached record is valid for."""
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+# The identity a cached record is valid for, from a file's stat. An attrgetter: the scan
+# maps it over every file of a folder at C speed.
+file_key: Callable[[os.stat_result], FileKey] = operator.attrgetter(
+    "st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from feeds.cache import FileKey, file_key
 from feeds.config import Content
@@ -22,7 +23,6 @@ FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
 SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
 _MODE = operator.attrgetter("st_mode")
-_IDENTITY = operator.attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")  # file_key
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class _Walk:
         subfolders: list[tuple[str, str, str]] = []  # name, path, prefix
         if None not in infos and all(map(stat.S_ISREG, map(_MODE, infos))):
             self.paths += map(prefix.__add__, matching)  # the usual case, without a loop
-            self.identities += map(_IDENTITY, infos)
+            self.identities += map(file_key, cast(list[os.stat_result], infos))  # no None
         else:
             for name, info in zip(matching, infos, strict=True):
                 self.take(base, prefix, name, info, subfolders)
