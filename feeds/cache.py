@@ -22,7 +22,6 @@ line); the cache is only ever a shortcut, never a source of truth.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import operator
 import os
@@ -107,20 +106,16 @@ def make_record(
     packed_problems = codec.pack(Problems(tuple(problems))) if problems else None
     if article is None:
         return Record(path, *(key or NO_KEY), "", packed_problems, None, None)
+    # The digest is of every field: equal digests, equal feed entries.
+    packed_article, digest = codec.pack_with_digest(article)
     return Record(
         path,
         *(key or NO_KEY),
-        article_digest(article),
+        digest,
         packed_problems,
         codec.pack(article.stub()),
-        codec.pack(article),
+        packed_article,
     )
-
-
-def article_digest(article: Article) -> str:
-    """A digest of everything in an article: equal digests, equal feed entries."""
-    # A dataclass repr lists every field, recursively, in a fixed order.
-    return hashlib.blake2b(repr(article).encode("utf-8"), digest_size=16).hexdigest()
 
 
 class CorruptRecord(Exception):

@@ -193,6 +193,19 @@ def pack(value: object) -> bytes:
     return marshal.dumps(_converters(kind, decode=False)(value))
 
 
+def pack_with_digest(value: object) -> tuple[bytes, str]:
+    """`pack(value)`, and a digest of the value: equal values, equal digests.
+
+    The digest is of the plain data in marshal's version 0, which writes a value alone:
+    the current version also records which objects the value shares and which strings
+    are interned, so equal values may pack to different bytes.
+    """
+    kind: Any = type(value)
+    plain = _converters(kind, decode=False)(value)
+    digest = hashlib.blake2b(marshal.dumps(plain, 0), digest_size=16).hexdigest()
+    return marshal.dumps(plain), digest
+
+
 def unpack(cls: type[T], data: bytes) -> T:
     """The `cls` that `pack` made `data` from.
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import marshal
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -46,6 +47,39 @@ articles = st.builds(
 def test_an_article_and_its_stub_come_back_as_they_were_packed(article: Article) -> None:
     assert codec.unpack(Article, codec.pack(article)) == article
     assert codec.unpack(Stub, codec.pack(article.stub())) == article.stub()
+
+
+def _fresh(text: str) -> str:
+    """An equal string that is a new object, and not interned."""
+    return (text + ".")[:-1]
+
+
+@given(articles, texts)
+def test_equal_articles_have_one_digest_whatever_objects_they_share(
+    article: Article, words: str
+) -> None:
+    # Packing records which objects a value shares and which strings are interned.
+    apart = replace(article, title=_fresh(words), excerpt=_fresh(words), topics=(_fresh(words),))
+    shared = sys.intern(_fresh(words))
+    together = replace(article, title=shared, excerpt=shared, topics=(shared,))
+    assert apart == together
+    packed, digest = codec.pack_with_digest(apart)
+    assert codec.unpack(Article, packed) == apart
+    assert codec.pack_with_digest(together)[1] == digest
+
+
+@given(articles, articles)
+def test_different_articles_have_different_digests(first: Article, second: Article) -> None:
+    same_types = type(first.quality) is type(second.quality)  # 1 == 1.0, yet not the same
+    digests = codec.pack_with_digest(first)[1], codec.pack_with_digest(second)[1]
+    assert (digests[0] == digests[1]) == (first == second and same_types)
+
+
+def test_a_digest_tells_a_whole_number_from_its_float() -> None:
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    article = Article("a.md", "https://x.example/a", "A", "https://x.example/a", moment, True)
+    whole, real = (replace(article, quality=value) for value in (1, 1.0))
+    assert codec.pack_with_digest(whole)[1] != codec.pack_with_digest(real)[1]
 
 
 @dataclass(frozen=True, slots=True)
