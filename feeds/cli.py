@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -279,7 +280,8 @@ def serve(
     quiet: bool,
     log_format: str,
 ) -> None:
-    """Build, then serve the output folder over HTTP for previewing, until Ctrl-C.
+    """Build, then serve the output folder over HTTP for previewing, until Ctrl-C (or
+    SIGTERM).
 
     Rebuilds when an article file or the config changes, and open pages then reload.
 
@@ -290,6 +292,7 @@ def serve(
     from feeds.watch import REBUILD_WAIT, Rebuild, watch
 
     setup_logging(verbose, quiet, log_format)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C
     options = Options(wait=REBUILD_WAIT, progress=terminal_progress)
     try:
         config, outcome = _build_or_fail(config_path, options, log_format)
@@ -310,6 +313,10 @@ def serve(
 
     watcher = None if no_watch else partial(watch, config_path, config, on_rebuild=rebuilt)
     serve_until_stopped(server, announce, watcher)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @cli.command()

@@ -90,9 +90,10 @@ class Serving:
         finally:
             connection.close()
 
-    def stop(self) -> None:
-        """Ctrl-C: it ends at once with exit status 0, nothing on stdout, no traceback."""
-        self.proc.send_signal(signal.SIGINT)
+    def stop(self, signum: int = signal.SIGINT) -> None:
+        """Ctrl-C (or `signum`): it ends at once with exit status 0, nothing on stdout, no
+        traceback."""
+        self.proc.send_signal(signum)
         stdout, _ = self.proc.communicate(timeout=PATIENCE)
         self._reader.join()
         assert (self.proc.returncode, stdout) == (0, "")
@@ -329,6 +330,14 @@ def test_a_broken_config_or_article_keeps_the_last_good_output_served(
     site.write({"bad.md": "---\ntitle: [unclosed\n---\n"})
     until(lambda: "warning: bad.md: " in server.errors(), "the broken article's report")
     assert titles(server.get("/rss.xml")) == ["Third", "Second", "First"]
+
+
+def test_sigterm_ends_it_as_ctrl_c_does(tmp_path: Path) -> None:
+    # What a service manager sends to stop it; the watcher's thread is stopped too.
+    site = make_site(tmp_path, small_corpus())
+    server = Serving(site)
+    assert server.get("/rss.xml").status == 200
+    server.stop(signal.SIGTERM)
 
 
 def test_a_port_in_use_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
