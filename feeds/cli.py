@@ -280,15 +280,13 @@ def serve(
     quiet: bool,
     log_format: str,
 ) -> None:
-    """Build, then serve the output folder over HTTP for previewing, until Ctrl-C (or
-    SIGTERM).
+    """Build, then serve the output folder over HTTP for previewing, until Ctrl-C or SIGTERM.
 
     Rebuilds when an article file or the config changes, and open pages then reload.
 
     Example: feeds serve --config config/feeds.yaml --port 8000
     """
-    # Imported here: only this command serves or watches.
-    from feeds.serve import PreviewServer, serve_until_stopped
+    from feeds.serve import PreviewServer, serve_until_stopped  # only here: serving, watching
     from feeds.watch import REBUILD_WAIT, Rebuild, watch
 
     setup_logging(verbose, quiet, log_format)
