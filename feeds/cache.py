@@ -271,10 +271,6 @@ class ParseCache:
         if inputs is not None:
             self.db.execute("INSERT INTO last_run VALUES (1, ?, ?)", (inputs, data))
 
-    def empty(self) -> bool:
-        """Whether the cache holds no record at all."""
-        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
-
     def count(self) -> int:
         """How many files the cache holds a record for."""
         (count,) = self.db.execute("SELECT count(*) FROM files").fetchone()

@@ -29,8 +29,6 @@ from feeds.stages import Context, Parsed, Scanned, Selection, Summary
 def scan_files(ctx: Context) -> Scanned:
     """Scan, and fingerprint what this run reads (the config and every file's identity)."""
     started_ns = time.time_ns()
-    if ctx.cache is None or ctx.cache.empty():
-        ctx.workers.start()  # every file will be parsed: the pool starts while we scan
     found = scan(ctx.config.content)
     config_fp = config_fingerprint(ctx.config)
     inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.identities)

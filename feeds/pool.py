@@ -126,13 +126,21 @@ def _in_worker(work: Callable[[Job, Sequence[T]], list[R]], items: Sequence[T]) 
 
 
 class Workers:
-    """The build's process pool, started on first use (most cron runs need none) and
-    always shut down on leaving its `with` block, whatever happened inside."""
+    """The build's process pool, started on demand (most cron runs need none) in the
+    background, and always shut down on leaving its `with` block, whatever happened inside.
+
+    A pool takes a while to start (the fork server is a fresh interpreter that imports
+    feedgen and lxml): meanwhile `map` does the work in the build's own process, chunk by
+    chunk, and hands the pool the chunks left once it is up. A pool that cannot start is
+    an error only for work that asked for it.
+    """
 
     def __init__(self, job: Job, workers: int) -> None:
         self.job = job
         self.workers = workers
         self.pool: Executor | None = None
+        self._starting: threading.Thread | None = None
+        self._failure: Exception | None = None
 
     def __enter__(self) -> Workers:
         return self
@@ -140,6 +148,8 @@ class Workers:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._starting is not None:
+            self._starting.join()
         if self.pool is not None:
             # On an error, don't wait for chunks nobody will read.
             self.pool.shutdown(wait=exc is None, cancel_futures=True)
@@ -149,11 +159,15 @@ class Workers:
         """Whether the pool was started."""
         return self.pool is not None
 
-    def start(self) -> None:
-        """Start the workers now (when there are cores to spare), so their start-up, a
-        fresh interpreter and its imports, overlaps whatever the build does next."""
-        if self.workers < 2 or self.pool is not None:
+    def _start(self) -> None:
+        """Start the workers in the background, when there are cores to spare."""
+        if self.workers < 2 or self._starting is not None:
             return
+        self._starting = threading.Thread(target=self._start_pool, name="feeds-pool-start")
+        self._starting.start()
+
+    def _start_pool(self) -> None:
+        """Start the pool and wait for its first worker: the fork server is then up."""
         import multiprocessing  # imported here: most cron runs start no pool
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -161,11 +175,23 @@ class Workers:
         context = multiprocessing.get_context("forkserver")
         # Imported once in the fork server, so each worker does not import them again.
         context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])
-        self.pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
+        pool: Executor | None = None
         try:
-            self.pool.submit(int)
-        except (OSError, BrokenProcessPool) as exc:
-            raise _broken(exc) from exc
+            pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
+            pool.submit(int).result()
+        except Exception as exc:  # raised in the build's thread by `map`, not lost here
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            self._failure = _broken(exc) if isinstance(exc, OSError | BrokenProcessPool) else exc
+        else:
+            self.pool = pool
+
+    def _ready(self, wait: bool) -> bool:
+        """Whether the pool is up; with `wait`, once it is or has failed to start."""
+        if self._starting is None or (self._starting.is_alive() and not wait):
+            return False
+        self._starting.join()
+        return self.pool is not None
 
     def map(
         self,
@@ -174,17 +200,27 @@ class Workers:
         chunk: int,
         parallel: bool,
     ) -> Iterator[list[R]]:
-        """`work` over `items` in chunks, results in order; in the pool when `parallel`."""
+        """`work` over `items` in chunks, results in order; in the pool once it is up, when
+        `parallel` or when earlier work started it. Work that is `parallel` fails if the
+        pool cannot start; other work is then done in the build's own process."""
         chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
         if parallel:
-            self.start()
-        if self.pool is None:
-            yield from (work(self.job, part) for part in chunks)
+            self._start()
+        done = 0
+        while done < len(chunks) and not self._ready(wait=False):
+            if parallel and self._failure is not None:
+                raise self._failure
+            yield work(self.job, chunks[done])
+            done += 1
+        if done == len(chunks):
+            if parallel and not self._ready(wait=True) and self._failure is not None:
+                raise self._failure
             return
+        assert self.pool is not None
         from concurrent.futures.process import BrokenProcessPool  # a pool is running: cheap
 
         try:
-            yield from self.pool.map(partial(_in_worker, work), chunks)
+            yield from self.pool.map(partial(_in_worker, work), chunks[done:])
         except BrokenProcessPool as exc:
             raise _broken(exc) from exc
 

@@ -16,10 +16,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 
 from feeds.errors import FeedsError
 from feeds.manifest import JOURNAL_FILE, Manifest, journal_append, load_manifest, save_manifest
+from feeds.pool import MIN_PARALLEL_FILES
 from tests.kit import REPO, Site, article, make_site, snapshot
 
 
@@ -141,19 +143,36 @@ def test_a_read_only_output_folder_is_one_error_line(
     assert "writable folder" in result.stderr
 
 
-def test_a_pool_that_cannot_start_is_one_error_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    site = make_site(tmp_path, {"a.md": article(1)})
-
+def _refuse_to_start_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", refuse)
+
+
+def test_a_pool_that_cannot_start_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Enough files for the process pool (400 or more changed files).
+    site = make_site(tmp_path, {f"{n}.md": article(n) for n in range(MIN_PARALLEL_FILES)})
+    _refuse_to_start_a_pool(monkeypatch)
     result = site.cli("build", "--no-cache", "--jobs", "2")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the worker processes could not start")
     assert "--jobs 1" in result.stderr
+    assert not (site.out / "rss.xml").exists()
+
+
+def test_a_small_site_builds_even_when_a_pool_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first build starts a pool at once, but too few files and feeds need it.
+    site = make_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
+    _refuse_to_start_a_pool(monkeypatch)
+    result = site.cli("build", "--jobs", "2")
+    assert (result.exit_code, result.stderr) == (0, "")
+    feed = feedparser.parse((site.out / "rss.xml").read_bytes())
+    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1"]
 
 
 def _descendants(pid: int) -> set[int]:
