@@ -80,7 +80,6 @@ class Outcome:
     deleted: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
     dry_run: bool = False
-    pool_used: bool = False
 
     def timing_line(self) -> str:
         """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged' (and
@@ -288,7 +287,6 @@ def _outcome(
         deleted=deleted,
         timings=tuple(timer.stages),
         dry_run=isinstance(ctx.writer, DryRun),
-        pool_used=ctx.workers.used,
     )
 
 

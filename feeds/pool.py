@@ -154,11 +154,6 @@ class Workers:
             # On an error, don't wait for chunks nobody will read.
             self.pool.shutdown(wait=exc is None, cancel_futures=True)
 
-    @property
-    def used(self) -> bool:
-        """Whether the pool was started."""
-        return self.pool is not None
-
     def _start(self) -> None:
         """Start the workers in the background, when there are cores to spare."""
         if self.workers < 2 or self._starting is not None:
