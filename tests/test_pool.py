@@ -1,0 +1,67 @@
+"""The process pool: the build's own process works while the pool starts, the pool takes
+the chunks left once it is up, and a build in the pool writes what one process writes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from feeds.load import PARSER
+from feeds.pool import MIN_PARALLEL_FILES, Job, Workers
+from feeds.write import Writer
+from tests.kit import article, make_site, snapshot
+
+
+def _tagged(job: Job, items: Sequence[int]) -> list[tuple[int, int]]:
+    """Each item with the process that handled it."""
+    return [(os.getpid(), item) for item in items]
+
+
+def test_the_build_works_while_the_pool_starts_then_the_pool_takes_over(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    job = Job(site.config(), PARSER, Writer(site.out))
+    with Workers(job, 2) as workers:
+        # Work that asks for a pool starts it, is done here meanwhile, then waits for it.
+        first = list(workers.map(_tagged, [0], 1, parallel=True))
+        # Once up, the pool takes any work, in order.
+        rest = list(workers.map(_tagged, list(range(1, 21)), 3, parallel=False))
+    assert first == [[(os.getpid(), 0)]]
+    assert [item for chunk in rest for _, item in chunk] == list(range(1, 21))
+    assert os.getpid() not in {pid for chunk in rest for pid, _ in chunk}
+
+
+def test_the_pool_does_only_the_chunks_the_build_has_not_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(tmp_path)
+    job = Job(site.config(), PARSER, Writer(site.out))
+    ready = Workers._ready
+    asked = itertools.count()
+
+    def up_after_three_chunks(workers: Workers, wait: bool) -> bool:
+        return next(asked) >= 3 and ready(workers, wait=True)
+
+    monkeypatch.setattr(Workers, "_ready", up_after_three_chunks)
+    with Workers(job, 2) as workers:
+        chunks = list(workers.map(_tagged, list(range(20)), 2, parallel=True))
+    assert [item for chunk in chunks for _, item in chunk] == list(range(20))
+    pids = [chunk[0][0] for chunk in chunks]
+    assert pids[:3] == [os.getpid()] * 3
+    assert os.getpid() not in pids[3:]
+
+
+def test_a_build_in_the_pool_writes_what_one_process_writes(tmp_path: Path) -> None:
+    # Enough files for the pool to parse and enough feeds (one per topic) for it to render.
+    count = 2 * MIN_PARALLEL_FILES
+    articles = {f"{n}.md": article(n, topics=[f"T{n % 200}", "AI"]) for n in range(count)}
+    pooled = make_site(tmp_path / "pooled", articles)
+    alone = make_site(tmp_path / "alone", articles)
+    assert pooled.cli("build", "--jobs", "2").exit_code == 0
+    assert alone.cli("build", "--jobs", "1").exit_code == 0
+    written = snapshot(pooled.out)
+    assert len(written) > 4 * 200  # every topic's feed files
+    assert written == snapshot(alone.out)
