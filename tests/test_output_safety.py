@@ -166,7 +166,7 @@ def test_a_pool_that_cannot_start_is_one_error_line(
 def test_a_small_site_builds_even_when_a_pool_cannot_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A first build starts a pool at once, but too few files and feeds need it.
+    # Too few files and feeds for a pool: none is started, so one that can't start is no matter.
     site = make_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
     _refuse_to_start_a_pool(monkeypatch)
     result = site.cli("build", "--jobs", "2")
