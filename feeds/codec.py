@@ -186,11 +186,16 @@ def _bad(value: Any) -> Any:
     raise TypeError(msg)
 
 
+def _plain(value: object) -> Any:
+    """A frozen dataclass as the plain tuples that marshal writes."""
+    kind: Any = type(value)  # any class: what a Hashable cache key needs
+    return _converters(kind, decode=False)(value)
+
+
 def pack(value: object) -> bytes:
     """A frozen dataclass (of str, int, float, bool, datetime, tuples, optionals and other
     such dataclasses) as bytes."""
-    kind: Any = type(value)  # any class: what a Hashable cache key needs
-    return marshal.dumps(_converters(kind, decode=False)(value))
+    return marshal.dumps(_plain(value))
 
 
 def pack_with_digest(value: object) -> tuple[bytes, str]:
@@ -200,8 +205,7 @@ def pack_with_digest(value: object) -> tuple[bytes, str]:
     the current version also records which objects the value shares and which strings
     are interned, so equal values may pack to different bytes.
     """
-    kind: Any = type(value)
-    plain = _converters(kind, decode=False)(value)
+    plain = _plain(value)
     digest = hashlib.blake2b(marshal.dumps(plain, 0), digest_size=16).hexdigest()
     return marshal.dumps(plain), digest
 
