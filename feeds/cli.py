@@ -148,9 +148,15 @@ def build(
     --publish, a publish error, 2 usage error, 75 another run holds the output folder.
     """
     setup_logging(verbose, quiet, log_format)
-    options = Options(use_cache=not no_cache, dry_run=dry_run, strict=strict, wait=wait,
-                      workers=jobs, allow_empty=allow_empty,
-                      progress=terminal_progress)  # fmt: skip
+    options = Options(
+        use_cache=not no_cache,
+        dry_run=dry_run,
+        strict=strict,
+        wait=wait,
+        workers=jobs,
+        allow_empty=allow_empty,
+        progress=terminal_progress,
+    )
     config, outcome = _build_or_fail(config_path, options, log_format)
     if dry_run:
         print_plan(outcome)

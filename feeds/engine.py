@@ -219,8 +219,14 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             selection = select_feeds(ctx, scanned, parsed)
         parsed_files, cached_files = parsed.parsed, parsed.cached
         if options.validate_only:
-            return _outcome(ctx, timer, selection.summary, groups=selection.groups,
-                            parsed=parsed_files, cached=cached_files)  # fmt: skip
+            return _outcome(
+                ctx,
+                timer,
+                selection.summary,
+                groups=selection.groups,
+                parsed=parsed_files,
+                cached=cached_files,
+            )
         with timer("render"):
             plan = plan_feeds(ctx, scanned, selection)
             refuse_emptying(ctx, selection, plan)
@@ -231,9 +237,18 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             new = next_manifest(scanned, selection, plan, feeds, site)
             deleted = commit(ctx, scanned, parsed, selection.summary, plan, new)  # (4), (5)
         written, unchanged = file_changes(selection, plan, new, feeds, site)
-        return _outcome(ctx, timer, selection.summary, groups=selection.groups, written=written,
-                        unchanged=unchanged, deleted=deleted, plan=plan, parsed=parsed_files,
-                        cached=cached_files)  # fmt: skip
+        return _outcome(
+            ctx,
+            timer,
+            selection.summary,
+            groups=selection.groups,
+            written=written,
+            unchanged=unchanged,
+            deleted=deleted,
+            plan=plan,
+            parsed=parsed_files,
+            cached=cached_files,
+        )
 
 
 def _context(
@@ -246,8 +261,18 @@ def _context(
     cache = _open_cache(config, options, writer, stack)
     if cache is not None:
         stack.callback(cache.close)
-    return Context(config, now, options.parser, options.strict, options.racy_seconds,
-                   options.progress, writer, cache, workers, options.allow_empty)  # fmt: skip
+    return Context(
+        config=config,
+        now=now,
+        parser=options.parser,
+        strict=options.strict,
+        racy_seconds=options.racy_seconds,
+        progress=options.progress,
+        writer=writer,
+        cache=cache,
+        workers=workers,
+        allow_empty=options.allow_empty,
+    )
 
 
 def _outcome(
