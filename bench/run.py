@@ -4,6 +4,7 @@
 usage: python bench/run.py [--sizes 1000,10000,100000] [--million] [--corpora DIR]
                            [--floor .../floor.py] [--hugo .../vs_hugo.py]
                            [--feeds-src DIR] [--out bench/out] [--results bench/RESULTS.md]
+       python bench/run.py --vs REF [--pairs 6] [--sizes ...]   # A/B against a commit
 
 Each run is a separate process. Reported per run: wall time, CPU time (user+sys of the
 whole process tree, pool workers included), peak memory (the sum of RSS over the
@@ -25,6 +26,12 @@ With --hugo PATH/vs_hugo.py and `hugo` on PATH, that script is also run on each 
 --hugo-sizes (on a copy of the corpus, as it edits one file in place) and its medians
 go into the results as ratios to Hugo. Runs below 1,000,000 come first, then Hugo, then
 1,000,000. --results is rewritten after each size; text after the end marker is kept.
+
+With --vs REF, the checkout is timed against commit REF instead (its feeds/ taken with
+`git archive`), in alternating pairs on each of --sizes: a fresh full build, a no-change
+run and one edited article, each side with its own output and cache; reported as each
+side's median and the median of the pair-by-pair ratios. Headers name commits, never
+the path of a checkout.
 Stdlib only. Not a test; not run in CI.
 """
 
@@ -37,6 +44,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -351,9 +359,16 @@ def run_hugo(
     # A real copy: vs_hugo.py edits one article in place (and restores it).
     shutil.copytree(corpus(corpora, n), content)
     command = [
-        sys.executable, str(vs_hugo), str(content), "--feeds", str(feeds_exe),
-        "--rounds", str(rounds), "--work", str(work / "work"),
-    ]  # fmt: skip
+        sys.executable,
+        str(vs_hugo),
+        str(content),
+        "--feeds",
+        str(feeds_exe),
+        "--rounds",
+        str(rounds),
+        "--work",
+        str(work / "work"),
+    ]
     load_before = load()
     done = subprocess.run(
         command, cwd=work, env=feeds_env(feeds_src), capture_output=True, text=True, check=False
@@ -363,6 +378,89 @@ def run_hugo(
     lines = done.stdout.strip().splitlines()
     shutil.rmtree(work, ignore_errors=True)
     return HugoResult(n, rounds, load_before, load(), json.loads(lines[-1]), "\n".join(lines[:-1]))
+
+
+PAIR_SCENARIOS = ("full", "no-change", "one edited")
+
+
+@dataclass
+class PairResult:
+    n: int
+    scenario: str
+    this: list[float]  # wall seconds of this checkout's feeds, one per pair
+    ref: list[float]  # wall seconds of the reference commit's feeds, same pairs
+
+
+def checkout_commit(feeds_src: Path, ref: str, out: Path) -> tuple[str, Path]:
+    """The full commit id of `ref` and a folder holding its `feeds/` package (git archive)."""
+    commit = _git(feeds_src, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    if commit is None:
+        sys.exit(f"--vs {ref}: not a commit of {feeds_src.name}")
+    folder = out / f"vs-{commit[:12]}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(feeds_src), "archive", commit, "feeds"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return commit, folder
+
+
+def run_pairs(
+    n: int, corpora: Path, out: Path, sides: dict[str, Path], pairs: int
+) -> list[PairResult]:
+    """Time two feeds side by side on one corpus, in alternating pairs (this first in even
+    pairs, the reference first in odd ones), so a change in the machine's speed during
+    the run falls on both alike. Each side has its own output and cache; both read the
+    same articles, so an edit is seen by both."""
+    work = out / f"pairs-{n}"
+    shutil.rmtree(work, ignore_errors=True)
+    content = work / "content"
+    link_tree(corpus(corpora, n), content)
+    time.sleep(1.1)  # past the racy-file window, as a corpus in production is
+    configs = {}
+    for side in sides:
+        (work / side).mkdir(parents=True)
+        configs[side] = write_config(work / side, content)
+
+    def build(side: str, fresh: bool) -> float:
+        if fresh:
+            for folder in ("public", "cache"):
+                shutil.rmtree(work / side / folder, ignore_errors=True)
+        command = [sys.executable, "-m", "feeds", "build", "--config", str(configs[side])]
+        return measure(command, cwd=work / side, env=feeds_env(sides[side])).wall
+
+    victim = first_article(content)
+    original = victim.read_text(encoding="utf-8")
+    results = []
+    for scenario in PAIR_SCENARIOS:
+        walls: dict[str, list[float]] = {side: [] for side in sides}
+        for i in range(pairs):
+            if scenario == "one edited":
+                replace_text(victim, original.replace("title: ", f"title: Edited {i} ", 1))
+            order = list(sides) if i % 2 == 0 else list(reversed(sides))
+            for side in order:
+                walls[side].append(build(side, fresh=scenario == "full"))
+        results.append(PairResult(n, scenario, walls["this"], walls["ref"]))
+    replace_text(victim, original)
+    return results
+
+
+def pairs_table(results: list[PairResult], ref: str) -> str:
+    """Medians of each side and of the pair-by-pair ratios (with their min-max)."""
+    lines = [
+        f"| N | run | pairs | this s (median) | {ref[:7]} s (median) "
+        "| this / ref, median of pairs (min-max) |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        ratios = [a / b for a, b in zip(r.this, r.ref, strict=True)]
+        lines.append(
+            f"| {r.n:,} | {r.scenario} | {len(ratios)} | {statistics.median(r.this):.2f} "
+            f"| {statistics.median(r.ref):.2f} | **{statistics.median(ratios):.3f}x** "
+            f"({min(ratios):.3f}-{max(ratios):.3f}) |"
+        )
+    return "\n".join(lines)
 
 
 def _verdict(m: Measure, target: Target, yardstick: Measure | None) -> str:
@@ -463,35 +561,41 @@ def hugo_table(results: list[HugoResult]) -> str:
 
 
 def describe_feeds(feeds_src: Path) -> str:
-    """Where the measured feeds came from: its folder and git commit."""
+    """Which feeds was measured: its git commit (never the path of the checkout)."""
+    commit = _git(feeds_src, "rev-parse", "HEAD")
+    if commit is None:
+        return "feeds from a folder that is not a git checkout"
+    dirty = _git(feeds_src, "status", "--porcelain", "--", "feeds")
+    return f"feeds at commit {commit}" + (" with uncommitted changes in feeds/" if dirty else "")
+
+
+def _git(checkout: Path, *args: str) -> str | None:
+    """The stripped output of `git -C checkout ARGS`, or None when git cannot answer."""
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(feeds_src), "rev-parse", "HEAD"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "-C", str(feeds_src), "status", "--porcelain", "--", "feeds"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+        done = subprocess.run(
+            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
-        return f"feeds from {feeds_src}"
-    return f"feeds from {feeds_src} at commit {commit}" + (
-        " with uncommitted changes in feeds/" if dirty else ""
-    )
+        return None
+    return done.stdout.strip()
 
 
 def report(
     title: str, feeds: str, sizes: list[SizeResult], hugo: list[HugoResult], started: str
 ) -> str:
-    parts = [
-        f"## {title}\n",
+    measured = (
         f"Measured {started}-{time.strftime('%H:%M UTC', time.gmtime())} on "
         f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{feeds}. `load` is the 1-minute load average just before each run. Ratios: "
-        "wall time over the wall time of the yardstick timed in the same run (read floor: "
-        "`find DIR -type f -print0 | xargs -0 cat >/dev/null`). Verdict: s = the seconds, "
-        "x = the ratio.\n",
-    ]
+        f"{feeds}."
+    )
+    if sizes or hugo:
+        measured += (
+            " `load` is the 1-minute load average just before each run. Ratios: wall time "
+            "over the wall time of the yardstick timed in the same run (read floor: "
+            "`find DIR -type f -print0 | xargs -0 cat >/dev/null`). Verdict: s = the "
+            "seconds, x = the ratio."
+        )
+    parts = [f"## {title}\n", measured + "\n"]
     if sizes:
         parts.append(table(sizes) + "\n")
     if hugo:
@@ -513,6 +617,35 @@ def write_results(path: Path, text: str) -> None:
         elif "\n## Notes" in previous:
             kept = "\n\n## Notes" + previous.split("\n## Notes", 1)[1]
     path.write_text(text + "\n" + END_MARKER + kept, encoding="utf-8")
+
+
+def vs_main(
+    ref: str,
+    pairs: int,
+    sizes: list[int],
+    corpora: Path,
+    out: Path,
+    feeds_src: Path,
+    args: argparse.Namespace,
+    started: str,
+) -> int:
+    """--vs: each size timed in pairs against the reference commit; results as a table."""
+    commit, ref_src = checkout_commit(feeds_src, ref, out)
+    sides = {"this": feeds_src, "ref": ref_src}
+    done: list[PairResult] = []
+    for n in sizes:
+        done.extend(run_pairs(n, corpora, out, sides, pairs))
+        table_text = pairs_table(done, commit)
+        print(table_text, flush=True)  # noqa: T201 - a script's output
+        if args.results is not None:
+            head = report(args.title, describe_feeds(feeds_src), [], [], started)
+            intro = (
+                f"Against commit {commit} in alternating pairs (`bench/run.py --vs {ref} "
+                f"--pairs {pairs} --sizes {args.sizes}`): each pair times both, in turns.\n"
+            )
+            write_results(args.results, f"{head}\n{intro}\n{table_text}\n")
+    shutil.rmtree(ref_src, ignore_errors=True)
+    return 0
 
 
 def _sizes(text: str) -> list[int]:
@@ -549,6 +682,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generate-only", action="store_true", help="write the corpora, time nothing"
     )
+    parser.add_argument(
+        "--vs",
+        metavar="REF",
+        default=None,
+        help="time this checkout against commit REF in alternating pairs (full, no-change, "
+        "one edited) on each of --sizes, instead of the scenarios and yardsticks",
+    )
+    parser.add_argument("--pairs", type=int, default=6, help="pairs per run with --vs")
     args = parser.parse_args(argv)
     sizes = sorted(set(_sizes(args.sizes) + ([MILLION] if args.million else [])))
     hugo_sizes = _sizes(args.hugo_sizes) if args.hugo else []
@@ -568,22 +709,22 @@ def main(argv: list[str] | None = None) -> int:
     done_hugo: list[HugoResult] = []
 
     def save() -> None:
+        sizes_json = [
+            {"n": r.n, "runs": {k: asdict(m) for k, m in r.runs.items()}} for r in done_sizes
+        ]
         (out / "results.json").write_text(
             json.dumps(
-                {
-                    "feeds": feeds,
-                    "sizes": [{"n": r.n, "runs": {k: asdict(m) for k, m in r.runs.items()}}
-                              for r in done_sizes],
-                    "hugo": [asdict(h) for h in done_hugo],
-                },
+                {"feeds": feeds, "sizes": sizes_json, "hugo": [asdict(h) for h in done_hugo]},
                 indent=1,
             ),
             encoding="utf-8",
-        )  # fmt: skip
+        )
         if args.results is not None:
             write_results(args.results, report(args.title, feeds, done_sizes, done_hugo, started))
 
     print(feeds, flush=True)  # noqa: T201 - a script's output
+    if args.vs is not None:
+        return vs_main(args.vs, args.pairs, sizes, corpora, out, feeds_src, args, started)
     floor = args.floor.resolve() if args.floor else None
     # vs_hugo.py runs in a folder of its own: a relative path would not be found there.
     feeds_exe = args.feeds_exe.absolute()
