@@ -131,7 +131,9 @@ def post_form(
                 exc.fp.close()  # the connection: its body is of no interest
             raise  # a status arrived, whatever the clock says now
         except (OSError, HTTPException) as exc:
-            _raise_for(watchdog)
+            # A socket call that timed out was blocked for the whole deadline: the same
+            # verdict as the watchdog's, which may not have woken up yet on a busy machine.
+            _raise_for(watchdog, timed_out=isinstance(exc, TimeoutError))
             if isinstance(exc, OSError):
                 raise
             msg = f"not an HTTP answer ({type(exc).__name__})"
@@ -140,8 +142,8 @@ def post_form(
         _raise_for(watchdog)
 
 
-def _raise_for(watchdog: _Watchdog) -> None:
+def _raise_for(watchdog: _Watchdog, *, timed_out: bool = False) -> None:
     """Raise TimeoutError if the watchdog cut the request (or was about to)."""
-    if watchdog.expired:
+    if watchdog.expired or timed_out:
         msg = f"no answer within {watchdog.seconds:.1f} s"
         raise TimeoutError(msg)
