@@ -68,10 +68,16 @@ _PythonFrontMatterLoader.add_constructor(
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
 MAX_NODES = 100_000
-# YAML 1.2's printable characters (5.1), as PyYAML's reader checks them.
+# YAML 1.2's printable characters (5.1), as PyYAML's reader checks them, less NEL, LS and
+# PS: YAML 1.1 (libyaml) reads those as line breaks and YAML 1.2 (yaml-rs) as text, so
+# `title: T<NEL>published: false` would be one field to one parser and two to the other.
 _NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+# libyaml skips a BOM that starts a line; yaml-rs and PyYAML's pure-Python reader keep it
+# (in a key, `\ufeffpublished` would hide `published`). Within a line all three keep it.
+_BOM_STARTING_A_LINE = re.compile("^\ufeff", re.MULTILINE)
+_NAMES = {0x85: "next-line character", 0x2028: "line separator", 0x2029: "paragraph separator"}
 _ASCII_FORBIDDEN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # A closing line, with the line break before it: the regex engine then only tries where
 # a line starts, not at every character (~6x faster on a front matter).
@@ -91,14 +97,19 @@ def split_front_matter(text: str) -> str | None:
 
 
 def first_forbidden(yaml_text: str) -> re.Match[str] | None:
-    """The first character YAML does not allow in `yaml_text`, if any."""
+    """The first character YAML does not allow in `yaml_text`, or that its parsers read
+    differently (NEL, LS, PS, a BOM starting a line), if any."""
     # In ASCII text the forbidden characters are the controls but tab and line breaks:
     # deleting those from its bytes and comparing lengths is ~10x faster than the search.
     if yaml_text.isascii():
         data = yaml_text.encode("ascii")
         if len(data.translate(None, _ASCII_FORBIDDEN)) == len(data):
             return None
-    return _NON_PRINTABLE.search(yaml_text)
+        return _NON_PRINTABLE.search(yaml_text)
+    found = _NON_PRINTABLE.search(yaml_text)
+    if found is None and "\ufeff" in yaml_text:
+        return _BOM_STARTING_A_LINE.search(yaml_text)
+    return found
 
 
 def _expands_too_far(value: object) -> bool:
@@ -143,7 +154,11 @@ def _where(yaml_text: str, found: re.Match[str]) -> str:
     before = yaml_text[: found.start()]
     line = before.count("\n") + 2  # +2: lines count from 1, after the opening '---'
     column = found.start() - (before.rfind("\n") + 1) + 1
-    return f"control character U+{ord(found.group()):04X} (line {line}, column {column})"
+    code = ord(found.group())
+    if code == 0xFEFF:
+        return f"byte order mark U+FEFF starting line {line}"
+    name = _NAMES.get(code, "control character")
+    return f"{name} U+{code:04X} (line {line}, column {column})"
 
 
 def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | Problem:
