@@ -128,25 +128,54 @@ def _expands_too_far(value: object) -> bool:
     return False
 
 
+# Quoted text in a parser's complaint is the file's own (a key, alias, anchor, tag or
+# character), which may come from `secured`: it is left out, and the line and column
+# point at it. Token names ('<stream end>') and one indicator (',') are the parser's.
+_QUOTED = re.compile(r"""\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|['"].*)""", re.DOTALL)
+_PARSER_WORDS = re.compile(r"""\s*(['"])(?:<[a-z ]+>|[][{},:?|>-])\1""")
+_MARK = re.compile(r'\s*in "<[a-z ]+>", (?:line \d+, column \d+|position \d+)')
+
+
+def quoteless(message: str) -> str:
+    """A parser's message without the text it quotes from the file."""
+    text = _QUOTED.sub(lambda m: m[0] if _PARSER_WORDS.fullmatch(m[0]) else "", message)
+    return text.rstrip(" :;,")
+
+
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     """PyYAML's complaint on one line, with the position counted in the file's own lines."""
+    context = getattr(exc, "context", None)
     problem = getattr(exc, "problem", None)
     mark = getattr(exc, "problem_mark", None)
-    if not problem or mark is None:
-        return " ".join(str(exc).split())
+    if isinstance(context, str) and context.startswith("found "):  # a duplicate anchor
+        problem = context.partition(";")[0]
+    if not problem:
+        problem = _MARK.sub("", str(exc).partition("\n")[0])  # no '<unicode string>'
+    elif problem.startswith("failed to"):  # base64: Python's own error about the text follows
+        problem = problem.partition(":")[0]
+    if mark is None:
+        return quoteless(problem)
     # +2: marks count from 0, and the file's first line is the opening '---'.
-    return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
+    return f"{quoteless(problem)} (line {mark.line + 2}, column {mark.column + 1})"
 
 
-def _yaml_rs_reason(exc: Exception) -> str:
-    """yaml-rs's complaint on one line: its first line (the position) and its last (why)."""
+def _yaml_rs_reason(exc: Exception, yaml_text: str) -> str:
+    """Why yaml-rs refused `yaml_text`: libyaml's reason when it refuses it too (it gives
+    the line and column where yaml-rs names a duplicate key by its value), else yaml-rs's
+    complaint on one line: its first line (the position) and its last (why)."""
+    try:
+        yaml.load(yaml_text, Loader=FrontMatterLoader)
+    except yaml.YAMLError as libyaml_exc:
+        return _yaml_reason(libyaml_exc)
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        pass
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if not lines:
         return type(exc).__name__
     position = re.sub(
         r"line (\d+)", lambda m: f"line {int(m.group(1)) + 1}", lines[0]
     )  # +1: the file's first line is the opening '---'
-    return position if len(lines) == 1 else f"{lines[-1]} ({position})"
+    return quoteless(position if len(lines) == 1 else f"{lines[-1]} ({position})")
 
 
 def _where(yaml_text: str, found: re.Match[str]) -> str:
@@ -187,7 +216,8 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
         return Problem(path, "front matter", f"not valid YAML: {_yaml_reason(exc)}")
     except ValueError as exc:
         if yaml_rs is not None and isinstance(exc, yaml_rs.YAMLDecodeError):
-            return Problem(path, "front matter", f"not valid YAML: {_yaml_rs_reason(exc)}")
+            reason = _yaml_rs_reason(exc, yaml_text)
+            return Problem(path, "front matter", f"not valid YAML: {reason}")
         return Problem(path, "front matter", f"cannot be parsed: {type(exc).__name__}")
     except (RecursionError, MemoryError, OverflowError) as exc:
         # libyaml's constructor recurses per nesting level; a hostile file can exhaust it.

@@ -106,6 +106,9 @@ NASTY = {
     "BOM inside a value": _front(BASE + "excerpt: a\ufeffb"),
     "zero-width space in published": _front(BASE + "published\u200b: false"),
     "soft hyphen in published": _front(BASE + "pub\u00adlished: false"),
+    "anchor given twice": _front(BASE + "secured: [&s a, &s b]"),
+    "anchor given twice, used": _front("p: &s {name: A}\nq: &s {name: B}\nprovider: *s\n" + BASE),
+    "ampersands in urls": _front(BASE + "originalUrl: https://o.example/?a=1&b=2&b=2"),
 }
 # Every character YAML forbids in a stream (the C0 controls but tab, LF and CR; DEL; the
 # C1 controls but NEL, which is refused with LS and PS as "NEL between fields" above),
