@@ -144,3 +144,19 @@ def test_an_unknown_key_that_reads_as_no_field_is_ignored(tmp_path: Path) -> Non
     site = make_site(tmp_path, {"a.md": DRAFT.format(key="notes\u200b")})
     outcome = site.build()
     assert (outcome.report.articles_selected, outcome.report.problems) == (1, ())
+
+
+LOOK_ALIKES = ["AI", "AI\u200e", "\u200fAI", "A\u00adI", "A\u034fI", "AI\u2064", "A\ufe0fI"]
+
+
+def test_look_alike_topics_are_one_feed(tmp_path: Path) -> None:
+    files = {f"{n}.md": file(article(n, topics=[topic])) for n, topic in enumerate(LOOK_ALIKES)}
+    site = make_site(tmp_path, files)
+    outcome = site.build()
+    assert sorted(path.name for path in (site.out / "topics").iterdir()) == ["ai"]
+    feed = json.loads((site.out / "topics/ai/feed.json").read_text("utf-8"))
+    assert len(feed["items"]) == len(LOOK_ALIKES)
+    removed = "invisible characters (bidi controls, zero-width) removed; now 'AI'"
+    assert [(p.path, p.message) for p in outcome.report.problems] == [
+        (f"{n}.md", removed) for n in range(1, len(LOOK_ALIKES))
+    ]
