@@ -107,8 +107,9 @@ def first_forbidden(yaml_text: str) -> re.Match[str] | None:
             return None
         return _NON_PRINTABLE.search(yaml_text)
     found = _NON_PRINTABLE.search(yaml_text)
-    if found is None and "\ufeff" in yaml_text:
-        return _BOM_STARTING_A_LINE.search(yaml_text)
+    if "\ufeff" in yaml_text:
+        end = len(yaml_text) if found is None else found.start()
+        return _BOM_STARTING_A_LINE.search(yaml_text, 0, end) or found
     return found
 
 
