@@ -37,7 +37,7 @@ from feeds.model import Article, Problem, Stub
 
 CACHE_FILE = "parse.sqlite3"
 # Bump the number when what validation produces changes; field changes bump the digest.
-CACHE_FORMAT = f"5-{codec.layout_digest(Article, Stub, Problem)}"
+CACHE_FORMAT = f"6-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from feeds.errors import InputError
+from feeds.ignorable import ignorable_pattern
 from feeds.model import BuildReport, Problem
 from feeds.progress import Progress, no_progress
 
@@ -135,21 +136,41 @@ def _prefix(record: logging.LogRecord) -> str:
 
 
 # C0 and C1 controls, DEL and the Unicode line separators: in a value (a file name) they
-# could start a forged line (`\nError: ...`) or drive the terminal (ESC).
+# could start a forged line (`\nError: ...`) or drive the terminal (ESC). Default-ignorable
+# characters (RLO, zero-width space) are escaped too: they would make a name read in
+# another order than it is written, or hide that two names differ.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What JSON leaves as it is (it escapes only C0) and a terminal or log viewer would act on.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
 def escape_controls(text: str) -> str:
-    """`text` with each control character written as an escape: newline as `\\n`, ESC
-    as `\\x1b`, a line separator as `\\u2028`."""
-    return _CONTROLS.sub(_escape, text)
+    """`text` with each control or default-ignorable character written as an escape:
+    newline as `\\n`, ESC as `\\x1b`, a line separator as `\\u2028`, RLO as `\\u202e`."""
+    text = _CONTROLS.sub(_escape, text)
+    return text if text.isascii() else ignorable_pattern().sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match[0]
     code = ord(char)
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
     return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def json_line(data: Mapping[str, Any]) -> str:
+    """`data` as one line of JSON, UTF-8 text as it is but for the characters a reader of
+    the log would not see: C1 controls, DEL, line separators and default-ignorable
+    characters are `\\u` escapes (surrogate pairs past U+FFFF), as ensure_ascii would."""
+    line = _JSON_UNSAFE.sub(_json_escape, json.dumps(data, ensure_ascii=False, default=str))
+    return line if line.isascii() else ignorable_pattern().sub(_json_escape, line)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    # Outside strings a JSON line is ASCII: every match is inside a string.
+    return json.dumps(match[0])[1:-1]
 
 
 def _escaped(value: object) -> object:
@@ -192,7 +213,7 @@ class JsonFormatter(logging.Formatter):
                 "rejected": problem.rejected,
             }
         data.update(getattr(record, "fields", {}))
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return json_line(data)
 
 
 def setup_logging(verbose: bool, quiet: bool = False, log_format: str = "text") -> None:

@@ -68,10 +68,16 @@ _PythonFrontMatterLoader.add_constructor(
 # Expanded through its aliases, a real article has a few hundred values; far more is an
 # alias bomb ("billion laughs"), which would blow up whatever walks it later.
 MAX_NODES = 100_000
-# YAML 1.2's printable characters (5.1), as PyYAML's reader checks them.
+# YAML 1.2's printable characters (5.1), as PyYAML's reader checks them, less NEL, LS and
+# PS: YAML 1.1 (libyaml) reads those as line breaks and YAML 1.2 (yaml-rs) as text, so
+# `title: T<NEL>published: false` would be one field to one parser and two to the other.
 _NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+# libyaml skips a BOM that starts a line; yaml-rs and PyYAML's pure-Python reader keep it
+# (in a key, `\ufeffpublished` would hide `published`). Within a line all three keep it.
+_BOM_STARTING_A_LINE = re.compile("^\ufeff", re.MULTILINE)
+_NAMES = {0x85: "next-line character", 0x2028: "line separator", 0x2029: "paragraph separator"}
 _ASCII_FORBIDDEN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # A closing line, with the line break before it: the regex engine then only tries where
 # a line starts, not at every character (~6x faster on a front matter).
@@ -91,14 +97,20 @@ def split_front_matter(text: str) -> str | None:
 
 
 def first_forbidden(yaml_text: str) -> re.Match[str] | None:
-    """The first character YAML does not allow in `yaml_text`, if any."""
+    """The first character YAML does not allow in `yaml_text`, or that its parsers read
+    differently (NEL, LS, PS, a BOM starting a line), if any."""
     # In ASCII text the forbidden characters are the controls but tab and line breaks:
     # deleting those from its bytes and comparing lengths is ~10x faster than the search.
     if yaml_text.isascii():
         data = yaml_text.encode("ascii")
         if len(data.translate(None, _ASCII_FORBIDDEN)) == len(data):
             return None
-    return _NON_PRINTABLE.search(yaml_text)
+        return _NON_PRINTABLE.search(yaml_text)
+    found = _NON_PRINTABLE.search(yaml_text)
+    if "\ufeff" in yaml_text:
+        end = len(yaml_text) if found is None else found.start()
+        return _BOM_STARTING_A_LINE.search(yaml_text, 0, end) or found
+    return found
 
 
 def _expands_too_far(value: object) -> bool:
@@ -117,25 +129,54 @@ def _expands_too_far(value: object) -> bool:
     return False
 
 
+# Quoted text in a parser's complaint is the file's own (a key, alias, anchor, tag or
+# character), which may come from `secured`: it is left out, and the line and column
+# point at it. Token names ('<stream end>') and one indicator (',') are the parser's.
+_QUOTED = re.compile(r"""\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|['"].*)""", re.DOTALL)
+_PARSER_WORDS = re.compile(r"""\s*(['"])(?:<[a-z ]+>|[][{},:?|>-])\1""")
+_MARK = re.compile(r'\s*in "<[a-z ]+>", (?:line \d+, column \d+|position \d+)')
+
+
+def quoteless(message: str) -> str:
+    """A parser's message without the text it quotes from the file."""
+    text = _QUOTED.sub(lambda m: m[0] if _PARSER_WORDS.fullmatch(m[0]) else "", message)
+    return text.rstrip(" :;,")
+
+
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     """PyYAML's complaint on one line, with the position counted in the file's own lines."""
+    context = getattr(exc, "context", None)
     problem = getattr(exc, "problem", None)
     mark = getattr(exc, "problem_mark", None)
-    if not problem or mark is None:
-        return " ".join(str(exc).split())
+    if isinstance(context, str) and context.startswith("found "):  # a duplicate anchor
+        problem = context.partition(";")[0]
+    if not problem:
+        problem = _MARK.sub("", str(exc).partition("\n")[0])  # no '<unicode string>'
+    elif problem.startswith("failed to"):  # base64: Python's own error about the text follows
+        problem = problem.partition(":")[0]
+    if mark is None:
+        return quoteless(problem)
     # +2: marks count from 0, and the file's first line is the opening '---'.
-    return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
+    return f"{quoteless(problem)} (line {mark.line + 2}, column {mark.column + 1})"
 
 
-def _yaml_rs_reason(exc: Exception) -> str:
-    """yaml-rs's complaint on one line: its first line (the position) and its last (why)."""
+def _yaml_rs_reason(exc: Exception, yaml_text: str) -> str:
+    """Why yaml-rs refused `yaml_text`: libyaml's reason when it refuses it too (it gives
+    the line and column where yaml-rs names a duplicate key by its value), else yaml-rs's
+    complaint on one line: its first line (the position) and its last (why)."""
+    try:
+        yaml.load(yaml_text, Loader=FrontMatterLoader)
+    except yaml.YAMLError as libyaml_exc:
+        return _yaml_reason(libyaml_exc)
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        pass
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if not lines:
         return type(exc).__name__
     position = re.sub(
         r"line (\d+)", lambda m: f"line {int(m.group(1)) + 1}", lines[0]
     )  # +1: the file's first line is the opening '---'
-    return position if len(lines) == 1 else f"{lines[-1]} ({position})"
+    return quoteless(position if len(lines) == 1 else f"{lines[-1]} ({position})")
 
 
 def _where(yaml_text: str, found: re.Match[str]) -> str:
@@ -143,7 +184,11 @@ def _where(yaml_text: str, found: re.Match[str]) -> str:
     before = yaml_text[: found.start()]
     line = before.count("\n") + 2  # +2: lines count from 1, after the opening '---'
     column = found.start() - (before.rfind("\n") + 1) + 1
-    return f"control character U+{ord(found.group()):04X} (line {line}, column {column})"
+    code = ord(found.group())
+    if code == 0xFEFF:
+        return f"byte order mark U+FEFF starting line {line}"
+    name = _NAMES.get(code, "control character")
+    return f"{name} U+{code:04X} (line {line}, column {column})"
 
 
 def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | Problem:
@@ -172,7 +217,8 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
         return Problem(path, "front matter", f"not valid YAML: {_yaml_reason(exc)}")
     except ValueError as exc:
         if yaml_rs is not None and isinstance(exc, yaml_rs.YAMLDecodeError):
-            return Problem(path, "front matter", f"not valid YAML: {_yaml_rs_reason(exc)}")
+            reason = _yaml_rs_reason(exc, yaml_text)
+            return Problem(path, "front matter", f"not valid YAML: {reason}")
         return Problem(path, "front matter", f"cannot be parsed: {type(exc).__name__}")
     except (RecursionError, MemoryError, OverflowError) as exc:
         # libyaml's constructor recurses per nesting level; a hostile file can exhaust it.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +41,11 @@ RENDER_CHUNK = 40  # feeds per task
 RENDER_BATCH = 2000
 MIN_PARALLEL_FILES = 400  # fewer changed files than this are parsed in-process
 MIN_PARALLEL_FEEDS = 150  # fewer feeds to render than this are rendered in-process
+# A build killed by `kill -9` leaves its pool's semaphores to the multiprocessing resource
+# tracker, a helper process that outlives it: the tracker unlinks them, then warns on the
+# build's stderr (two lines in the cron mail about a kill someone chose). It starts with
+# this process's -W options, so this one quiets it and nothing else.
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 # A feed to render: the feed (without its items), its archive page number (0 for the
 # live feed), its items' whole articles, packed, in order, and their providers' feed
@@ -167,6 +173,8 @@ class Workers:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        if _QUIET_TRACKER not in sys.warnoptions:
+            sys.warnoptions.append(_QUIET_TRACKER)  # before the pool starts the tracker
         context = multiprocessing.get_context("forkserver")
         # Imported once in the fork server, so each worker does not import them again.
         context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])

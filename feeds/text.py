@@ -8,6 +8,8 @@ import posixpath
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from feeds.ignorable import has_ignorable, ignorable_pattern
+
 # XML 1.0 forbids these outright (C0 controls but tab, LF and CR; surrogates; U+FFFE/FFFF);
 # C1 controls are allowed but never meant as text, and validators flag them.
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -86,10 +88,9 @@ def _tag_replacement(match: re.Match[str]) -> str:
 # written, as in "Trojan Source") and zero-width spaces, word joiner and BOM.
 _INVISIBLE = "\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069"
 _INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
-# Names also lose the zero-width (non-)joiners, which text keeps because Persian, Indic
-# scripts and emoji sequences need them: in a name they only make look-alikes.
-_JOINERS = "\u200c\u200d"
-_INVISIBLE_IN_NAMES = re.compile(f"[{_INVISIBLE}{_JOINERS}]")
+# Names lose every default-ignorable character (feeds.ignorable), the zero-width
+# (non-)joiners too, which text keeps because Persian, Indic scripts and emoji sequences
+# need them: in a name they only make look-alikes ('AI' and 'A<soft hyphen>I').
 _NOTHING = re.compile(r"(?!)")  # matches nowhere: removes no character
 # Anything plain_text would change besides outer spaces: a forbidden or invisible
 # character, markup, an entity, two whitespace characters in a row, or whitespace other
@@ -122,11 +123,11 @@ def needs_cleaning(value: str) -> bool:
 
 
 def plain_name(value: str) -> tuple[str, bool]:
-    """A topic or provider name as plain text, zero-width joiners removed too, and whether
-    any invisible character was removed (so the name reads differently from its file)."""
-    if not needs_cleaning(value) and not any(j in value for j in _JOINERS):
+    """A topic or provider name as plain text without any default-ignorable character,
+    and whether any was removed (so the name reads differently from its file)."""
+    if not needs_cleaning(value) and not has_ignorable(value):
         return value.strip(), False
-    name = _plain(value, _INVISIBLE_IN_NAMES)
+    name = _plain(value, ignorable_pattern())
     return name, name != _plain(value, _NOTHING)
 
 

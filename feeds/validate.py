@@ -7,9 +7,11 @@ copied, so they cannot reach the output. Every text is made plain and every URL 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
+from feeds.ignorable import without_ignorable
 from feeds.keys import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
 from feeds.scalars import parse_number, parse_published, show, to_utc
@@ -19,6 +21,32 @@ from feeds.text import http_url, image_mime, plain_name, plain_text, url_host
 # refuses), and at most what Media RSS's integer attributes hold.
 _PIXELS = re.compile(r"[0-9]{1,10}")
 _MAX_PIXELS = 2**31 - 1
+
+
+# The keys read at a front matter's top level; any other key is ignored.
+FIELDS = frozenset(
+    {
+        "title",
+        "webUrl",
+        "originalUrl",
+        "publishedDateTime",
+        "published",
+        "excerpt",
+        "category",
+        "type",
+        "quality",
+        "heat",
+        "provider",
+        "topics",
+        "images",
+        "related",
+    }
+)
+
+
+def bare_key(key: str) -> str:
+    """A key as a reader sees it: NFKC, without default-ignorable or white-space characters."""
+    return "".join(unicodedata.normalize("NFKC", without_ignorable(key)).split())
 
 
 def _text_of(value: object) -> str | None:
@@ -68,6 +96,18 @@ class _Checker:
             outcome = f"now {show(name)}" if name else "nothing is left; dropped"
             self.warn(field, f"invisible characters (bidi controls, zero-width) removed; {outcome}")
         return name
+
+
+def _disguised_keys(check: _Checker) -> None:
+    """Reject a key that reads as a field but is not spelled as one (`published\u200b`,
+    NBSP + `published`): its field would count as missing, and no `published` means
+    published. The same under every parser, since it looks at the parsed keys."""
+    for key in check.data:
+        if isinstance(key, str) and key not in FIELDS:
+            field = bare_key(key)
+            if field in FIELDS:
+                message = f"the key {show(key)} is {field!r} with invisible or space characters"
+                check.reject(field, f"{message}; write it as {field!r}")
 
 
 def _title(check: _Checker) -> str:
@@ -246,6 +286,7 @@ def validate(doc: RawDoc, tz: tzinfo, *, max_topics: int | None = None) -> Valid
     Only the first `max_topics` distinct topics are kept (None: all of them).
     """
     check = _Checker(doc)
+    _disguised_keys(check)
     title = _title(check)
     article_id, link = _urls(check)
     published_at = _published_at(check, tz)

@@ -11,8 +11,9 @@ say, so the parser never decides what gets published:
   for the whole file;
 - a key given twice in one mapping is an error (YAML 1.1 keeps the last silently);
 - yaml-rs reads tags (`!!binary`, `!!python/...`, `!custom`) as plain data and merge keys
-  (`<<`) as ordinary keys, so a front matter containing `!` or `<<` is read by PyYAML,
-  which refuses unknown tags and knows merges; yaml-rs accepts sequences as mapping
+  (`<<`) as ordinary keys, and lets an anchor name given twice mean its last node, so a
+  front matter containing `!`, `<<` or an anchor name twice is read by PyYAML, which
+  refuses unknown tags and repeated anchors and knows merges; yaml-rs accepts sequences as mapping
   keys, which PyYAML refuses, so such a document is refused for both.
 """
 
@@ -124,8 +125,23 @@ def install(loader_class: Any) -> None:
 
 
 def needs_pyyaml(yaml_text: str) -> bool:
-    """Whether a front matter uses what yaml-rs reads differently (tags, merge keys)."""
-    return "!" in yaml_text or "<<" in yaml_text
+    """Whether a front matter uses what yaml-rs reads differently (tags, merge keys, an
+    anchor given twice)."""
+    return "!" in yaml_text or "<<" in yaml_text or has_repeated_anchor(yaml_text)
+
+
+# An anchor starts a node: after a line start, white space or a flow indicator. In a URL
+# ('?a=1&b=2') the '&' follows other text, so query strings are not taken for anchors.
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))&([^\s\[\]{},]+)", re.MULTILINE)
+
+
+def has_repeated_anchor(yaml_text: str) -> bool:
+    """Whether some anchor name may be given twice: PyYAML refuses that, where yaml-rs
+    (YAML 1.2) lets the second replace the first."""
+    if "&" not in yaml_text:
+        return False
+    names = _ANCHOR.findall(yaml_text)
+    return len(names) != len(set(names))
 
 
 # A sequence can only be a key after an explicit '? ', as a flow '[...]:' or via an alias.

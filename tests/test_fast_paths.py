@@ -157,6 +157,8 @@ def test_needs_cleaning_agrees_with_the_search_for_every_character() -> None:
         assert needs_cleaning(text) == (_NEEDS_CLEANING.search(text) is not None), hex(ord(char))
 
 
+# A BOM that starts a line is refused too (libyaml skips it, yaml-rs keeps it).
+_BOM_LINE = re.compile("^\ufeff", re.MULTILINE)
 TEXT_PIECES = st.sampled_from(
     [*"ab <>&;#\t\n\r\x00\x0b\x1c\x7f\x85\xa0\u1680\u2028\u3000\ufeff\u202e\u200d\ud800", "  "]
 )
@@ -166,8 +168,9 @@ TEXT_PIECES = st.sampled_from(
 @given(st.lists(TEXT_PIECES).map("".join))
 def test_needs_cleaning_agrees_with_the_search(value: str) -> None:
     assert needs_cleaning(value) == (_NEEDS_CLEANING.search(value) is not None)
-    forbidden, expected = first_forbidden(value), _NON_PRINTABLE.search(value)
-    assert (forbidden and forbidden.start()) == (expected and expected.start())
+    forbidden = first_forbidden(value)
+    found = [m.start() for m in (_NON_PRINTABLE.search(value), _BOM_LINE.search(value)) if m]
+    assert (forbidden and forbidden.start()) == min(found, default=None)
 
 
 _CLOSING_LINE_REFERENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from feeds.cache import CACHE_FILE
+from feeds.load import PARSERS
 from tests.kit import SECRET, article, front_matter, make_site
 
 
@@ -113,3 +114,37 @@ def test_a_damaged_cache_record_is_a_miss(tmp_path: Path, damage: str) -> None:
     assert outcome.files_parsed >= 1
     assert (site.out / "rss.xml").exists()
     assert site.build().files_parsed == 0  # the record was replaced
+
+
+SECURED_MISTAKES = {
+    "duplicate key": f"secured:\n  {SECRET}: a\n  {SECRET}: b\n",
+    "duplicate key in flow": f"secured: {{{SECRET}: a, {SECRET}: b}}\n",
+    "unknown tag": f"secured: !{SECRET} x\n",
+    "undefined alias": f"secured: *{SECRET}\n",
+    "duplicate anchor": f"secured: [&{SECRET} a, &{SECRET} b]\n",
+    "bad escape": f'secured: "{SECRET}\\q"\n',
+    "binary not ascii": f"secured: !!binary {SECRET}é\n",
+    "bad binary": f"secured: !!binary {SECRET}!\n",
+    "tab": f"secured:\n\t- {SECRET}\n",
+    "unclosed": f"secured: [{SECRET}\n",
+    "unclosed quote": f'secured: "{SECRET}\n',
+}
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.parametrize("parser", PARSERS)
+def test_yaml_errors_in_secured_do_not_quote_it(
+    tmp_path: Path, parser: str, log_format: str
+) -> None:
+    data = article(1)
+    del data["secured"]
+    head = front_matter(data).removesuffix("---\n")
+    files = {f"{name}.md": head + body + "---\n" for name, body in SECURED_MISTAKES.items()}
+    site = make_site(tmp_path, files)
+    problems = site.build(parser=parser).report.problems
+    assert sorted(p.path for p in problems) == sorted(files)
+    assert all(p.field == "front matter" and p.rejected for p in problems)
+    assert not [p.message for p in problems if SECRET[:8] in p.message or "unicode" in p.message]
+    stderr = site.cli("check", "--log-format", log_format).stderr
+    assert stderr.count("front matter: not valid YAML: ") == len(files)
+    assert SECRET[:8] not in stderr

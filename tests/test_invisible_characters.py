@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 
+from feeds.load import PARSERS
 from feeds.text import plain_name, plain_text
 from tests.kit import article, front_matter, make_site, snapshot
 
@@ -94,3 +96,67 @@ def test_the_cleaning_rules() -> None:
     assert plain_name("x &#x2067;y") == ("x y", True)
     assert plain_name(" x ") == ("x", False)
     assert plain_name("<b>x</b>") == ("x", False)
+
+
+DRAFT = (
+    "---\ntitle: Draft\nwebUrl: https://n.example.com/draft\n"
+    "publishedDateTime: 2023-11-01T10:00:00Z\n{key}: false\n---\n"
+)
+DISGUISED_KEYS = {
+    "zero-width space after": "published\u200b",
+    "no-break space before": '"\u00a0published"',
+    "soft hyphen inside": "pub\u00adlished",
+    "word joiner after": "published\u2060",
+    "ideographic space after": '"published\u3000"',
+    "fullwidth letters": "\uff50ublished",
+}
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize("key", DISGUISED_KEYS.values(), ids=DISGUISED_KEYS.keys())
+def test_a_disguised_published_key_rejects_the_draft(tmp_path: Path, key: str, parser: str) -> None:
+    site = make_site(tmp_path, {"draft.md": DRAFT.format(key=key), "ok.md": file(article(1))})
+    outcome = site.build(parser=parser)
+    assert outcome.report.articles_selected == 1
+    assert "Draft" not in (site.out / "rss.xml").read_text("utf-8")
+    [problem] = outcome.report.problems
+    assert (problem.path, problem.field, problem.rejected) == ("draft.md", "published", True)
+    assert problem.message.endswith("with invisible or space characters; write it as 'published'")
+    result = site.cli("check")
+    assert (result.exit_code, result.output) == (
+        1,
+        f"warning: draft.md: published: {problem.message}\n",
+    )
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_bom_starting_a_line_rejects_the_file_under_every_parser(
+    tmp_path: Path, parser: str
+) -> None:
+    site = make_site(tmp_path, {"draft.md": DRAFT.format(key="\ufeffpublished")})
+    outcome = site.build(parser=parser)
+    [problem] = outcome.report.problems
+    assert (problem.field, problem.rejected) == ("front matter", True)
+    assert problem.message == "not valid YAML: byte order mark U+FEFF starting line 5"
+
+
+def test_an_unknown_key_that_reads_as_no_field_is_ignored(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": DRAFT.format(key="notes\u200b")})
+    outcome = site.build()
+    assert (outcome.report.articles_selected, outcome.report.problems) == (1, ())
+
+
+LOOK_ALIKES = ["AI", "AI\u200e", "\u200fAI", "A\u00adI", "A\u034fI", "AI\u2064", "A\ufe0fI"]
+
+
+def test_look_alike_topics_are_one_feed(tmp_path: Path) -> None:
+    files = {f"{n}.md": file(article(n, topics=[topic])) for n, topic in enumerate(LOOK_ALIKES)}
+    site = make_site(tmp_path, files)
+    outcome = site.build()
+    assert sorted(path.name for path in (site.out / "topics").iterdir()) == ["ai"]
+    feed = json.loads((site.out / "topics/ai/feed.json").read_text("utf-8"))
+    assert len(feed["items"]) == len(LOOK_ALIKES)
+    removed = "invisible characters (bidi controls, zero-width) removed; now 'AI'"
+    assert [(p.path, p.message) for p in outcome.report.problems] == [
+        (f"{n}.md", removed) for n in range(1, len(LOOK_ALIKES))
+    ]

@@ -71,7 +71,7 @@ NASTY: dict[str, tuple[str | bytes | dict[str, Any], list[str]]] = {
     "bad yaml": (
         "---\ntitle: [unclosed\n---\n",
         [
-            "rejected: front matter: not valid YAML: unclosed bracket '[' (YAML parse error at line 2, column 8)"
+            "rejected: front matter: not valid YAML: did not find expected ',' or ']' (line 3, column 1)"
         ],
     ),
     "a list": (
@@ -83,7 +83,7 @@ NASTY: dict[str, tuple[str | bytes | dict[str, Any], list[str]]] = {
         "---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n",
         [
             "rejected: front matter: not valid YAML: could not determine a constructor for the tag "
-            "'tag:yaml.org,2002:python/object/apply:os.system' (line 2, column 8)"
+            "(line 2, column 8)"
         ],
     ),
     "alias bomb": (
@@ -95,7 +95,7 @@ NASTY: dict[str, tuple[str | bytes | dict[str, Any], list[str]]] = {
     "deep nesting": (
         "---\ntitle: " + "[" * 2000 + "]" * 2000 + "\n---\n",
         [
-            "rejected: front matter: not valid YAML: recursion limit exceeded (YAML parse error at line 2, column 263)"
+            "rejected: front matter: not valid YAML: exceeded maximum nesting depth (line 2, column 1007)"
         ],
     ),
     "bad date": (

@@ -95,9 +95,24 @@ NASTY = {
     "title with exclamation": _front(BASE.replace('title: "T"', 'title: "Wow! <b>News</b>"')),
     "flow sequence key": _front(BASE + "provider: {[a, b]: c}"),
     "duplicate nested key": _front(BASE + "provider: {name: A, name: B}"),
+    "NEL between fields": _front(BASE + "excerpt: E\x85published: false"),
+    "LS between fields": _front(BASE + "excerpt: E\u2028published: false"),
+    "PS between fields": _front(BASE + "excerpt: E\u2029published: false"),
+    "LS in a quoted title": _front(BASE.replace('title: "T"', 'title: "A\u2028B"')),
+    "BOM starting a key": _front(BASE + "\ufeffpublished: false"),
+    "BOM alone on a line": _front(BASE + "\ufeff"),
+    "BOM before indentation": _front("\ufeff  " + BASE),
+    "BOM starting a quoted line": _front(BASE + 'excerpt: "a\n\ufeffb"'),
+    "BOM inside a value": _front(BASE + "excerpt: a\ufeffb"),
+    "zero-width space in published": _front(BASE + "published\u200b: false"),
+    "soft hyphen in published": _front(BASE + "pub\u00adlished: false"),
+    "anchor given twice": _front(BASE + "secured: [&s a, &s b]"),
+    "anchor given twice, used": _front("p: &s {name: A}\nq: &s {name: B}\nprovider: *s\n" + BASE),
+    "ampersands in urls": _front(BASE + "originalUrl: https://o.example/?a=1&b=2&b=2"),
 }
 # Every character YAML forbids in a stream (the C0 controls but tab, LF and CR; DEL; the
-# C1 controls but NEL), where yaml-rs once read on past a NUL to a `published: false`.
+# C1 controls but NEL, which is refused with LS and PS as "NEL between fields" above),
+# where yaml-rs once read on past a NUL to a `published: false`.
 FORBIDDEN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0x85)]
 FORBIDDEN += range(0x86, 0xA0)
 NASTY |= {
@@ -125,6 +140,13 @@ def test_rules_that_needed_aligning() -> None:
         verdict = parse_front_matter("x.md", NASTY[f"control U+{code:04X}"], "yaml-rs")
         assert isinstance(verdict, Problem)
         assert f"control character U+{code:04X} (line 5, column 8)" in verdict.message
+    for name in ("NEL", "LS", "PS", "BOM starting a key", "BOM alone on a line"):
+        assert outcome(NASTY[name if "BOM" in name else f"{name} between fields"], "libyaml") == (
+            None,
+            [("front matter", True)],
+        )
+    hidden = outcome(NASTY["zero-width space in published"], "yaml-rs")
+    assert hidden == (None, [("published", True)])
 
 
 def test_samples_agree() -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from feeds.load import PARSER
 from feeds.pool import MIN_PARALLEL_FILES, Job, Workers
 from feeds.write import Writer
 from tests.kit import article, make_site, snapshot
+from tests.test_kill_and_equality import BUILD_UNTIL_WRITE
 
 
 def _tagged(job: Job, items: Sequence[int]) -> list[tuple[int, int]]:
@@ -65,3 +69,23 @@ def test_a_build_in_the_pool_writes_what_one_process_writes(tmp_path: Path) -> N
     written = snapshot(pooled.out)
     assert len(written) > 4 * 200  # every topic's feed files
     assert written == snapshot(alone.out)
+
+
+def test_a_pooled_build_killed_with_kill_9_leaves_no_message_behind(tmp_path: Path) -> None:
+    """The pool's helpers outlive a killed build for a moment; none of them writes to its
+    stderr (the resource tracker warned of the semaphores it cleaned up)."""
+    files = {f"a{n}.md": article(n) for n in range(MIN_PARALLEL_FILES + 50)}
+    site = make_site(tmp_path, files)
+    command = [sys.executable, "-c", BUILD_UNTIL_WRITE, str(site.out), "1", "build"]
+    command += ["--jobs", "2", "--config", str(site.config_path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.readline()  # stopped before its first write, the pool started
+        proc.kill()
+        proc.wait()
+        stderr = proc.stderr.read()  # until every helper holding the pipe has ended
+    assert proc.returncode == -signal.SIGKILL
+    assert stderr == ""
