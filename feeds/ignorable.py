@@ -9,7 +9,7 @@ The property is defined in the Unicode Character Database (DerivedCoreProperties
 Other_Default_Ignorable_Code_Point + Cf + Variation_Selector - White_Space - FFF9..FFFB -
 13430..1343F - Prepended_Concatenation_Mark. `unicodedata` gives the general category
 (Cf) and white space; the three PropList.txt properties it has no lookup for are below.
-`tests/test_default_ignorable.py` checks the result against the published table.
+`tests/test_ignorable.py` checks the result against the published table.
 """
 
 from __future__ import annotations
