@@ -90,7 +90,7 @@ class Content:
     dir: Path = setting(
         check=checks.folder,
         doc="the folder of article files, searched recursively; names starting with `.` are "
-        "skipped",
+        "skipped. It may not be, contain or lie inside `output.dir`",
     )
     patterns: tuple[str, ...] = setting(
         ("*.md", "*.markdown", "*.txt"),
@@ -311,27 +311,34 @@ def parse_config(data: object, path: Path) -> Config:
         for s in sections
         if s.name not in missing
     }
-    reader.problems += _cache_dir_problems(values) + page_size_problems(values.get("feeds"))
+    reader.problems += _overlap_problems(values) + page_size_problems(values.get("feeds"))
     if reader.problems:
         raise ConfigError(path, reader.problems)
     return Config(path=path, **values)
 
 
-def _cache_dir_problems(sections: Mapping[str, object]) -> list[str]:
-    """cache.dir must be a folder of its own: the cache deletes and rebuilds its files
-    there, and a cache among the articles or the served files would be read or published."""
-    cache = sections.get("cache")
-    if not isinstance(cache, Cache):
-        return []
+# Folders that may not be, contain or lie inside one another: (key, other key, remedy).
+# The cache deletes and rebuilds its files in its folder, a cache among the articles or
+# the served files would be read or published, articles in the output would be served and
+# published (drafts, `secured` fields and all), and output among the articles read.
+_APART = (
+    ("cache", "content", "give the parse cache a folder of its own"),
+    ("cache", "output", "give the parse cache a folder of its own"),
+    ("content", "output", "keep the article files and the output in folders apart"),
+)
+
+
+def _overlap_problems(sections: Mapping[str, object]) -> list[str]:
+    """Each pair of the config's folders that overlap, naming both keys."""
     problems = []
-    for name in ("content", "output"):
+    for name, other, remedy in _APART:
         folder = getattr(sections.get(name), "dir", None)
-        relation = None if folder is None else checks.overlap(cache.dir, folder)
+        other_folder = getattr(sections.get(other), "dir", None)
+        if folder is None or other_folder is None:
+            continue
+        relation = checks.overlap(folder, other_folder)
         if relation is not None:
-            problems.append(
-                f"cache.dir: {cache.dir} {relation} {name}.dir {folder}; "
-                "give the parse cache a folder of its own"
-            )
+            problems.append(f"{name}.dir: {folder} {relation} {other}.dir {other_folder}; {remedy}")
     return problems
 
 

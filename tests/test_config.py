@@ -161,3 +161,22 @@ def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
     assert str(caught.value).startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")
+
+
+@pytest.mark.parametrize(
+    ("content", "output", "relation"),
+    [
+        ("site", "site", "is"),  # the articles would be served and published
+        ("public/articles", "public", "lies inside"),
+        ("site", "site/public", "contains"),  # the output would be read as articles
+    ],
+)
+def test_the_article_and_output_folders_may_not_overlap(
+    tmp_path: Path, content: str, output: str, relation: str
+) -> None:
+    data = config_data(content={"dir": content}, output={"dir": output})
+    expected = (
+        f"content.dir: {tmp_path / content} {relation} output.dir {tmp_path / output}; "
+        "keep the article files and the output in folders apart"
+    )
+    assert problems_of(data, tmp_path) == (expected,)
