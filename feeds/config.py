@@ -351,7 +351,89 @@ def load_config(path: Path) -> Config:
         raise ConfigError(path, [f"cannot read the config file: {reason}"]) from exc
     try:
         # A key given twice is an error: a second `site:` must not silently replace the first.
-        data = yaml.load(file_text, Loader=yaml12.UniqueKeyLoader)
+        data = yaml.load(file_text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
+    except RecursionError as exc:  # PyYAML composes a document recursively
+        raise ConfigError(path, [_too_deep(file_text)]) from exc
     return parse_config(data, path)
+
+
+class _ConfigLoader(yaml12.UniqueKeyLoader):
+    """The config's loader: a value YAML can write but Python cannot make (an integer of
+    more than 4,300 digits, February 30th, `!!int "abc"`) is a value to check, or a YAML
+    error with its place, never an exception of another kind."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+        """The value of `node`; a YAML error where Python refuses what YAML says."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_tag(node)}: {exc}", node.start_mark
+            ) from exc
+
+
+def _tag(node: yaml.Node) -> str:
+    """A node's tag as YAML writes it: `!!int`, not `tag:yaml.org,2002:int`."""
+    return str(node.tag).replace("tag:yaml.org,2002:", "!!", 1)
+
+
+def _construct_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
+    """YAML 1.1's integer, of any number of decimal digits (which the checker then shows
+    by their count; int() refuses more than 4,300)."""
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        text = str(loader.construct_scalar(node)).replace("_", "")
+        if not text.lstrip("+-").isdigit():
+            raise
+        return (-1 if text.startswith("-") else 1) * yaml12.decimal(text.lstrip("+-"))
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[type-var]
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml12.construct_timestamp)  # type: ignore[type-var]
+
+MAX_DEPTH = 64  # collections in collections; the config's own keys nest 6 deep
+
+
+@dataclass
+class _Open:
+    """A collection being parsed: its part of the path, nodes so far, current key."""
+
+    label: str
+    mapping: bool
+    count: int = 0
+    key: str = "?"
+
+    def child(self, event: yaml.NodeEvent) -> str:
+        """The path part of the node `event` starts in this collection ('' for a key)."""
+        count, self.count = self.count, self.count + 1
+        if not self.mapping:
+            return f"[{count}]"
+        if count % 2:
+            return f".{self.key}"
+        self.key = str(event.value) if isinstance(event, yaml.ScalarEvent) else "?"
+        return ""
+
+
+def _too_deep(text: str) -> str:
+    """'path...: nested more than MAX_DEPTH deep', for the first collection nested deeper.
+
+    Only the start of a document this deep is parsed, so this is quick whatever its size.
+    """
+    frames: list[_Open] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            frames.pop()
+        elif isinstance(event, yaml.NodeEvent):
+            label = frames[-1].child(event) if frames else ""
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append(_Open(label, isinstance(event, yaml.MappingStartEvent)))
+            if len(frames) > MAX_DEPTH:
+                return f"{_path(frames[:4])}...: nested more than {MAX_DEPTH} deep"
+    return f"nested more than {MAX_DEPTH} deep"
+
+
+def _path(frames: list[_Open]) -> str:
+    return "".join(frame.label for frame in frames).lstrip(".")
