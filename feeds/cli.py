@@ -22,6 +22,7 @@ from feeds import __version__
 from feeds.cache import clear_cache
 from feeds.clitools import (
     DEFAULT_CONFIG,
+    FeedsGroup,
     config_option,
     fail,
     finite,
@@ -47,7 +48,7 @@ log = logging.getLogger("feeds")
 EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
 
 
-@click.group()
+@click.group(cls=FeedsGroup)
 @click.version_option(__version__, prog_name="feeds")
 def cli() -> None:
     """Turn a folder of news articles into RSS, Atom and JSON feeds."""

@@ -52,6 +52,48 @@ log_options = [
 ]
 
 
+class FeedsGroup(click.Group):
+    """The `feeds` command group: with `--log-format json` among the arguments, a usage
+    error (an unknown option or command, a bad value) is a JSON line too, for the log
+    collector that reads every other line; its exit status stays 2."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The group's context, knowing whether the arguments ask for JSON logs."""
+        wants_json = "--log-format=json" in args or any(
+            args[n : n + 2] == ["--log-format", "json"] for n in range(len(args))
+        )
+        with _as_json(wants_json):
+            context = super().make_context(info_name, args, parent, **extra)
+        context.meta[_JSON] = wants_json
+        return context
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command named, its usage errors as JSON when asked."""
+        with _as_json(bool(ctx.meta.get(_JSON))):
+            return super().invoke(ctx)
+
+
+_JSON = "feeds.log_format_json"
+
+
+@contextmanager
+def _as_json(wanted: bool) -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as exc:
+        if not wanted:
+            raise
+        line = {"level": "error", "message": exc.format_message(), "exit_code": exc.exit_code}
+        click.echo(json.dumps(line, ensure_ascii=False), err=True)
+        raise click.exceptions.Exit(exc.exit_code) from exc
+
+
 def with_log_options(function: Any) -> Any:
     """Add -v, -q and --log-format to a command."""
     for option in reversed(log_options):

@@ -346,9 +346,15 @@ def load_config(path: Path) -> Config:
     """Read and validate a config file; raise ConfigError if it is missing or invalid."""
     try:
         file_text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(path, [f"cannot read the config file: {reason}"]) from exc
+    except FileNotFoundError as exc:
+        # Absolute: the folder a relative path was looked for in is part of the answer.
+        problem = f"config file not found: {path.absolute()}"
+        raise ConfigError.unreadable(path, problem) from exc
+    except OSError as exc:
+        problem = f"cannot read the config file {path.absolute()}: {exc.strerror or exc}"
+        raise ConfigError.unreadable(path, problem) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from exc
     try:
         # A key given twice is an error: a second `site:` must not silently replace the first.
         data = yaml.load(file_text, Loader=_ConfigLoader)

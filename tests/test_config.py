@@ -152,15 +152,13 @@ def test_a_missing_s3_is_reported_with_the_other_problems(tmp_path: Path) -> Non
 
 
 def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the config file"):
+    with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
+    assert str(caught.value) == f"config file not found: {tmp_path / 'nope.yaml'}"
     bad = tmp_path / "bad.yaml"
     bad.write_text("site: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
-    with pytest.raises(ConfigError) as caught:
-        load_config(tmp_path / "nope.yaml")
-    assert str(caught.value).startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")
 
 
 @pytest.mark.parametrize(
