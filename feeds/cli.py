@@ -201,9 +201,8 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
     _, outcome = _build_or_fail(config_path, options, log_format)
     report = outcome.report
     log.info(
-        "%d article files checked, %d rejected",
-        report.files_found,
-        report.rejected_files,
+        "%(files_checked)d article files checked, %(rejected)d rejected",
+        fields(files_checked=report.files_found, rejected=report.rejected_files),
     )
     if report.rejected_files:
         sys.exit(1)

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from feeds.errors import InputError
-from feeds.model import BuildReport, Problem
+from feeds.logs import fields
+from feeds.model import Problem
 from feeds.progress import Progress, no_progress
 
 if TYPE_CHECKING:
@@ -124,18 +125,37 @@ def fail(message: str, code: int, log_format: str) -> NoReturn:
     sys.exit(code)
 
 
-def summary(report: BuildReport, feeds: int) -> str:
-    """The one-line summary of a build."""
-    return (
-        f"{report.files_found} article files read, {report.articles_selected} published, "
-        f"{report.rejected_files} rejected; {feeds} feeds, "
-        f"{len(report.written)} files written, {len(report.unchanged)} unchanged"
+SUMMARY = (
+    "%(files_read)d article files read, %(published)d published, %(rejected)d rejected; "
+    "%(feeds)d feeds, %(files_written)d files written, %(files_unchanged)d unchanged"
+)
+
+
+def summary_fields(outcome: Outcome) -> dict[str, object]:
+    """Every count of a build, by name: the summary line's, and with --log-format json
+    its keys (the outcome's other counts too)."""
+    report = outcome.report
+    return fields(
+        files_read=report.files_found,
+        articles_valid=report.articles_valid,
+        published=report.articles_selected,
+        rejected=report.rejected_files,
+        feeds=outcome.feeds_rendered + outcome.feeds_skipped,
+        files_written=len(report.written),
+        files_unchanged=len(report.unchanged),
+        files_deleted=len(outcome.deleted),
+        files_parsed=outcome.files_parsed,
+        files_cached=outcome.files_cached,
+        feeds_rendered=outcome.feeds_rendered,
+        feeds_unchanged=outcome.feeds_skipped,
+        archive_pages_rendered=outcome.pages_rendered,
+        archive_pages_unchanged=outcome.pages_skipped,
     )
 
 
 def log_summary(outcome: Outcome, verbose: bool) -> None:
     """The summary line (shown on a terminal or with -v), and with -v the timings."""
-    log.info("%s", summary(outcome.report, outcome.feeds_rendered + outcome.feeds_skipped))
+    log.info(SUMMARY, summary_fields(outcome))
     if outcome.deleted:
         log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
     if verbose:

@@ -342,3 +342,31 @@ def test_usage_errors_are_json_lines_with_log_format_json(args: list[str], messa
     assert message in record["message"]
     plain = [arg for arg in args if arg not in ("--log-format", "json", "--log-format=json")]
     assert feeds_cli(*plain).stderr.startswith("Usage: ")
+
+
+def test_the_json_summary_line_has_every_count_as_a_key(site: Site) -> None:
+    code, _, err = invoke(site, "build", "-v", "--log-format", "json")
+    assert code == 0
+    summary = next(json.loads(line) for line in err.splitlines() if "files read" in line)
+    assert summary == {
+        "level": "info",
+        "message": "2 article files read, 1 published, 1 rejected; 3 feeds, "
+        "14 files written, 0 unchanged",
+        "files_read": 2,
+        "articles_valid": 1,
+        "published": 1,
+        "rejected": 1,
+        "feeds": 3,
+        "files_written": 14,
+        "files_unchanged": 0,
+        "files_deleted": 0,
+        "files_parsed": 2,
+        "files_cached": 0,
+        "feeds_rendered": 3,
+        "feeds_unchanged": 0,
+        "archive_pages_rendered": 0,
+        "archive_pages_unchanged": 0,
+    }
+    code, _, err = invoke(site, "check", "-v", "--log-format", "json")
+    checked = json.loads(err.splitlines()[-1])
+    assert (checked["files_checked"], checked["rejected"]) == (2, 1)
