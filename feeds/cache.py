@@ -36,6 +36,8 @@ from feeds.logs import fields
 from feeds.model import Article, Problem, Stub
 
 CACHE_FILE = "parse.sqlite3"
+LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary
+LAST_RUN_TEMPORARY = "last-run.tmp"  # its next version, until renamed
 # Bump the number when what validation produces changes; field changes bump the digest.
 CACHE_FORMAT = f"6-{codec.layout_digest(Article, Stub, Problem)}"
 
@@ -92,7 +94,6 @@ _COLUMNS = Record._fields
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS last_run (id INTEGER PRIMARY KEY CHECK (id = 1), inputs TEXT, data BLOB);
 CREATE TABLE IF NOT EXISTS files (
     {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'path' else ''}" for c in _COLUMNS)}
 );
@@ -150,60 +151,31 @@ def unpack_article(blob: bytes) -> Article:
 
 
 class ParseCache:
-    """An open cache database. Use `open_cache`; close it (or use `with`).
+    """The cache made with `settings` in `folder`. Use `open_cache`; close it (or use `with`).
 
-    A read-only cache (for dry runs) reads as usual and ignores every update.
+    The database is connected on first use, so a run that needs nothing from it (one that
+    stops before reading any file, a mistyped `content.dir` say) leaves it as it was, even
+    when it was made with other settings. The last complete run's inputs and summary are a
+    small file beside it (`last-run`), so that a run with nothing to do opens no database
+    at all: SQLite would create and delete its `-wal` and `-shm` files.
+
+    A read-only cache (for dry runs) reads as usual and ignores every update; one that is
+    missing or unusable reads as empty.
     """
 
-    def __init__(self, db: sqlite3.Connection, path: Path, writable: bool = True) -> None:
-        self.db = db
-        self.path = path
+    def __init__(self, folder: Path, settings: str, writable: bool = True) -> None:
+        self.path = folder / CACHE_FILE
+        self.settings = settings
         self.writable = writable
+        self._db: sqlite3.Connection | None = None
 
-    @classmethod
-    def open(cls, cache_dir: Path, settings: str) -> ParseCache:
-        """Open (creating, or rebuilding when unusable) the cache made with `settings`."""
-        path = cache_dir / CACHE_FILE
-        try:
-            return cls._open(path, settings)
-        except sqlite3.DatabaseError as exc:
-            log.warning(
-                "%(path)s: unusable parse cache (%(reason)s); rebuilding it",
-                fields(path=path, reason=exc),
-            )
-        remove_database(path)
-        return cls._open(path, settings)
-
-    @classmethod
-    def _open(cls, path: Path, settings: str) -> ParseCache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a crash may lose the last commit but never corrupts the database;
-            # a lost commit only means those files are parsed again.
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-            found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            wanted = usable_meta(settings)
-            if found != wanted:
-                if found:
-                    log.info(
-                        "parse cache %(path)s made with other settings; rebuilding it",
-                        fields(path=path),
-                    )
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("DELETE FROM files")
-                db.execute("DELETE FROM last_run")
-                db.execute("DELETE FROM meta")
-                db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
-                db.execute("COMMIT")
-            # Touch the table so corruption shows here, where it can be handled.
-            db.execute("SELECT count(*) FROM files").fetchone()
-        except BaseException:
-            db.close()
-            raise
-        return cls(db, path)
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The database, connected (created, or rebuilt when unusable) on first use."""
+        if self._db is None:
+            connect = _writable_db if self.writable else _read_only_db
+            self._db = connect(self.path, self.settings)
+        return self._db
 
     def records(self) -> Iterator[Record]:
         """Every stored record, without the packed articles (fetch those with `articles`)."""
@@ -259,17 +231,34 @@ class ParseCache:
         return len(corrupt)
 
     def last_run(self) -> tuple[str, bytes] | None:
-        """The inputs fingerprint and summary the last complete run stored, if any."""
-        found = self.db.execute("SELECT inputs, data FROM last_run WHERE id = 1").fetchone()
-        return None if found is None else (str(found[0]), bytes(found[1]))
+        """The inputs fingerprint and summary the last complete run stored, if any and if
+        stored by a cache of this format and these settings."""
+        try:
+            blob = (self.path.parent / LAST_RUN_FILE).read_bytes()
+        except OSError:
+            return None
+        head, newline, data = blob.partition(b"\n")
+        inputs, _, made_with = head.decode("ascii", "replace").partition(" ")
+        return (inputs, data) if newline and made_with == self._made_with() else None
 
     def set_last_run(self, inputs: str | None, data: bytes = b"") -> None:
-        """Remember (or, with None, forget) the last complete run's inputs and summary."""
+        """Remember (or, with None, forget) the last complete run's inputs and summary;
+        replaced whole, so a killed run leaves the old one or the new one."""
         if not self.writable:
             return
-        self.db.execute("DELETE FROM last_run")
-        if inputs is not None:
-            self.db.execute("INSERT INTO last_run VALUES (1, ?, ?)", (inputs, data))
+        path = self.path.parent / LAST_RUN_FILE
+        if inputs is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(LAST_RUN_TEMPORARY)
+        temporary.write_bytes(f"{inputs} {self._made_with()}\n".encode("ascii") + data)
+        os.replace(temporary, path)
+
+    def _made_with(self) -> str:
+        """What the database's `meta` holds: a last run of another format or other parse
+        settings is not this cache's."""
+        return " ".join(map(str, usable_meta(self.settings).values()))
 
     def count(self) -> int:
         """How many files the cache holds a record for."""
@@ -277,8 +266,10 @@ class ParseCache:
         return int(count)
 
     def close(self) -> None:
-        """Close the database."""
-        self.db.close()
+        """Close the database, if it was opened."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> ParseCache:
         return self
@@ -287,23 +278,70 @@ class ParseCache:
         self.close()
 
 
-def open_cache(cache_dir: Path, settings: str, *, writable: bool = True) -> ParseCache | None:
-    """The cache made with `settings` (created or rebuilt as needed); read-only, only when
-    it exists and is usable (else None), so that reading it writes nothing anywhere."""
-    if writable:
-        return ParseCache.open(cache_dir, settings)
-    path = cache_dir / CACHE_FILE
-    if not path.exists():
-        return None
+def open_cache(cache_dir: Path, settings: str, *, writable: bool = True) -> ParseCache:
+    """The cache made with `settings` in `cache_dir`, opened when first used; read-only,
+    it reads what is there if usable (else nothing) and writes nothing anywhere."""
+    return ParseCache(cache_dir, settings, writable)
+
+
+def _writable_db(path: Path, settings: str) -> sqlite3.Connection:
+    """The database at `path` made with `settings`: created, or rebuilt when unusable."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return _connect(path, settings)
+    except sqlite3.DatabaseError as exc:
+        log.warning(
+            "%(path)s: unusable parse cache (%(reason)s); rebuilding it",
+            fields(path=path, reason=exc),
+        )
+    remove_database(path)
+    return _connect(path, settings)
+
+
+def _connect(path: Path, settings: str) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a crash may lose the last commit but never corrupts the database;
+        # a lost commit only means those files are parsed again.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
         found = dict(db.execute("SELECT name, value FROM meta").fetchall())
-    except sqlite3.DatabaseError:
-        return None
-    if found != usable_meta(settings):
+        wanted = usable_meta(settings)
+        if found != wanted:
+            if found:
+                log.info(
+                    "parse cache %(path)s made with other settings; rebuilding it",
+                    fields(path=path),
+                )
+            (path.parent / LAST_RUN_FILE).unlink(missing_ok=True)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM files")
+            db.execute("DELETE FROM meta")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
+            db.execute("COMMIT")
+        # Touch the table so corruption shows here, where it can be handled.
+        db.execute("SELECT count(*) FROM files").fetchone()
+    except BaseException:
         db.close()
-        return None
-    return ParseCache(db, path, writable=False)
+        raise
+    return db
+
+
+def _read_only_db(path: Path, settings: str) -> sqlite3.Connection:
+    """The database at `path`, read-only, when it is there and usable; else an empty one
+    in memory, so that reading it finds nothing."""
+    if path.exists():
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if dict(db.execute("SELECT name, value FROM meta").fetchall()) == usable_meta(settings):
+                return db
+        except sqlite3.DatabaseError:
+            pass
+        db.close()
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(_SCHEMA)
+    return db
 
 
 def remove_database(path: Path) -> tuple[Path, ...]:
@@ -324,6 +362,10 @@ def clear_cache(cache_dir: Path) -> tuple[Path, ...]:
     """Delete the cache's own files, then its folder if that left it empty; return the
     files deleted. Nothing else is touched, whatever folder `cache.dir` names."""
     removed = remove_database(cache_dir / CACHE_FILE)
+    for name in (LAST_RUN_FILE, LAST_RUN_TEMPORARY):
+        with contextlib.suppress(FileNotFoundError):
+            (cache_dir / name).unlink()
+            removed += (cache_dir / name,)
     if removed:
         with contextlib.suppress(OSError):  # not empty: it holds files that are not ours
             cache_dir.rmdir()

@@ -9,11 +9,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from string import Formatter
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from feeds import scalars
+from feeds.text import strip_forbidden
 
 Checker = Callable[[Any], Any]
 
@@ -26,21 +30,51 @@ TEMPLATE_FIELDS = ("name", "site")
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# YAML's words for the floats that are not numbers: Python's would read as text.
+_NOT_FINITE = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
+
+
 class Invalid(Exception):
     """A checker's complaint about one value (becomes 'path: message')."""
 
 
 def show(value: object) -> str:
-    """A value as messages quote it: strings in double quotes, None as null."""
+    """A value as the config's YAML gives it: a string in double quotes (control
+    characters escaped), a number, true or false, null or a date as written, and a list or
+    mapping by what it is, never its contents (which would be Python's text)."""
     if isinstance(value, str):
-        return f'"{value}"'
-    return "null" if value is None else repr(value)
+        return f'"{_CONTROL.sub(_escaped, value)}"'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else _NOT_FINITE[repr(value)]
+    if isinstance(value, int):
+        shown = scalars.show(value)  # which knows how long a number it can print
+        return str(value) if shown.startswith("a number (") else shown
+    if isinstance(value, date):
+        return value.isoformat()
+    return scalars.show(value)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A control character as a double-quoted YAML string writes it: no message line
+    ever holds one raw."""
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\x{ord(char):02x}"
 
 
 def text(value: Any) -> str:
-    """A non-empty string, stripped."""
+    """A non-empty string, stripped, of characters XML can carry (which every config text
+    reaches: a title, a URL, a path in a message)."""
     if not isinstance(value, str) or not value.strip():
         msg = f"expected a non-empty string, got {show(value)}"
+        raise Invalid(msg)
+    if strip_forbidden(value) != value:
+        msg = f"expected text without control characters, got {show(value)}"
         raise Invalid(msg)
     return value.strip()
 
@@ -116,13 +150,16 @@ def choice(*allowed: str) -> Checker:
 
 def folder(value: Any) -> Path:
     """A folder's path (the config reader resolves it against the config file's folder)."""
-    return Path(text(value))
+    return Path(text(value))  # which refuses a NUL, which no file system takes
 
 
 def http_url(value: Any) -> str:
     """An absolute http or https URL."""
     url = text(value)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed '[' of an IPv6 address, for one
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         msg = f"expected an absolute http(s) URL, got {show(value)}"
         raise Invalid(msg)

@@ -22,6 +22,7 @@ from feeds import __version__
 from feeds.cache import clear_cache
 from feeds.clitools import (
     DEFAULT_CONFIG,
+    FeedsGroup,
     config_option,
     fail,
     finite,
@@ -47,7 +48,7 @@ log = logging.getLogger("feeds")
 EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
 
 
-@click.group()
+@click.group(cls=FeedsGroup)
 @click.version_option(__version__, prog_name="feeds")
 def cli() -> None:
     """Turn a folder of news articles into RSS, Atom and JSON feeds."""
@@ -200,9 +201,8 @@ def check(config_path: Path, verbose: bool, quiet: bool, log_format: str) -> Non
     _, outcome = _build_or_fail(config_path, options, log_format)
     report = outcome.report
     log.info(
-        "%d article files checked, %d rejected",
-        report.files_found,
-        report.rejected_files,
+        "%(files_checked)d article files checked, %(rejected)d rejected",
+        fields(files_checked=report.files_found, rejected=report.rejected_files),
     )
     if report.rejected_files:
         sys.exit(1)

@@ -21,7 +21,8 @@ import click
 
 from feeds.errors import InputError
 from feeds.ignorable import ignorable_pattern
-from feeds.model import BuildReport, Problem
+from feeds.logs import fields
+from feeds.model import Problem
 from feeds.progress import Progress, no_progress
 
 if TYPE_CHECKING:
@@ -51,6 +52,48 @@ log_options = [
         help="json: one JSON object per line, for log collectors.",
     ),
 ]
+
+
+class FeedsGroup(click.Group):
+    """The `feeds` command group: with `--log-format json` among the arguments, a usage
+    error (an unknown option or command, a bad value) is a JSON line too, for the log
+    collector that reads every other line; its exit status stays 2."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """The group's context, knowing whether the arguments ask for JSON logs."""
+        wants_json = "--log-format=json" in args or any(
+            args[n : n + 2] == ["--log-format", "json"] for n in range(len(args))
+        )
+        with _as_json(wants_json):
+            context = super().make_context(info_name, args, parent, **extra)
+        context.meta[_JSON] = wants_json
+        return context
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command named, its usage errors as JSON when asked."""
+        with _as_json(bool(ctx.meta.get(_JSON))):
+            return super().invoke(ctx)
+
+
+_JSON = "feeds.log_format_json"
+
+
+@contextmanager
+def _as_json(wanted: bool) -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as exc:
+        if not wanted:
+            raise
+        line = {"level": "error", "message": exc.format_message(), "exit_code": exc.exit_code}
+        click.echo(json.dumps(line, ensure_ascii=False), err=True)
+        raise click.exceptions.Exit(exc.exit_code) from exc
 
 
 def with_log_options(function: Any) -> Any:
@@ -83,18 +126,37 @@ def fail(message: str, code: int, log_format: str) -> NoReturn:
     sys.exit(code)
 
 
-def summary(report: BuildReport, feeds: int) -> str:
-    """The one-line summary of a build."""
-    return (
-        f"{report.files_found} article files read, {report.articles_selected} published, "
-        f"{report.rejected_files} rejected; {feeds} feeds, "
-        f"{len(report.written)} files written, {len(report.unchanged)} unchanged"
+SUMMARY = (
+    "%(files_read)d article files read, %(published)d published, %(rejected)d rejected; "
+    "%(feeds)d feeds, %(files_written)d files written, %(files_unchanged)d unchanged"
+)
+
+
+def summary_fields(outcome: Outcome) -> dict[str, object]:
+    """Every count of a build, by name: the summary line's, and with --log-format json
+    its keys (the outcome's other counts too)."""
+    report = outcome.report
+    return fields(
+        files_read=report.files_found,
+        articles_valid=report.articles_valid,
+        published=report.articles_selected,
+        rejected=report.rejected_files,
+        feeds=outcome.feeds_rendered + outcome.feeds_skipped,
+        files_written=len(report.written),
+        files_unchanged=len(report.unchanged),
+        files_deleted=len(outcome.deleted),
+        files_parsed=outcome.files_parsed,
+        files_cached=outcome.files_cached,
+        feeds_rendered=outcome.feeds_rendered,
+        feeds_unchanged=outcome.feeds_skipped,
+        archive_pages_rendered=outcome.pages_rendered,
+        archive_pages_unchanged=outcome.pages_skipped,
     )
 
 
 def log_summary(outcome: Outcome, verbose: bool) -> None:
     """The summary line (shown on a terminal or with -v), and with -v the timings."""
-    log.info("%s", summary(outcome.report, outcome.feeds_rendered + outcome.feeds_skipped))
+    log.info(SUMMARY, summary_fields(outcome))
     if outcome.deleted:
         log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
     if verbose:

@@ -90,7 +90,7 @@ class Content:
     dir: Path = setting(
         check=checks.folder,
         doc="the folder of article files, searched recursively; names starting with `.` are "
-        "skipped",
+        "skipped. It may not be, contain or lie inside `output.dir`",
     )
     patterns: tuple[str, ...] = setting(
         ("*.md", "*.markdown", "*.txt"),
@@ -311,27 +311,34 @@ def parse_config(data: object, path: Path) -> Config:
         for s in sections
         if s.name not in missing
     }
-    reader.problems += _cache_dir_problems(values) + page_size_problems(values.get("feeds"))
+    reader.problems += _overlap_problems(values) + page_size_problems(values.get("feeds"))
     if reader.problems:
         raise ConfigError(path, reader.problems)
     return Config(path=path, **values)
 
 
-def _cache_dir_problems(sections: Mapping[str, object]) -> list[str]:
-    """cache.dir must be a folder of its own: the cache deletes and rebuilds its files
-    there, and a cache among the articles or the served files would be read or published."""
-    cache = sections.get("cache")
-    if not isinstance(cache, Cache):
-        return []
+# Folders that may not be, contain or lie inside one another: (key, other key, remedy).
+# The cache deletes and rebuilds its files in its folder, a cache among the articles or
+# the served files would be read or published, articles in the output would be served and
+# published (drafts, `secured` fields and all), and output among the articles read.
+_APART = (
+    ("cache", "content", "give the parse cache a folder of its own"),
+    ("cache", "output", "give the parse cache a folder of its own"),
+    ("content", "output", "keep the article files and the output in folders apart"),
+)
+
+
+def _overlap_problems(sections: Mapping[str, object]) -> list[str]:
+    """Each pair of the config's folders that overlap, naming both keys."""
     problems = []
-    for name in ("content", "output"):
+    for name, other, remedy in _APART:
         folder = getattr(sections.get(name), "dir", None)
-        relation = None if folder is None else checks.overlap(cache.dir, folder)
+        other_folder = getattr(sections.get(other), "dir", None)
+        if folder is None or other_folder is None:
+            continue
+        relation = checks.overlap(folder, other_folder)
         if relation is not None:
-            problems.append(
-                f"cache.dir: {cache.dir} {relation} {name}.dir {folder}; "
-                "give the parse cache a folder of its own"
-            )
+            problems.append(f"{name}.dir: {folder} {relation} {other}.dir {other_folder}; {remedy}")
     return problems
 
 
@@ -339,12 +346,100 @@ def load_config(path: Path) -> Config:
     """Read and validate a config file; raise ConfigError if it is missing or invalid."""
     try:
         file_text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(path, [f"cannot read the config file: {reason}"]) from exc
+    except FileNotFoundError as exc:
+        # Absolute: the folder a relative path was looked for in is part of the answer.
+        problem = f"config file not found: {path.absolute()}"
+        raise ConfigError.unreadable(path, problem) from exc
+    except OSError as exc:
+        problem = f"cannot read the config file {path.absolute()}: {exc.strerror or exc}"
+        raise ConfigError.unreadable(path, problem) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from exc
     try:
         # A key given twice is an error: a second `site:` must not silently replace the first.
-        data = yaml.load(file_text, Loader=yaml12.UniqueKeyLoader)
+        data = yaml.load(file_text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
+    except RecursionError as exc:  # PyYAML composes a document recursively
+        raise ConfigError(path, [_too_deep(file_text)]) from exc
     return parse_config(data, path)
+
+
+class _ConfigLoader(yaml12.UniqueKeyLoader):
+    """The config's loader: a value YAML can write but Python cannot make (an integer of
+    more than 4,300 digits, February 30th, `!!int "abc"`) is a value to check, or a YAML
+    error with its place, never an exception of another kind."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+        """The value of `node`; a YAML error where Python refuses what YAML says."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_tag(node)}: {exc}", node.start_mark
+            ) from exc
+
+
+def _tag(node: yaml.Node) -> str:
+    """A node's tag as YAML writes it: `!!int`, not `tag:yaml.org,2002:int`."""
+    return str(node.tag).replace("tag:yaml.org,2002:", "!!", 1)
+
+
+def _construct_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> int:
+    """YAML 1.1's integer, of any number of decimal digits (which the checker then shows
+    by their count; int() refuses more than 4,300)."""
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        text = str(loader.construct_scalar(node)).replace("_", "")
+        if not text.lstrip("+-").isdigit():
+            raise
+        return (-1 if text.startswith("-") else 1) * yaml12.decimal(text.lstrip("+-"))
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[type-var]
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml12.construct_timestamp)  # type: ignore[type-var]
+
+MAX_DEPTH = 64  # collections in collections; the config's own keys nest 6 deep
+
+
+@dataclass
+class _Open:
+    """A collection being parsed: its part of the path, nodes so far, current key."""
+
+    label: str
+    mapping: bool
+    count: int = 0
+    key: str = "?"
+
+    def child(self, event: yaml.NodeEvent) -> str:
+        """The path part of the node `event` starts in this collection ('' for a key)."""
+        count, self.count = self.count, self.count + 1
+        if not self.mapping:
+            return f"[{count}]"
+        if count % 2:
+            return f".{self.key}"
+        self.key = str(event.value) if isinstance(event, yaml.ScalarEvent) else "?"
+        return ""
+
+
+def _too_deep(text: str) -> str:
+    """'path...: nested more than MAX_DEPTH deep', for the first collection nested deeper.
+
+    Only the start of a document this deep is parsed, so this is quick whatever its size.
+    """
+    frames: list[_Open] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            frames.pop()
+        elif isinstance(event, yaml.NodeEvent):
+            label = frames[-1].child(event) if frames else ""
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append(_Open(label, isinstance(event, yaml.MappingStartEvent)))
+            if len(frames) > MAX_DEPTH:
+                return f"{_path(frames[:4])}...: nested more than {MAX_DEPTH} deep"
+    return f"nested more than {MAX_DEPTH} deep"
+
+
+def _path(frames: list[_Open]) -> str:
+    return "".join(frame.label for frame in frames).lstrip(".")

@@ -19,6 +19,14 @@ class ConfigError(FeedsError):
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{path}: invalid config:\n{lines}")
 
+    @classmethod
+    def unreadable(cls, path: object, problem: str) -> ConfigError:
+        """A config file that cannot be read: `problem` says so, and is the whole message
+        (the file is not invalid; there is none to read)."""
+        error = cls(path, [problem])
+        error.args = (problem,)
+        return error
+
 
 class InputError(FeedsError):
     """The articles as a whole cannot be used (no files found, or rejected ones with --strict).

@@ -13,7 +13,7 @@ from pathlib import Path
 from feeds import __version__
 from feeds.cache import FileKey
 from feeds.config import Config
-from feeds.model import FeedGroup, Stub
+from feeds.model import FeedGroup, Problem, Stub
 
 FINGERPRINT_FORMAT = 2
 _BATCH = 4096  # file identities hashed per marshal call
@@ -70,10 +70,14 @@ def inputs_fingerprint(
     parser: str,
     paths: tuple[str, ...],
     identities: tuple[FileKey | None, ...],
+    skipped: Iterable[Problem],
 ) -> str:
-    """A digest of everything a build reads: the config and every article file's identity."""
+    """A digest of everything a build reads: the config, every article file's identity,
+    and every entry the scan skipped with a warning (a link out, a FIFO, a folder it could
+    not list), so that one appearing or going away is a change the run reports."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
+    h.update(marshal.dumps(tuple((p.path, p.field, p.message) for p in skipped)))
     # marshal encodes a batch of paths and their identities at C speed and without
     # ambiguity; batches keep the bytes held at once small.
     for start in range(0, len(paths), _BATCH):

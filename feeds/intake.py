@@ -31,7 +31,9 @@ def scan_files(ctx: Context) -> Scanned:
     started_ns = time.time_ns()
     found = scan(ctx.config.content)
     config_fp = config_fingerprint(ctx.config)
-    inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.paths, found.identities)
+    inputs_fp = inputs_fingerprint(
+        config_fp, ctx.parser, found.paths, found.identities, found.problems
+    )
     return Scanned(found, config_fp, inputs_fp, started_ns)
 
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
@@ -46,6 +47,7 @@ MIN_PARALLEL_FEEDS = 150  # fewer feeds to render than this are rendered in-proc
 # build's stderr (two lines in the cron mail about a kill someone chose). It starts with
 # this process's -W options, so this one quiets it and nothing else.
 _QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+SAFE_PATH = "PYTHONSAFEPATH"  # set: Python puts no working folder first on `sys.path`
 
 # A feed to render: the feed (without its items), its archive page number (0 for the
 # live feed), its items' whole articles, packed, in order, and their providers' feed
@@ -180,8 +182,10 @@ class Workers:
         context.set_forkserver_preload(["feeds.pool", "feeds.validate", "feeds.render"])
         pool: Executor | None = None
         try:
-            pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
-            pool.submit(int).result()
+            with _safe_path():  # the fork server starts with the first worker
+                pool = ProcessPoolExecutor(self.workers, context, _init, (self.job, os.getpid()))
+                started = pool.submit(int)
+            started.result()
         except Exception as exc:  # raised in the build's thread by `map`, not lost here
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -226,6 +230,28 @@ class Workers:
             yield from self.pool.map(partial(_in_worker, work), chunks[done:])
         except BrokenProcessPool as exc:
             raise _broken(exc) from exc
+
+
+@contextmanager
+def _safe_path() -> Iterator[None]:
+    """Start Python processes without the working folder first on their `sys.path`.
+
+    The fork server is a `python -c` process, which puts the working folder first and
+    imports the preloaded modules from it (Python 3.11 does not give it the build's
+    `sys.path`): a folder named `feeds` there (the natural name of a feed site's output)
+    would be imported as an empty namespace package instead of this program, and every
+    worker forked from it would die. Set only while the pool starts, so that nothing else
+    this process starts later inherits it.
+    """
+    before = os.environ.get(SAFE_PATH)
+    os.environ[SAFE_PATH] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[SAFE_PATH]
+        else:
+            os.environ[SAFE_PATH] = before
 
 
 def _broken(exc: Exception) -> FeedsError:

@@ -147,8 +147,29 @@ def existing(folder: Path, files: dict[str, str]) -> list[Path]:
     return [path for path in paths if path.exists() or path.is_symlink()]
 
 
+def in_the_way(folder: Path, files: dict[str, str]) -> list[Path]:
+    """What no write can replace: a folder (or a link to one) where a file goes, and a
+    file where a folder goes (`content`, `config`)."""
+    blocked: dict[Path, None] = {}
+    for relative in files:
+        path = folder / relative
+        if path.is_dir():
+            blocked[path] = None
+        for parent in reversed(path.relative_to(folder).parents):
+            if (folder / parent).exists() and not (folder / parent).is_dir():
+                blocked[folder / parent] = None
+    return list(blocked)
+
+
 def write_starter(folder: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` under `folder`, replacing what is there; return their paths."""
+    """Write `files` under `folder`, replacing what is there; return their paths. Every
+    target is checked first: a run that could not write them all writes none."""
+    blocked = in_the_way(folder, files)
+    if blocked:
+        names = ", ".join(map(str, blocked))
+        msg = f"{names}: in the way (a folder where a file goes, or a file where a folder "
+        msg += "goes); nothing written"
+        raise OutputError(msg)
     written = []
     for relative, text in files.items():
         path = folder / relative

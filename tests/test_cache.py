@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import feeds.cache
-from feeds.cache import CACHE_FILE, ParseCache
+from feeds.cache import CACHE_FILE, open_cache
 from feeds.fingerprint import parse_settings
 from tests.kit import Site, article, make_site, snapshot
 
@@ -131,7 +131,7 @@ def test_format_version_change_empties_the_cache(
 def test_stored_rows_survive_reopening(site: Site) -> None:
     site.build()
     config = site.config()
-    with ParseCache.open(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
+    with open_cache(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
         assert cache.count() == 3
     db = sqlite3.connect(config.cache.dir / CACHE_FILE)
     (mode,) = db.execute("PRAGMA journal_mode").fetchone()
@@ -151,7 +151,7 @@ def test_removed_file_leaves_the_cache(site: Site) -> None:
     (site.content / "b.md").unlink()
     site.build()
     config = site.config()
-    with ParseCache.open(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
+    with open_cache(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
         assert sorted(record.path for record in cache.records()) == ["a.md", "bad.md"]
 
 
@@ -176,3 +176,35 @@ def test_files_changed_just_before_a_run_are_parsed_again(site: Site) -> None:
     assert site.build(racy_seconds=3600).files_parsed == 3
     assert site.build().files_parsed == 3
     assert site.build().files_parsed == 0  # cached by the run before
+
+
+def test_a_run_that_fails_before_reading_any_file_leaves_the_cache_as_it_was(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.build()
+    site.configure(content={"dir": "contnet"})  # a typo: another folder, other settings
+    result = site.cli("build")
+    assert result.exit_code == 1
+    assert "content.dir" in result.stderr
+    site.configure(content={"dir": "content"})
+    site.write({"a.md": article(1, title="A longer title than before")})
+    with caplog.at_level(logging.INFO, logger="feeds"):
+        outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (1, 2)
+    assert "other settings" not in caplog.text
+
+
+def _folder_state(folder: Path) -> tuple[int, list[str]]:
+    """A folder's mtime (which creating or deleting a file in it changes) and names."""
+    return folder.stat().st_mtime_ns, sorted(p.name for p in folder.iterdir())
+
+
+def test_a_no_change_run_creates_and_deletes_nothing_in_the_cache_folder(site: Site) -> None:
+    site.build()
+    cache_dir = site.config().cache.dir
+    os.utime(cache_dir, ns=(10**18, 10**18))  # an mtime no file operation now gives it
+    before = _folder_state(cache_dir)
+    for options in ({}, {"validate_only": True}, {"dry_run": True}):
+        outcome = site.build(**options)
+        assert outcome.files_parsed == 0
+        assert _folder_state(cache_dir) == before

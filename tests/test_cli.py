@@ -90,9 +90,7 @@ def test_missing_config_exits_1(tmp_path: Path) -> None:
     result = feeds_cli("build", "--config", str(tmp_path / "nope.yaml"))
     code, out, err = result.exit_code, result.stdout, result.stderr
     assert (code, out) == (1, "")
-    assert err.startswith(
-        f"Error: {tmp_path / 'nope.yaml'}: invalid config:\n  cannot read the config file"
-    )
+    assert err == f"Error: config file not found: {tmp_path / 'nope.yaml'}\n"
 
 
 def test_invalid_config_exits_1_before_reading_anything(tmp_path: Path) -> None:
@@ -312,3 +310,63 @@ def test_check_renders_nothing(site: Site) -> None:
     assert dry_run.feeds_rendered == 3
     assert "rss.xml" in dry_run.report.written
     assert not site.out.exists()
+
+
+def test_a_missing_config_file_is_named_with_the_folder_it_was_looked_for_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default config path is relative
+    for command in ("build", "check", "publish"):
+        result = feeds_cli(command)
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: config file not found: {tmp_path}/config/feeds.yaml\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--log-format", "json", "--bogus"], "No such option '--bogus'"),
+        (["check", "--log-format=json", "--wait", "1"], "No such option '--wait'"),
+        (["build", "--log-format", "json", "--jobs", "x"], "'x' is not a valid integer"),
+        (["bogus", "--log-format", "json"], "No such command 'bogus'."),
+        (["cache", "bogus", "--log-format", "json"], "No such command 'bogus'."),
+    ],
+)
+def test_usage_errors_are_json_lines_with_log_format_json(args: list[str], message: str) -> None:
+    result = feeds_cli(*args)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    record = json.loads(line)
+    assert record["level"] == "error"
+    assert record["exit_code"] == 2
+    assert message in record["message"]
+    plain = [arg for arg in args if arg not in ("--log-format", "json", "--log-format=json")]
+    assert feeds_cli(*plain).stderr.startswith("Usage: ")
+
+
+def test_the_json_summary_line_has_every_count_as_a_key(site: Site) -> None:
+    code, _, err = invoke(site, "build", "-v", "--log-format", "json")
+    assert code == 0
+    summary = next(json.loads(line) for line in err.splitlines() if "files read" in line)
+    assert summary == {
+        "level": "info",
+        "message": "2 article files read, 1 published, 1 rejected; 3 feeds, "
+        "14 files written, 0 unchanged",
+        "files_read": 2,
+        "articles_valid": 1,
+        "published": 1,
+        "rejected": 1,
+        "feeds": 3,
+        "files_written": 14,
+        "files_unchanged": 0,
+        "files_deleted": 0,
+        "files_parsed": 2,
+        "files_cached": 0,
+        "feeds_rendered": 3,
+        "feeds_unchanged": 0,
+        "archive_pages_rendered": 0,
+        "archive_pages_unchanged": 0,
+    }
+    code, _, err = invoke(site, "check", "-v", "--log-format", "json")
+    checked = json.loads(err.splitlines()[-1])
+    assert (checked["files_checked"], checked["rejected"]) == (2, 1)

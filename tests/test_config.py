@@ -123,7 +123,7 @@ def test_missing_sections_and_non_mapping(tmp_path: Path) -> None:
         "output: required, but missing",
     )
     assert problems_of(["not", "a", "mapping"], tmp_path) == (
-        "expected a mapping of sections, got ['not', 'a', 'mapping']",
+        "expected a mapping of sections, got a list",
     )
     assert problems_of(config_data() | {"feeds": 3}, tmp_path) == (
         "feeds: expected a mapping, got 3",
@@ -152,12 +152,82 @@ def test_a_missing_s3_is_reported_with_the_other_problems(tmp_path: Path) -> Non
 
 
 def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the config file"):
+    with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
+    assert str(caught.value) == f"config file not found: {tmp_path / 'nope.yaml'}"
     bad = tmp_path / "bad.yaml"
     bad.write_text("site: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("content", "output", "relation"),
+    [
+        ("site", "site", "is"),  # the articles would be served and published
+        ("public/articles", "public", "lies inside"),
+        ("site", "site/public", "contains"),  # the output would be read as articles
+    ],
+)
+def test_the_article_and_output_folders_may_not_overlap(
+    tmp_path: Path, content: str, output: str, relation: str
+) -> None:
+    data = config_data(content={"dir": content}, output={"dir": output})
+    expected = (
+        f"content.dir: {tmp_path / content} {relation} output.dir {tmp_path / output}; "
+        "keep the article files and the output in folders apart"
+    )
+    assert problems_of(data, tmp_path) == (expected,)
+
+
+BASE = 'site: {title: T, base_url: "https://x.org/"}\ncontent: {dir: c}\noutput: {dir: p}\n'
+DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        (
+            BASE.replace("https://x.org/", "http://[::1/"),
+            'site.base_url: expected an absolute http(s) URL, got "http://[::1/"',
+        ),
+        (
+            BASE.replace("{dir: c}", '{dir: "c\\0d"}'),
+            'content.dir: expected text without control characters, got "c\\x00d"',
+        ),
+        (
+            BASE.replace("{title: T,", '{title: "T\\0",'),
+            'site.title: expected text without control characters, got "T\\x00"',
+        ),
+        (
+            BASE + "feeds: {max_items: " + "9" * 4400 + "}\n",
+            "feeds.max_items: expected a positive integer of at most 100000, "
+            "got a number of more than 80 digits",
+        ),
+        (BASE + f"select: {{types: {DEEP}}}\n", "select.types[0]...: nested more than 64 deep"),
+        (BASE + f"feeds:\n  custom: {DEEP}\n", "feeds.custom[0]...: nested more than 64 deep"),
+        (
+            BASE + "cache: {dir: 2023-01-01}\n",
+            "cache.dir: expected a non-empty string, got 2023-01-01",
+        ),
+    ],
+)
+def test_values_python_cannot_take_are_config_errors_with_their_path(
+    tmp_path: Path, yaml_text: str, expected: str
+) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
-        load_config(tmp_path / "nope.yaml")
-    assert str(caught.value).startswith(f"{tmp_path / 'nope.yaml'}: invalid config:")
+        load_config(path)
+    assert caught.value.problems == (expected,)
+
+
+def test_a_value_yaml_writes_but_python_cannot_make_is_a_yaml_error_or_text(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(BASE + 'select: {min_quality: !!int "ten"}\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"(?s)not valid YAML: cannot read !!int: .*line 4, column 23"
+    ):
+        load_config(path)
+    path.write_text(BASE + "cache: {dir: 2023-02-30}\n", encoding="utf-8")  # no such day
+    assert load_config(path).cache.dir == tmp_path / "2023-02-30"

@@ -17,13 +17,13 @@ NAN, INF = float("nan"), float("inf")
 @pytest.mark.parametrize(
     ("section", "key", "value", "message"),
     [
-        ("select", "min_quality", NAN, "expected a finite number, got nan"),
-        ("select", "min_quality", INF, "expected a finite number, got inf"),
-        ("select", "min_quality", -INF, "expected a finite number, got -inf"),
-        ("select", "max_age_days", INF, "expected a positive integer, got inf"),
-        ("feeds", "max_items", NAN, "expected a positive integer, got nan"),
-        ("site", "ttl", INF, "expected a positive integer, got inf"),
-        ("content", "max_bytes", INF, "expected a positive integer, got inf"),
+        ("select", "min_quality", NAN, "expected a finite number, got .nan"),
+        ("select", "min_quality", INF, "expected a finite number, got .inf"),
+        ("select", "min_quality", -INF, "expected a finite number, got -.inf"),
+        ("select", "max_age_days", INF, "expected a positive integer, got .inf"),
+        ("feeds", "max_items", NAN, "expected a positive integer, got .nan"),
+        ("site", "ttl", INF, "expected a positive integer, got .inf"),
+        ("content", "max_bytes", INF, "expected a positive integer, got .inf"),
         (
             "select",
             "max_age_days",
@@ -77,7 +77,7 @@ def test_a_nan_min_quality_fails_build_and_check(tmp_path: Path, command: str) -
     )
     result = site.cli(command)
     assert result.exit_code == 1
-    assert "  select.min_quality: expected a finite number, got nan\n" in result.stderr
+    assert "  select.min_quality: expected a finite number, got .nan\n" in result.stderr
     assert not site.out.exists()
 
 

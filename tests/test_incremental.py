@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from feeds import engine
 from feeds.engine import Outcome
 from feeds.errors import InputError
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
+from feeds.scan import FOLDER_LINK, OUTSIDE_LINK, SPECIAL_FILE
 from tests.kit import LONG_AGO_NS, NOW, Site, age, article, make_site, mtimes, snapshot
 
 
@@ -267,3 +270,39 @@ def test_a_build_pauses_the_cycle_collector_and_restores_it(site: Site) -> None:
         site.build(dry_run=True)
     assert paused == [True, True, True]
     assert gc.isenabled()
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _link_out(path: Path) -> None:
+    outside = path.parent.parent / "outside.md"
+    outside.write_text("---\ntitle: Out\n---\n")
+    path.symlink_to(outside)
+
+
+def _folder_link(path: Path) -> None:
+    path.symlink_to(path.parent, target_is_directory=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("pipe.md", _fifo, SPECIAL_FILE),
+        ("out.md", _link_out, OUTSIDE_LINK),
+        ("loop", _folder_link, FOLDER_LINK),
+    ],
+)
+def test_a_skipped_entry_that_comes_or_goes_after_a_clean_run_is_reported_by_the_next(
+    site: Site, name: str, make: Callable[[Path], None], reason: str
+) -> None:
+    """`feeds check` after a clean run (the no-change path) sees what the scan skips."""
+    site.build()
+    assert site.build(validate_only=True).report.problems == ()
+    make(site.content / name)
+    found = site.build(validate_only=True).report.problems
+    assert [(problem.path.rstrip("/"), problem.message) for problem in found] == [(name, reason)]
+    site.build()  # a run that reports it, and records its inputs
+    (site.content / name).unlink()
+    assert site.build(validate_only=True).report.problems == ()

@@ -149,3 +149,20 @@ def test_force_overwrites(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert {path: (tmp_path / path).read_bytes() for path in STARTER} == starter
     assert (tmp_path / "content" / "mine.md").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_folder_where_a_file_goes_is_found_before_anything_is_written(tmp_path: Path) -> None:
+    content, ignore = tmp_path / "content", tmp_path / ".gitignore"
+    content.write_text("a file where init makes a folder\n", encoding="utf-8")
+    ignore.mkdir()  # a folder where init writes a file
+    for force, in_the_way in ((["--force"], f"{content}, {ignore}"), ([], f"{content}")):
+        if not force:
+            ignore.rmdir()  # else it is only "already there"
+        there = sorted(p.name for p in tmp_path.iterdir())
+        result = feeds_cli("init", *force, str(tmp_path))
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: {in_the_way}: in the way (a folder where a file goes, or a file where a "
+            "folder goes); nothing written\n"
+        )
+        assert sorted(p.name for p in tmp_path.iterdir()) == there

@@ -16,7 +16,7 @@ import pytest
 from feeds.load import PARSER
 from feeds.pool import MIN_PARALLEL_FILES, Job, Workers
 from feeds.write import Writer
-from tests.kit import article, make_site, snapshot
+from tests.kit import article, front_matter, make_site, snapshot
 from tests.test_kill_and_equality import BUILD_UNTIL_WRITE
 
 
@@ -89,3 +89,30 @@ def test_a_pooled_build_killed_with_kill_9_leaves_no_message_behind(tmp_path: Pa
         stderr = proc.stderr.read()  # until every helper holding the pipe has ended
     assert proc.returncode == -signal.SIGKILL
     assert stderr == ""
+
+
+LATER = "2023-12-01T00:00:00Z"  # after every other article's date: first in the feed
+
+
+@pytest.mark.parametrize("output", ["feeds", "public"])
+def test_workers_import_the_program_whatever_folder_named_feeds_the_run_starts_in(
+    tmp_path: Path, output: str
+) -> None:
+    # `feeds build` run from the site's root, whose output folder (or an empty folder
+    # beside it) is named `feeds`: the workers' imports must not find that folder.
+    articles = {f"{n}.md": article(n) for n in range(MIN_PARALLEL_FILES)}
+    site = make_site(tmp_path, articles, output={"dir": output})
+    (tmp_path / "feeds").mkdir(exist_ok=True)
+    command = [str(Path(sys.executable).with_name("feeds")), "build", "--config", "feeds.yaml"]
+    for run in ("first", "after a build"):  # the second run finds `feeds/` holding output
+        (site.content / "0.md").write_text(
+            front_matter(article(0, title=run, publishedDateTime=LATER)), "utf-8"
+        )
+        for path in site.content.iterdir():  # every file changed: parsed in the pool
+            os.utime(path, ns=(10**18, 10**18 + len(run)))
+        done = subprocess.run(
+            [*command, "--jobs", "2", "-v"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"{MIN_PARALLEL_FILES} files parsed" in done.stderr
+    assert f"<title>{run}</title>" in (site.out / "rss.xml").read_text("utf-8")

@@ -204,7 +204,7 @@ def test_publish_config_defaults_and_normalised_prefix() -> None:
         (
             {"output": {"cache_control": {"feed": "max-age=1\nX-Evil: 1"}}},
             "output.cache_control.feed: expected one line of header text, got "
-            '"max-age=1\nX-Evil: 1"',
+            '"max-age=1\\nX-Evil: 1"',
         ),
         (
             {"output": {"cache_control": {"feeds": "max-age=1"}}},

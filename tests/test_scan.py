@@ -84,7 +84,7 @@ def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None
     identities: tuple[FileKey | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
 
     def digest(paths: tuple[str, ...], identities: tuple[FileKey | None, ...]) -> str:
-        return inputs_fingerprint("config", "parser", paths, identities)
+        return inputs_fingerprint("config", "parser", paths, identities, ())
 
     before = digest(paths, identities)
     assert digest(paths, identities) == before
