@@ -8,6 +8,7 @@ rebuilds on change (watched for by polling what is served, never by sleeping).
 from __future__ import annotations
 
 import http.client
+import shutil
 import signal
 import socket
 import subprocess
@@ -360,3 +361,41 @@ def test_a_broken_config_at_start_is_exit_1_before_serving(tmp_path: Path) -> No
     assert "invalid config" in result.stderr
     assert result.stdout == ""
     assert not site.out.exists()
+
+
+@pytest.mark.parametrize(
+    "site_section",
+    [
+        # A YAML date no calendar has: PyYAML raises ValueError, not a YAML error.
+        "{title: 2024-13-45, base_url: 'https://feeds.example.org/'}",
+        "{title: T, base_url: 'http://[::1/'}",  # an unclosed '[': urllib's ValueError
+    ],
+)
+def test_a_config_that_raises_anything_keeps_the_watch_and_the_last_good_output(
+    tmp_path: Path, serving: Callable[..., Serving], site_section: str
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    server = serving(site)
+    good = server.get("/rss.xml").body
+    config = f"site: {site_section}\ncontent: {{dir: content}}\noutput: {{dir: public}}\n"
+    site.config_path.write_text(config, encoding="utf-8")
+    until(lambda: "still serving the last good output" in server.errors(), "the error")
+    assert "Traceback" not in server.errors()
+    assert server.get("/rss.xml").body == good
+    site.configure(site={"title": "Renamed"})  # the watch goes on: the fix rebuilds
+    until(lambda: b"<title>Renamed</title>" in server.get("/rss.xml").body, "the new title")
+
+
+def test_a_content_folder_deleted_and_made_again_is_watched_again(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    server = serving(site)
+    saved = {path.name: path.read_bytes() for path in site.content.iterdir()}
+    shutil.rmtree(site.content)
+    until(lambda: "no such folder; watching for it" in server.errors(), "the watch to wait")
+    site.content.mkdir()
+    site.write({**saved, "two.md": article(2, title="Second, again", topics=["AI"])})
+    until(lambda: "Second, again" in titles(server.get("/rss.xml")), "the rebuild")
+    site.write({"one.md": article(1, title="First, again", topics=["AI"])})  # and watched
+    until(lambda: "First, again" in titles(server.get("/rss.xml")), "the next rebuild")
