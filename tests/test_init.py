@@ -57,6 +57,17 @@ def test_the_starter_site_builds_without_a_warning(tmp_path: Path) -> None:
     assert everything.feed.link == "http://127.0.0.1:8000/"  # where `feeds serve` serves it
 
 
+def test_the_starter_site_shows_no_picture_it_cannot_load(tmp_path: Path) -> None:
+    # The examples' hosts do not exist: a picture of theirs would show broken.
+    assert feeds_cli("init", str(tmp_path)).exit_code == 0
+    assert feeds_cli("build", "--config", str(tmp_path / "config/feeds.yaml")).exit_code == 0
+    built = {p: p.read_bytes() for p in (tmp_path / "public").rglob("*.*") if p.is_file()}
+    assert built
+    for path, data in built.items():
+        for tag in (b"<img", b"<media:", b"<enclosure", b'"image"', b'"banner_image"'):
+            assert tag not in data, (path, tag)
+
+
 def test_the_gitignore_keeps_out_the_output_and_the_cache(tmp_path: Path) -> None:
     assert feeds_cli("init", str(tmp_path)).exit_code == 0
     assert feeds_cli("build", "--config", str(tmp_path / "config/feeds.yaml")).exit_code == 0
