@@ -14,7 +14,9 @@ import yaml
 
 from feeds.config import Config, S3Target, load_config, parse_config
 from feeds.settings import documented
+from tests.fake_aws import publish_to
 from tests.kit import assert_valid_atom, feeds_cli
+from tests.servers import S3Server
 
 STARTER = [
     "config/feeds.yaml",
@@ -160,3 +162,36 @@ def test_force_overwrites(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert {path: (tmp_path / path).read_bytes() for path in STARTER} == starter
     assert (tmp_path / "content" / "mine.md").read_text(encoding="utf-8") == "kept\n"
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_publishing_with_the_starter_base_url_warns_that_it_is_the_preview(
+    tmp_path: Path, s3: S3Server, bucket: str
+) -> None:
+    assert feeds_cli("init", str(tmp_path)).exit_code == 0
+    config = tmp_path / "config/feeds.yaml"
+    starter = config.read_text(encoding="utf-8")
+    publish = yaml.safe_dump({"publish": publish_to(s3.url, bucket)})
+    for base_url, warning in [
+        (
+            "http://127.0.0.1:8000/",
+            "warning: site.base_url: http://127.0.0.1:8000/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        (
+            "http://localhost:8000/",
+            "warning: site.base_url: http://localhost:8000/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        (
+            "http://[::1]/",
+            "warning: site.base_url: http://[::1]/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        ("https://news.example.org/", ""),
+    ]:
+        text = starter.replace("http://127.0.0.1:8000/", base_url) + publish
+        config.write_text(text, encoding="utf-8")
+        assert feeds_cli("build", "--config", str(config)).exit_code == 0
+        result = feeds_cli("publish", "--config", str(config))
+        assert (result.exit_code, result.stderr) == (0, warning), base_url
