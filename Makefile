@@ -2,17 +2,25 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# feeds and what running it needs; then the test and dev extras (pytest, moto, mypy, ruff,
+# stubs), which only `make test` installs.
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: build test lint clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	$(PIP) -e '.[test,dev]'
 	touch $(STAMP)
 
-build: $(STAMP)  ## Build the feeds for the bundled samples into public/.
+build: $(RUNTIME)  ## Build the feeds for the bundled samples into public/.
 	$(BIN)/feeds build --config config/feeds.yaml -v
 
 test: $(STAMP)  ## Lint, type-check and run the test suite.

@@ -267,7 +267,13 @@ def publish(config_path: Path, dry_run: bool, verbose: bool, quiet: bool, log_fo
 
 @cli.command()
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=lambda _ctx, _param, host: _listen_host(host),
+    help="The address to listen on (0.0.0.0: every IPv4 interface).",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -304,7 +310,9 @@ def serve(
         sys.exit(0)  # Ctrl-C is how serving ends, even before it began
     log_summary(outcome, verbose)
     try:
-        server = PreviewServer(host, port, config.output.dir)
+        server = PreviewServer(
+            host, port, config.output.dir, config.site.base_url, log_requests=verbose
+        )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1, log_format)
 
@@ -321,6 +329,14 @@ def serve(
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _listen_host(host: str) -> str:
+    """`--host` as given; an empty one would listen on every interface, unasked."""
+    if not host.strip():
+        msg = "empty; give 0.0.0.0 to listen on every interface"
+        raise click.BadParameter(msg)
+    return host
 
 
 @cli.command()

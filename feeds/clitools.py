@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from feeds.errors import InputError
+from feeds.errors import FeedsError, InputError
 from feeds.ignorable import ignorable_pattern
 from feeds.logs import fields
 from feeds.model import Problem
@@ -185,7 +185,12 @@ def report_rebuild(rebuild: Rebuild, verbose: bool, log_format: str) -> None:
     elif rebuild.error is not None:
         if isinstance(rebuild.error, InputError):
             report_problems(rebuild.error.problems)
-        say_error(f"{rebuild.error}\n(still serving the last good output)", log_format)
+        error = rebuild.error
+        if isinstance(error, FeedsError):
+            say_error(f"{error}\n(still serving the last good output)", log_format)
+        else:  # a bug: one line without a traceback, naming what it was
+            what = escape_controls(f"{type(error).__name__}: {error}")
+            say_error(f"rebuild failed: {what} (still serving the last good output)", log_format)
 
 
 def _prefix(record: logging.LogRecord) -> str:

@@ -7,10 +7,12 @@ then upload by rank, delete (opt-in) and write the manifest (`apply_plan`, feeds
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from feeds.bucket import Failure, apply_plan, fetch_manifest, list_remote, make_client
 from feeds.config import Config, S3Target
@@ -82,6 +84,20 @@ def _warn_kept(plan: Plan) -> None:
         log.warning("%(key)s: %(reason)s", fields(key=step.key, reason=step.reason))
 
 
+def _warn_loopback(base_url: str) -> None:
+    """`feeds init` sets the preview's address: its links would lead readers nowhere."""
+    host = (urlsplit(base_url).hostname or "").removesuffix(".")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if loopback:
+        log.warning(
+            "%(key)s: %(url)s is a loopback address: the links published lead nowhere",
+            fields(key="site.base_url", url=base_url),
+        )
+
+
 def publish(
     config: Config, *, dry_run: bool = False, client: S3Client | None = None
 ) -> PublishReport:
@@ -93,6 +109,7 @@ def publish(
     the report's `failed`.
     """
     target, out_dir = _where(config)
+    _warn_loopback(config.site.base_url)
     with output_lock(out_dir):
         local = _scan(out_dir, config.output.cache_control)
         client = client if client is not None else make_client(target)

@@ -207,10 +207,9 @@ topics:
   - Transport
   - Climate
 
-images:
-  - url: "https://news.example.com/images/2024/06/cycling-network.jpg"
-    width: 1200
-    height: 630
+# Pictures, each `- url: "https://..."` with its width and height: none here, as an
+# example's picture would be missing (a broken image) in the preview.
+images: []
 
 related:
   - title: "What a cycling network changed in three other cities"
@@ -248,10 +247,7 @@ topics:
   - Weather
   - Climate
 
-images:
-  - url: "https://daily.example.org/media/heatwave-map.png"
-    width: 1024
-    height: 768
+images: []
 
 related: []
 ---

@@ -8,14 +8,23 @@ reached from the output folder one name at a time without following a symbolic l
 no request reads anything outside it. A folder serves its `index.html`; nothing is listed.
 
 HTML responses get a small script that polls `VERSION_PATH` and reloads the page once a
-rebuild changed the output; it is added to the response only, never to the files.
+rebuild changed the output, and every text response has `site.base_url` replaced by the
+address it was asked at, so that its links lead to the preview whatever the port; both
+change the response only, never the files.
+
+A request is answered only when its Host names the address served, `localhost` or the
+`--host` given, so that a web page cannot read the preview through a name of its own
+pointed at 127.0.0.1 (DNS rebinding).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import logging
 import os
+import re
 import secrets
 import socket
 import stat
@@ -34,8 +43,11 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from feeds import __version__
+from feeds.logs import fields
 from feeds.mediatypes import classify, is_public
 from feeds.watch import Rebuild
+
+log = logging.getLogger("feeds")
 
 # A '.'-name: no file of the output folder can ever be served there.
 VERSION_PATH = "/.feeds-serve/version"
@@ -53,13 +65,18 @@ _RELOAD_SCRIPT = """<script>
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # The preview is for checking each rebuild: a browser or reader revalidates every time.
 _CACHE_CONTROL = "no-cache"
+# A Host header: a name or an IPv4 address, or an IPv6 one in brackets, then maybe a port.
+_HOST = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([^\[\]:@/\\?#\s]+))(?::([0-9]{1,5}))?")
+_TEXT = "charset=utf-8"  # in the Content-Type of every text file publishing knows
 
 
 @dataclass(frozen=True, slots=True)
 class Served:
-    """What the server serves now: `root`, as of `version`, which changed at `since`."""
+    """What the server serves now: `root`, built for `base_url`, as of `version`, which
+    changed at `since`."""
 
     root: Path
+    base_url: str
     version: str
     since: float  # seconds since the epoch
 
@@ -81,17 +98,25 @@ class Moved:
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """Serves an output folder; `after` takes in each rebuild's result."""
+    """Serves an output folder built for `base_url`; `after` takes in each rebuild's
+    result. With `log_requests`, each request is logged (one line, at INFO)."""
 
     daemon_threads = True
+    # A browser opens many connections at once; with the default 5, a burst of them
+    # overflows the queue and a connection waits ~1 s for its SYN to be sent again.
+    request_queue_size = 128
 
-    def __init__(self, host: str, port: int, root: Path) -> None:
+    def __init__(
+        self, host: str, port: int, root: Path, base_url: str, *, log_requests: bool = False
+    ) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), PreviewHandler)
+        self.log_requests = log_requests
+        self._names = {"localhost", host.strip("[]").lower()}
         self._token = secrets.token_hex(4)  # a page served by an earlier server reloads
         self._builds = 0
-        self.served = Served(root, f"{self._token}-0", time.time())
+        self.served = Served(root, base_url, f"{self._token}-0", time.time())
 
     @property
     def url(self) -> str:
@@ -101,13 +126,42 @@ class PreviewServer(ThreadingHTTPServer):
         return f"http://{shown}:{port}/"
 
     def after(self, result: Rebuild) -> None:
-        """Serve the output of a rebuild that changed it: from its output folder, as a new
-        version (open pages reload). A failed rebuild changed nothing: nothing to do."""
-        if result.config is None or not result.changed_output:
+        """Serve the output of a rebuild from the folder its config names, as a new version
+        (open pages reload) when that folder, its base URL or its files changed, whether
+        or not the build wrote any. A failed rebuild changed nothing: nothing to do."""
+        config = result.config
+        if config is None or result.outcome is None:
+            return
+        root, base_url = config.output.dir, config.site.base_url
+        now = self.served
+        if (root, base_url) == (now.root, now.base_url) and not result.changed_output:
             return
         self._builds += 1
-        version = f"{self._token}-{self._builds}"
-        self.served = Served(result.config.output.dir, version, time.time())
+        self.served = Served(root, base_url, f"{self._token}-{self._builds}", time.time())
+
+    def here(self, host: str | None) -> str | None:
+        """The base URL of the preview as asked for with the Host header `host`: None when
+        `host` is not `host[:port]` naming the address served, `localhost` or the `--host`
+        given. A request without one (HTTP/1.0) is at the address served."""
+        if host is None:
+            return self.url
+        match = _HOST.fullmatch(host)
+        if match is None:
+            return None
+        name = (match[1] or match[2]).lower()
+        if name not in self._names and not self._is_address(name):
+            return None
+        shown = f"[{name}]" if match[1] else name
+        return f"http://{shown}{'' if match[3] is None else ':' + match[3]}/"
+
+    def _is_address(self, name: str) -> bool:
+        """Whether `name` is the IP address listened on (any, when that is all of them)."""
+        try:
+            asked = ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        bound = ipaddress.ip_address(str(self.server_address[0]))
+        return bound.is_unspecified or asked == bound
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up mid-answer is no error worth a traceback."""
@@ -159,11 +213,29 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(with_body=False)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request, only when asked for (-v): the terminal is for build reports."""
+        if self.server.log_requests:
+            status = code if isinstance(code, str) else int(code)
+            log.info(
+                '%(client)s "%(request)s" %(status)s',
+                fields(client=self.client_address[0], request=self.requestline, status=status),
+            )
+
     def log_message(self, format: str, *args: Any) -> None:
-        """Requests are not logged: the terminal is for build reports."""
+        """A request too malformed to answer: logged as requests are (-v only)."""
+        if self.server.log_requests:
+            log.info(
+                "%(client)s %(reason)s", fields(client=self.client_address[0], reason=format % args)
+            )
 
     def _answer(self, with_body: bool) -> None:
         served = self.server.served
+        here = self.server.here(self.headers.get("Host"))
+        if here is None:  # a name the preview is not at: a page of some other site's?
+            body = f"421 Misdirected Request: this preview is at {self.server.url}\n".encode()
+            self._send(421, {"Content-Type": "text/plain; charset=utf-8"}, body, with_body)
+            return
         path = urlsplit(self.path).path
         if path == VERSION_PATH:
             headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
@@ -176,11 +248,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             body = b"404 Not Found\n"
             self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, body, with_body)
         else:
-            self._send_file(found, served, with_body)
+            self._send_file(found, served, here, with_body)
 
-    def _send_file(self, found: Found, served: Served, with_body: bool) -> None:
+    def _send_file(self, found: Found, served: Served, here: str, with_body: bool) -> None:
         content_type = classify(found.path)[0]
         content, modified = found.content, found.mtime
+        if _TEXT in content_type:  # its links lead to the preview, at the port asked
+            content = content.replace(served.base_url.encode(), here.encode())
         if content_type.startswith("text/html"):
             # The script carries the version, so the page changes with it.
             content, modified = with_reload(content, served.version), max(modified, served.since)

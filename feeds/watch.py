@@ -8,13 +8,15 @@ watching its folder would watch the output folder whenever that lies inside it.
 
 Each rebuild is `feeds.engine.build`, the one build, under the output folder's lock like
 any cron run; a config that does not load, or a build that fails, changes nothing, so the
-last good output stays in place.
+last good output stays in place. Whatever a rebuild raises, even an exception no input
+should cause, is its result's error: the watch goes on.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +27,6 @@ import watchfiles
 
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
-from feeds.errors import FeedsError
 from feeds.logs import fields
 
 log = logging.getLogger("feeds")
@@ -43,11 +44,12 @@ Stamp = tuple[int, int, int, int] | None  # a file's identity; None when it is m
 @dataclass(frozen=True, slots=True)
 class Rebuild:
     """One rebuild: the config it read (None: that did not load) and the build's outcome,
-    or the error that stopped it before anything changed."""
+    or the error that stopped it before anything changed: a FeedsError, or an exception
+    of any other kind that no input should cause (a bug)."""
 
     config: Config | None
     outcome: Outcome | None = None
-    error: FeedsError | None = None
+    error: Exception | None = None
 
     @property
     def changed_output(self) -> bool:
@@ -56,15 +58,19 @@ class Rebuild:
         return outcome is not None and bool(outcome.report.written or outcome.deleted)
 
 
+OnRebuild = Callable[[Rebuild], None]
+
+
 def rebuild(config_path: Path) -> Rebuild:
-    """Read the config and build, as `feeds build` does; any FeedsError is returned."""
+    """Read the config and build, as `feeds build` does; any exception is returned: one
+    that escaped would end the watch, and with it every later rebuild."""
     try:
         config = load_config(config_path)
-    except FeedsError as exc:
+    except Exception as exc:  # a FeedsError, or a bug: reported either way
         return Rebuild(None, error=exc)
     try:
         outcome = build(config, now=datetime.now(UTC), options=Options(wait=REBUILD_WAIT))
-    except FeedsError as exc:
+    except Exception as exc:
         return Rebuild(config, error=exc)
     return Rebuild(config, outcome)
 
@@ -73,9 +79,45 @@ def stamp(path: Path) -> Stamp:
     """What identifies the file at `path` now: a save changes it, whatever the editor does."""
     try:
         info = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable, or a name no file can have
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _folder(path: Path) -> tuple[int, int] | None:
+    """Which folder `path` is now (None: none): a folder deleted and made again is another,
+    whose changes the watch of the first never sees."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+class _Watch:
+    """What the watch knows between batches: the config it watches with, the config file's
+    last stamp, and whether what changed meanwhile went unseen by any watch."""
+
+    def __init__(self, config_path: Path, config: Config, on_rebuild: OnRebuild) -> None:
+        self.config_path, self.config, self.on_rebuild = config_path, config, on_rebuild
+        self.last = stamp(config_path)
+        self.unseen = False
+
+    def config_changed(self) -> bool:
+        now = stamp(self.config_path)
+        changed, self.last = now != self.last, now
+        return changed
+
+    def rebuild(self) -> bool:
+        """Rebuild and report it; whether the watch must move to the config it loaded."""
+        self.unseen = False
+        result = rebuild(self.config_path)
+        self.on_rebuild(result)
+        if result.config is None or not _moves_watch(self.config, result.config):
+            return False
+        self.config = result.config
+        self.unseen = True  # rebuild once the new watch is up (its first batch)
+        return True
 
 
 def watch(
@@ -83,7 +125,7 @@ def watch(
     config: Config,
     stop: Event,
     ready: Event,
-    on_rebuild: Callable[[Rebuild], None],
+    on_rebuild: OnRebuild,
 ) -> None:
     """Rebuild after every change to an article or to the config file, until `stop` is set.
 
@@ -91,37 +133,54 @@ def watch(
     watched; `on_rebuild` is told the result of each rebuild. A rebuild whose config loads
     and differs from the watched one moves the watch to its content folder (if it exists),
     then rebuilds once the new watch is up: a change made while it moved is seen by no watch.
+    So does a content folder deleted (or replaced) and made again: the watch waits for it,
+    still rebuilding when the config changes, and moves to it once it is there.
     """
-    last = stamp(config_path)
-    moved = False  # the watch just moved: what changed meanwhile no watch has seen
+    state = _Watch(config_path, config, on_rebuild)
     while not stop.is_set():
+        folder = _folder(state.config.content.dir)
         try:
-            for changes in _changes(config, stop):
-                ready.set()
-                now = stamp(config_path)
-                if not changes and now == last and not moved:
-                    continue
-                last, moved = now, False
-                result = rebuild(config_path)
-                on_rebuild(result)
-                if _moves_watch(config, result.config):
-                    assert result.config is not None
-                    config = result.config
-                    moved = True  # rebuild once the new watch is up (its first batch)
-                    break
-        except (OSError, RuntimeError) as exc:  # the folder went away, or the watch failed
+            if folder is None:
+                _await_folder(state, stop, ready)
+            else:
+                _watch_folder(state, folder, stop, ready)
+        except Exception as exc:  # the watch failed (or a bug): it starts again
             log.error(
                 "%(path)s: cannot watch it (%(reason)s)",
-                fields(path=config.content.dir, reason=exc),
+                fields(path=state.config.content.dir, reason=exc),
             )
             ready.set()
             stop.wait(_RETRY_SECONDS)
 
 
-def _moves_watch(watched: Config, loaded: Config | None) -> bool:
+def _watch_folder(state: _Watch, folder: tuple[int, int], stop: Event, ready: Event) -> None:
+    """Rebuild on each batch of changes in `folder`, the content folder, until the watch
+    must move: to another config's folder, or because this one is gone."""
+    for changes in _changes(state.config, stop):
+        ready.set()
+        if _folder(state.config.content.dir) != folder:
+            state.unseen = True  # gone or replaced: its watch sees nothing more
+            return
+        if (state.config_changed() or changes or state.unseen) and state.rebuild():
+            return
+
+
+def _await_folder(state: _Watch, stop: Event, ready: Event) -> None:
+    """Wait for the content folder to exist (again), rebuilding when the config changes."""
+    log.warning("%(path)s: no such folder; watching for it", fields(path=state.config.content.dir))
+    ready.set()
+    while not stop.wait(_CONFIG_POLL_MS / 1000):
+        if _folder(state.config.content.dir) is not None:
+            state.unseen = True
+            return
+        if state.config_changed() and state.rebuild():
+            return
+
+
+def _moves_watch(watched: Config, loaded: Config) -> bool:
     """Whether the watch should start again with the newly loaded config: it changed, and
     names a content folder that exists."""
-    return loaded is not None and loaded != watched and loaded.content.dir.is_dir()
+    return loaded != watched and _folder(loaded.content.dir) is not None
 
 
 def _changes(config: Config, stop: Event) -> Iterator[set[tuple[watchfiles.Change, str]]]:

@@ -14,7 +14,9 @@ import yaml
 
 from feeds.config import Config, S3Target, load_config, parse_config
 from feeds.settings import documented
+from tests.fake_aws import publish_to
 from tests.kit import assert_valid_atom, feeds_cli
+from tests.servers import S3Server
 
 STARTER = [
     "config/feeds.yaml",
@@ -55,6 +57,17 @@ def test_the_starter_site_builds_without_a_warning(tmp_path: Path) -> None:
     assert len(climate.entries) == 2
     assert_valid_atom((out / "atom.xml").read_bytes())
     assert everything.feed.link == "http://127.0.0.1:8000/"  # where `feeds serve` serves it
+
+
+def test_the_starter_site_shows_no_picture_it_cannot_load(tmp_path: Path) -> None:
+    # The examples' hosts do not exist: a picture of theirs would show broken.
+    assert feeds_cli("init", str(tmp_path)).exit_code == 0
+    assert feeds_cli("build", "--config", str(tmp_path / "config/feeds.yaml")).exit_code == 0
+    built = {p: p.read_bytes() for p in (tmp_path / "public").rglob("*.*") if p.is_file()}
+    assert built
+    for path, data in built.items():
+        for tag in (b"<img", b"<media:", b"<enclosure", b'"image"', b'"banner_image"'):
+            assert tag not in data, (path, tag)
 
 
 def test_the_gitignore_keeps_out_the_output_and_the_cache(tmp_path: Path) -> None:
@@ -166,3 +179,36 @@ def test_a_folder_where_a_file_goes_is_found_before_anything_is_written(tmp_path
             "folder goes); nothing written\n"
         )
         assert sorted(p.name for p in tmp_path.iterdir()) == there
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_publishing_with_the_starter_base_url_warns_that_it_is_the_preview(
+    tmp_path: Path, s3: S3Server, bucket: str
+) -> None:
+    assert feeds_cli("init", str(tmp_path)).exit_code == 0
+    config = tmp_path / "config/feeds.yaml"
+    starter = config.read_text(encoding="utf-8")
+    publish = yaml.safe_dump({"publish": publish_to(s3.url, bucket)})
+    for base_url, warning in [
+        (
+            "http://127.0.0.1:8000/",
+            "warning: site.base_url: http://127.0.0.1:8000/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        (
+            "http://localhost:8000/",
+            "warning: site.base_url: http://localhost:8000/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        (
+            "http://[::1]/",
+            "warning: site.base_url: http://[::1]/ is a "
+            "loopback address: the links published lead nowhere\n",
+        ),
+        ("https://news.example.org/", ""),
+    ]:
+        text = starter.replace("http://127.0.0.1:8000/", base_url) + publish
+        config.write_text(text, encoding="utf-8")
+        assert feeds_cli("build", "--config", str(config)).exit_code == 0
+        result = feeds_cli("publish", "--config", str(config))
+        assert (result.exit_code, result.stderr) == (0, warning), base_url

@@ -8,6 +8,7 @@ rebuilds on change (watched for by polling what is served, never by sleeping).
 from __future__ import annotations
 
 import http.client
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,7 +28,7 @@ import pytest
 
 from feeds.mediatypes import CacheControl, headers_for, is_public
 from feeds.serve import RELOAD_MARK, VERSION_PATH
-from tests.kit import Site, article, assert_valid_atom, make_site, small_corpus, snapshot
+from tests.kit import BASE_URL, Site, article, assert_valid_atom, make_site, small_corpus, snapshot
 
 T = TypeVar("T")
 PATIENCE = 120.0  # seconds before a wait is a failure: a bound against hanging, not a target
@@ -123,6 +124,11 @@ def until(value: Callable[[], T], what: str) -> T:
     return result
 
 
+def as_served(data: bytes, server: Serving) -> bytes:
+    """A file's bytes as the preview sends them: links at the address it serves."""
+    return data.replace(BASE_URL.encode(), server.url.encode())
+
+
 def without_reload(body: bytes) -> bytes:
     """A served page as it is on disk: the reload script taken out."""
     start = body.index(RELOAD_MARK)
@@ -180,7 +186,7 @@ def test_every_file_is_served_with_the_content_type_publishing_gives_it(
         content_type = headers_for(path, CacheControl()).content_type
         assert (reply.status, reply.headers["Content-Type"]) == (200, content_type), path
         body = without_reload(reply.body) if path.endswith(".html") else reply.body
-        assert body == data, path
+        assert body == as_served(data, server), path
     feeds = {name: server.get("/" + name).headers["Content-Type"] for name in served}
     assert feeds["rss.xml"] == "application/rss+xml; charset=utf-8"
     assert feeds["atom.xml"] == "application/atom+xml; charset=utf-8"
@@ -221,7 +227,8 @@ def test_head_answers_the_headers_of_get_without_the_body(
     site, server = preview
     reply = server.get("/rss.xml", method="HEAD")
     assert (reply.status, reply.body) == (200, b"")
-    assert int(reply.headers["Content-Length"]) == len((site.out / "rss.xml").read_bytes())
+    on_disk = (site.out / "rss.xml").read_bytes()
+    assert int(reply.headers["Content-Length"]) == len(as_served(on_disk, server))
     assert reply.headers["ETag"] == server.get("/rss.xml").headers["ETag"]
 
 
@@ -231,8 +238,8 @@ def test_folders_serve_their_index_and_nothing_else_is_listed(
     site, server = preview
     page = server.get("/topics/ai/")
     assert page.status == 200
-    assert without_reload(page.body) == (site.out / "topics/ai/index.html").read_bytes()
-    assert without_reload(server.get("/").body) == (site.out / "index.html").read_bytes()
+    for path, body in (("topics/ai/index.html", page.body), ("index.html", server.get("/").body)):
+        assert without_reload(body) == as_served((site.out / path).read_bytes(), server)
     moved = server.get("/topics/ai")  # the page's relative links need the slash
     assert (moved.status, moved.headers["Location"]) == (301, "/topics/ai/")
     assert server.get("//topics").headers["Location"] == "/topics/"  # never //host
@@ -360,3 +367,179 @@ def test_a_broken_config_at_start_is_exit_1_before_serving(tmp_path: Path) -> No
     assert "invalid config" in result.stderr
     assert result.stdout == ""
     assert not site.out.exists()
+
+
+@pytest.mark.parametrize(
+    "site_section",
+    [
+        # A YAML date no calendar has: PyYAML raises ValueError, not a YAML error.
+        "{title: 2024-13-45, base_url: 'https://feeds.example.org/'}",
+        "{title: T, base_url: 'http://[::1/'}",  # an unclosed '[': urllib's ValueError
+    ],
+)
+def test_a_config_that_raises_anything_keeps_the_watch_and_the_last_good_output(
+    tmp_path: Path, serving: Callable[..., Serving], site_section: str
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    server = serving(site)
+    good = server.get("/rss.xml").body
+    config = f"site: {site_section}\ncontent: {{dir: content}}\noutput: {{dir: public}}\n"
+    site.config_path.write_text(config, encoding="utf-8")
+    until(lambda: "still serving the last good output" in server.errors(), "the error")
+    assert "Traceback" not in server.errors()
+    assert server.get("/rss.xml").body == good
+    site.configure(site={"title": "Renamed"})  # the watch goes on: the fix rebuilds
+    until(lambda: b"<title>Renamed</title>" in server.get("/rss.xml").body, "the new title")
+
+
+def test_a_content_folder_deleted_and_made_again_is_watched_again(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    server = serving(site)
+    saved = {path.name: path.read_bytes() for path in site.content.iterdir()}
+    shutil.rmtree(site.content)
+    until(lambda: "no such folder; watching for it" in server.errors(), "the watch to wait")
+    site.content.mkdir()
+    site.write({**saved, "two.md": article(2, title="Second, again", topics=["AI"])})
+    until(lambda: "Second, again" in titles(server.get("/rss.xml")), "the rebuild")
+    site.write({"one.md": article(1, title="First, again", topics=["AI"])})  # and watched
+    until(lambda: "First, again" in titles(server.get("/rss.xml")), "the next rebuild")
+
+
+def test_the_folder_served_follows_the_config_even_when_the_rebuild_writes_nothing(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    other = tmp_path / "other"
+    site.configure(output={"dir": str(other)})
+    assert site.cli("build").exit_code == 0  # up to date for the config it will name
+    (other / "only-in-other.txt").write_text("other\n", encoding="utf-8")
+    site.configure(output={"dir": "public"})
+    server = serving(site, "-v")
+    assert server.get("/only-in-other.txt").status == 404
+    site.configure(output={"dir": str(other)})
+    summary = "3 article files read"
+    until(lambda: server.errors().count(summary) == 2, "the rebuild's summary")
+    assert "0 files written" in server.errors().rpartition(summary)[2]
+    assert server.get("/only-in-other.txt").body == b"other\n"
+    assert server.get("/rss.xml").status == 200
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8000/", "https://feeds.example.org/news/"])
+def test_links_lead_to_the_address_served_and_the_files_keep_the_base_url(
+    tmp_path: Path, serving: Callable[..., Serving], base_url: str
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus(), site={"base_url": base_url})
+    server = serving(site, "--no-watch")
+    files = {path: data for path, data in snapshot(site.out).items() if is_public(path)}
+    assert base_url.encode() in files["rss.xml"]  # on disk as built, and stays so
+    for path in files:
+        reply = server.get("/" + quote(path))
+        assert base_url.encode() not in reply.body, path
+        assert int(reply.headers["Content-Length"]) == len(reply.body), path
+        head = server.get("/" + quote(path), method="HEAD")
+        assert head.headers["Content-Length"] == reply.headers["Content-Length"], path
+    assert {p: d for p, d in snapshot(site.out).items() if p in files} == files  # untouched
+    atom = feedparser.parse(server.get("/topics/ai/atom.xml").body)
+    self_link = next(link.href for link in atom.feed.links if link.rel == "self")
+    assert self_link == server.url + "topics/ai/atom.xml"
+    assert server.get(urlsplit(self_link).path).status == 200
+    page = server.get("/topics/ai/").body
+    assert f'href="{server.url}topics/ai/rss.xml"'.encode() in page  # Subscribe
+    port = urlsplit(server.url).port
+    by_name = server.get("/rss.xml", Host=f"localhost:{port}").body
+    assert f"http://localhost:{port}/".encode() in by_name
+    assert server.url.encode() not in by_name
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("127.0.0.1:{port}", 200),
+        ("127.0.0.1", 200),
+        ("localhost:{port}", 200),
+        ("LOCALHOST", 200),
+        ("attacker.example:{port}", 421),  # DNS rebinding: a name pointed at 127.0.0.1
+        ("attacker.example", 421),
+        ("127.0.0.2:{port}", 421),
+        ("localhost.attacker.example", 421),
+        ("attacker.example@127.0.0.1:{port}", 421),
+        ("127.0.0.1:{port}/x", 421),
+        ("", 421),
+    ],
+)
+def test_only_a_host_naming_the_address_served_is_answered(
+    preview: tuple[Site, Serving], host: str, status: int
+) -> None:
+    _, server = preview
+    header = host.format(port=urlsplit(server.url).port)
+    for path in ("/rss.xml", VERSION_PATH, "/nope"):
+        reply = server.get(path, Host=header)
+        expected = 404 if (status, path) == (200, "/nope") else status
+        assert reply.status == expected, path
+        if status == 421:
+            assert b"<" not in reply.body
+
+
+def test_the_host_given_is_answered_by_its_name(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    server = serving(site, "--no-watch", "--host", "LocalHost")
+    assert server.url.startswith("http://127.0.0.1:")  # what the name resolves to
+    assert server.get("/rss.xml", Host="localhost").status == 200
+    assert server.get("/rss.xml", Host="elsewhere.example").status == 421
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_an_empty_host_is_a_usage_error_not_every_interface(tmp_path: Path, host: str) -> None:
+    site = make_site(tmp_path, small_corpus())
+    command = [sys.executable, "-c", SERVE, "serve", "--config", str(site.config_path)]
+    # A subprocess: were it to serve, it would end at PATIENCE, not hang the run.
+    run = subprocess.run(
+        [*command, "--host", host, "--port", "0"], capture_output=True, text=True, timeout=PATIENCE
+    )
+    assert run.returncode == 2
+    assert "Invalid value for '--host': empty" in run.stderr
+    assert not site.out.exists()  # refused before anything was built
+
+
+def test_a_burst_of_connections_waits_in_the_queue_not_for_a_resend(
+    preview: tuple[Site, Serving],
+) -> None:
+    # While the server accepts none, the kernel completes handshakes into the listen
+    # queue only: each connect below returns at once if the queue holds it, and waits
+    # for SYN resends (1 s, 3 s, ...) if not.
+    _, server = preview
+    address = urlsplit(server.url)
+    server.proc.send_signal(signal.SIGSTOP)
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(64):
+            sockets.append(socket.create_connection((address.hostname, address.port), PATIENCE))
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
+        for sock in sockets:
+            sock.close()
+    assert server.get("/rss.xml").status == 200
+
+
+def test_each_request_is_one_line_with_verbose_only(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    site = make_site(tmp_path / "site", small_corpus())
+    loud = serving(site, "--no-watch", "-v")
+    quiet = serving(site, "--no-watch")
+    for server in (loud, quiet):
+        assert server.get("/rss.xml").status == 200
+        address = urlsplit(server.url)
+        with socket.create_connection((address.hostname, address.port)) as raw:
+            raw.sendall(b"GET /nope\x1b[31m HTTP/1.1\r\nConnection: close\r\n\r\n")
+            assert raw.makefile("rb").readline().startswith(b"HTTP/1.1 404 ")
+    line = until(
+        lambda: [x for x in loud.errors().splitlines() if "GET /nope" in x], "the log line"
+    )
+    assert line == ['feeds: 127.0.0.1 "GET /nope\\x1b[31m HTTP/1.1" 404']
+    assert 'feeds: 127.0.0.1 "GET /rss.xml HTTP/1.1" 200\n' in loud.errors()
+    assert "GET" not in quiet.errors()
