@@ -77,13 +77,20 @@ def _head(title: str, description: str, meta: FeedMeta | None, config: Config, r
     )
 
 
+def _breakable(url: str) -> str:
+    """`url` as HTML text that may wrap after a '/' of its path (`<wbr>`), so that a
+    narrow screen breaks it between names, never inside one ('atom.xm' + 'l')."""
+    scheme, colon_slashes, rest = url.partition("://")
+    return escape(scheme + colon_slashes) + "/<wbr>".join(map(escape, rest.split("/")))
+
+
 def _subscribe(meta: FeedMeta, config: Config) -> str:
     """'Subscribe' links to every format, with the address to paste into a reader."""
+    urls = {name: meta.url(FORMAT_FILES[name]) for name in config.output.formats}
     rows = "".join(
-        f'<li><a class="feed" href="{escape(meta.url(FORMAT_FILES[name]))}"'
-        f' type="{FORMAT_TYPES[name]}">'
-        f"{FORMAT_LABELS[name]}</a> <code>{escape(meta.url(FORMAT_FILES[name]))}</code></li>\n"
-        for name in config.output.formats
+        f'<li><a class="feed" href="{escape(url)}" type="{FORMAT_TYPES[name]}">'
+        f"{FORMAT_LABELS[name]}</a> <code>{_breakable(url)}</code></li>\n"
+        for name, url in urls.items()
     )
     return (
         '<section class="subscribe">\n<h2>Subscribe</h2>\n'
@@ -222,48 +229,3 @@ def index_page(
     else:
         body += "</header>\n<main>\n" + _directory(groups, config)
     return head + body + "</main>\n</body>\n</html>\n"
-
-
-STYLE = """\
-:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #5f6368;
-  --line: #e3e3e0; --accent: #b3421b; --card: #ffffff; }
-@media (prefers-color-scheme: dark) {
-  :root { --fg: #ececea; --bg: #17181a; --muted: #a4a7ab; --line: #34363a;
-    --accent: #f08a5d; --card: #202124; } }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 48rem; padding: 1.5rem 1rem 3rem; color: var(--fg);
-  background: var(--bg); font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
-a { color: var(--accent); }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: .2rem 0 .4rem; }
-h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; }
-h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
-.crumbs, .count, .byline, .rule, footer { color: var(--muted); font-size: .9rem; margin: 0; }
-small.rule { display: block; font-weight: normal; }
-.description { margin: 0 0 .3rem; font-size: 1.05rem; }
-.subscribe { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
-  padding: .2rem 1rem .8rem; margin-top: 1.2rem; }
-.subscribe h2 { margin-top: .8rem; }
-.subscribe ul { list-style: none; padding: 0; margin: 0; }
-.subscribe li { margin: .35rem 0; overflow-wrap: anywhere; }
-.subscribe code { color: var(--muted); font-size: .85rem; }
-a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border-radius: .4rem;
-  background: var(--accent); color: var(--bg); text-decoration: none; font-weight: 600;
-  text-align: center; margin-right: .4rem; }
-.items { list-style: none; padding: 0; margin: 0; }
-.item { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
-  padding: 1rem; margin: 0 0 1rem; overflow: hidden; overflow-wrap: anywhere; }
-.item img { float: right; width: 9rem; height: auto; max-height: 7rem; object-fit: cover;
-  margin: 0 0 .5rem 1rem; border-radius: .4rem; background: var(--line); }
-.excerpt { margin: .4rem 0 0; }
-.related { clear: both; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .4rem;
-  font-size: .92rem; }
-.related p { margin: 0; font-weight: 600; }
-.related ul { margin: .2rem 0 0; padding-left: 1.2rem; }
-.related span { color: var(--muted); }
-table { width: 100%; border-collapse: collapse; font-size: .95rem; }
-th, td { text-align: left; padding: .35rem .5rem .35rem 0; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: anywhere; }
-td:nth-child(2) { text-align: right; padding-right: 1rem; }
-thead th { color: var(--muted); font-weight: 600; }
-footer { margin-top: 2rem; }
-"""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feeds.archive import newest_page, page_folder, page_size
+from feeds.assets import STYLE
 from feeds.config import Config
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.meta import FORMAT_FILES, OPML_FILE, PAGE_FILE, STYLE_FILE
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
 from feeds.opml import render_opml
-from feeds.pages import STYLE, index_page
+from feeds.pages import index_page
 from feeds.render import feed_file_names
 
 

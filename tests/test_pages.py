@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -196,3 +197,29 @@ def test_no_private_field_reaches_any_file(out: Path) -> None:
     everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
     assert SECRET.encode() not in everything
     assert b"SECRET-" not in everything
+
+
+def test_no_rule_of_the_style_sheet_breaks_words_anywhere(out: Path) -> None:
+    """Long words wrap only when they overflow (`break-word`): `anywhere` (or `break-all`)
+    also shrinks table columns to a letter, which splits headers and numbers ('16/69')."""
+    css = (out / "style.css").read_text(encoding="utf-8")
+    wraps = re.findall(r"(?:overflow-wrap|word-wrap|word-break)\s*:\s*([\w-]+)", css)
+    assert wraps
+    assert set(wraps) == {"break-word"}
+
+
+def test_subscribe_addresses_wrap_only_after_a_slash(out: Path) -> None:
+    """A feed address may wrap between the names of its path, never inside one
+    ('atom.xm' + 'l'), and copies as the whole URL."""
+    for folder in ("", "topics/ai", "providers/news.example.com"):
+        codes = _page(out, folder).xpath("//section[@class='subscribe']//code")
+        urls = _page(out, folder).xpath("//section[@class='subscribe']//a/@href")
+        assert [code.text_content() for code in codes] == urls
+        for code, url in zip(codes, urls, strict=True):
+            path = url.removeprefix("https://")
+            breaks = [
+                (w.getprevious().tail if w.getprevious() is not None else code.text) or ""
+                for w in code.iter("wbr")
+            ]
+            assert len(breaks) == path.count("/")
+            assert all(text.endswith("/") and not text.endswith("//") for text in breaks)
