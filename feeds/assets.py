@@ -38,10 +38,16 @@ a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border
 .related p { margin: 0; font-weight: 600; }
 .related ul { margin: .2rem 0 0; padding-left: 1.2rem; }
 .related span { color: var(--muted); }
-table { width: 100%; border-collapse: collapse; font-size: .95rem; }
+table { width: 100%; border-collapse: collapse; font-size: .95rem; table-layout: fixed; }
 th, td { text-align: left; padding: .35rem .5rem .35rem 0; border-bottom: 1px solid var(--line);
   vertical-align: top; overflow-wrap: break-word; }
-td:nth-child(2) { text-align: right; padding-right: 1rem; }
+col.count { width: 5.5rem; }
+col.updated { width: 13.5rem; }
+col.links { width: 11.5rem; }
+td a { white-space: nowrap; }
+@media (max-width: 40rem) { .updated { display: none; } col.links { width: 6.5rem; } }
+.num { text-align: right; padding-right: 1rem; }
+.directory h3 { margin-top: 1.5rem; }
 thead th { color: var(--muted); font-weight: 600; }
 footer { margin-top: 2rem; }
 """

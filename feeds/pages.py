@@ -181,8 +181,18 @@ def _directory_row(group: AnyGroup, config: Config) -> str:
         f"{FORMAT_LABELS[f]}</a>"
         for f in config.output.formats
     )
-    cells = f"<td>{group.total}</td><td>{updated}</td><td>{links}</td>"
+    cells = f'<td class="num">{group.total}</td><td class="updated">{updated}</td><td>{links}</td>'
     return f'<tr><th scope="row">{name}</th>{cells}</tr>\n'
+
+
+# Every directory table has the same fixed columns (style.css sizes them), so that the
+# tables under each other line up whatever their contents; narrow screens leave out the
+# dates, which a feed's own page shows.
+_DIRECTORY_HEAD = (
+    '<colgroup><col><col class="count"><col class="updated"><col class="links"></colgroup>\n'
+    '<thead><tr><th scope="col">Feed</th><th scope="col" class="num">Articles</th>'
+    '<th scope="col" class="updated">Updated</th><th scope="col">Subscribe</th></tr></thead>\n'
+)
 
 
 def _directory(groups: Sequence[AnyGroup], config: Config) -> str:
@@ -193,9 +203,7 @@ def _directory(groups: Sequence[AnyGroup], config: Config) -> str:
         (title, [g for g in groups if g.kind is kind]) for kind, title in SECTION_TITLES.items()
     ]
     tables = "".join(
-        f'<h3>{title}</h3>\n<table>\n<thead><tr><th scope="col">Feed</th>'
-        '<th scope="col">Articles</th><th scope="col">Updated</th>'
-        '<th scope="col">Subscribe</th></tr></thead>\n<tbody>\n'
+        f"<h3>{title}</h3>\n<table>\n{_DIRECTORY_HEAD}<tbody>\n"
         + "".join(_directory_row(g, config) for g in members)
         + "</tbody>\n</table>\n"
         for title, members in sections

@@ -223,3 +223,32 @@ def test_subscribe_addresses_wrap_only_after_a_slash(out: Path) -> None:
             ]
             assert len(breaks) == path.count("/")
             assert all(text.endswith("/") and not text.endswith("//") for text in breaks)
+
+
+def _css_rules(css: str) -> dict[str, str]:
+    """Each innermost rule of a style sheet: its selector and its declarations."""
+    return {
+        selector.strip(): body.strip()
+        for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    }
+
+
+def test_directory_tables_share_fixed_columns(out: Path) -> None:
+    """The front page's tables lay out their columns from one fixed set, so that the
+    columns of each table line up with those of the others, and the article counts sit
+    right-aligned under a right-aligned header."""
+    rules = _css_rules((out / "style.css").read_text(encoding="utf-8"))
+    assert "table-layout: fixed" in rules["table"]
+    tables = _page(out).xpath("//section[@class='directory']//table")
+    assert len(tables) == 3
+    columns = {tuple(str(col.get("class")) for col in t.xpath("colgroup/col")) for t in tables}
+    assert len(columns) == 1
+    (widths,) = columns
+    assert all("width:" in rules[f"col.{name}"] for name in widths[1:])
+    for table in tables:
+        headers = table.xpath("thead/tr/th")
+        assert len(headers) == len(widths)
+        assert headers[1].text == "Articles"
+        counts = table.xpath("tbody/tr/td[1]")
+        assert {th.get("class") for th in [headers[1], *counts]} == {"num"}
+    assert "text-align: right" in rules[".num"]
