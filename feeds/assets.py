@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+# The feed symbol in the pages' accent colour, 16 px square; it reads on light and dark tabs.
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#b3421b"/>'
+    '<circle cx="4.2" cy="11.8" r="1.7" fill="#fff"/>'
+    '<path d="M3 7a6 6 0 0 1 6 6M3 3a10 10 0 0 1 10 10" fill="none" stroke="#fff" '
+    'stroke-width="2"/></svg>\n'
+)
+
 STYLE = """\
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #5f6368;
   --line: #e3e3e0; --accent: #b3421b; --card: #ffffff; }

@@ -23,6 +23,7 @@ JSON_FILE = "feed.json"
 PAGE_FILE = "index.html"  # a feed's page; the top one is the front page
 OPML_FILE = "feeds.opml"
 STYLE_FILE = "style.css"  # the pages' style sheet
+ICON_FILE = "favicon.svg"  # the pages' icon, unless `site.icon` names one
 # Each format's file and media type, in the order pages and OPML prefer them.
 FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
 FORMAT_TYPES = {

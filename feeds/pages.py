@@ -20,6 +20,7 @@ from feeds.meta import (
     FORMAT_FILES,
     FORMAT_LABELS,
     FORMAT_TYPES,
+    ICON_FILE,
     OPML_FILE,
     STYLE_FILE,
     FeedMeta,
@@ -73,8 +74,16 @@ def _head(title: str, description: str, meta: FeedMeta | None, config: Config, r
         f"<title>{escape(title)}</title>\n"
         f'<meta name="description" content="{escape(description)}">\n'
         f'<link rel="stylesheet" href="{root}{STYLE_FILE}">\n'
-        f"{alternates}</head>\n<body>\n"
+        f"{_icon(config, root)}{alternates}</head>\n<body>\n"
     )
+
+
+def _icon(config: Config, root: str) -> str:
+    """The page's icon: `site.icon` when set, else the SVG icon every build writes (a page
+    that names none makes browsers ask for `/favicon.ico`)."""
+    if config.site.icon:
+        return f'<link rel="icon" href="{escape(config.site.icon)}">\n'
+    return f'<link rel="icon" type="image/svg+xml" href="{root}{ICON_FILE}">\n'
 
 
 def _breakable(url: str) -> str:

@@ -184,6 +184,7 @@ def test_empty_site(tmp_path: Path) -> None:
     assert json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"] == []
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "atom.xml",
+        "favicon.svg",
         "feed.json",
         "feeds.opml",
         "index.html",
@@ -252,3 +253,36 @@ def test_directory_tables_share_fixed_columns(out: Path) -> None:
         counts = table.xpath("tbody/tr/td[1]")
         assert {th.get("class") for th in [headers[1], *counts]} == {"num"}
     assert "text-align: right" in rules[".num"]
+
+
+def test_every_page_declares_the_icon_the_build_writes(tmp_path: Path) -> None:
+    """Every page names one icon, the SVG the build writes beside the style sheet, so no
+    page view asks for a missing `/favicon.ico`; hosts serve it as image/svg+xml."""
+    site = make_site(tmp_path, {"a.md": article(1)}, output={"headers_file": True})
+    site.build()
+    out = site.out
+    pages = sorted(out.rglob("index.html"))
+    assert len(pages) == 3
+    for page in pages:
+        (link,) = lxml.html.fromstring(page.read_bytes()).xpath("//head/link[@rel='icon']")
+        assert (page.parent / link.get("href")).resolve() == out / "favicon.svg"
+        assert link.get("type") == "image/svg+xml"
+    icon = etree.fromstring((out / "favicon.svg").read_bytes())
+    assert icon.tag == "{http://www.w3.org/2000/svg}svg"
+    headers = (out / "_headers").read_text(encoding="utf-8")
+    assert "/favicon.svg\n  Content-Type: image/svg+xml\n" in headers
+
+
+def test_site_icon_is_the_icon_of_every_page(tmp_path: Path) -> None:
+    """With `site.icon` every page names that URL and no icon file is written; one written
+    before the key was set is deleted."""
+    site = make_site(tmp_path, {"a.md": article(1)})
+    site.build()
+    assert (site.out / "favicon.svg").is_file()
+    icon = "https://img.example.com/icon.png?size=32&v=2"
+    site.configure(site={"icon": icon})
+    site.build()
+    for page in site.out.rglob("index.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        assert doc.xpath("//head/link[@rel='icon']/@href") == [icon]
+    assert not (site.out / "favicon.svg").exists()
