@@ -42,6 +42,7 @@ a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border
 .item img { float: right; width: 9rem; height: auto; max-height: 7rem; object-fit: cover;
   margin: 0 0 .5rem 1rem; border-radius: .4rem; background: var(--line); }
 .excerpt { margin: .4rem 0 0; }
+.heat { color: var(--accent); font-weight: 600; }
 .related { clear: both; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .4rem;
   font-size: .92rem; }
 .related p { margin: 0; font-weight: 600; }

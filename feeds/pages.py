@@ -16,6 +16,7 @@ from html import escape
 from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.curate import rule_words
+from feeds.jsonfeed import json_number
 from feeds.meta import (
     FORMAT_FILES,
     FORMAT_LABELS,
@@ -108,7 +109,9 @@ def _subscribe(meta: FeedMeta, config: Config) -> str:
     )
 
 
-def _article(article: Article) -> str:
+def _article(article: Article, ranked_by_heat: bool) -> str:
+    """One article's card; in a feed ranked by heat its heat (as `feed.json` gives it)
+    ends the byline, so that readers see the ranking."""
     parts = ['<li class="item">\n']
     if article.images:
         image = article.images[0]
@@ -116,7 +119,11 @@ def _article(article: Article) -> str:
         parts.append(f'<img src="{escape(image.url)}" alt="" loading="lazy"{size}>\n')
     parts.append(f'<h3><a href="{escape(article.url)}">{escape(article.title)}</a></h3>\n')
     byline = [escape(article.provider.name)] if article.provider.name else []
-    parts.append(f'<p class="byline">{" · ".join([*byline, _time(article.published_at)])}</p>\n')
+    byline.append(_time(article.published_at))
+    if ranked_by_heat and article.heat is not None:
+        heat = json_number(article.heat)
+        byline.append(f'<data class="heat" value="{heat}">heat {heat}</data>')
+    parts.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
     if article.excerpt:
         parts.append(f'<p class="excerpt">{escape(article.excerpt)}</p>\n')
     if article.related:
@@ -141,12 +148,14 @@ def _articles(group: FeedGroup[Article], config: Config) -> str:
     if not group.items:
         return "<p>No articles yet.</p>\n"
     custom = custom_feed(group, config)
-    which = "hottest" if custom is not None and custom.order == "heat" else "newest"
+    by_heat = custom is not None and custom.order == "heat"
+    which = "hottest" if by_heat else "newest"
     shown = (
         f"the {which} {len(group.items)} of {group.total}" if group.total > len(group.items) else ""
     )
     heading = f"<h2>{which.capitalize()} articles{f' ({shown})' if shown else ''}</h2>\n"
-    return heading + '<ol class="items">\n' + "".join(map(_article, group.items)) + "</ol>\n"
+    cards = "".join(_article(article, by_heat) for article in group.items)
+    return f'{heading}<ol class="items">\n{cards}</ol>\n'
 
 
 def _summary(group: AnyGroup, meta: FeedMeta) -> str:

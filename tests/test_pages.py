@@ -286,3 +286,23 @@ def test_site_icon_is_the_icon_of_every_page(tmp_path: Path) -> None:
         doc = lxml.html.fromstring(page.read_bytes())
         assert doc.xpath("//head/link[@rel='icon']/@href") == [icon]
     assert not (site.out / "favicon.svg").exists()
+
+
+def test_a_page_ranked_by_heat_shows_each_items_heat(tmp_path: Path) -> None:
+    """The cards of a heat-ranked custom feed end their byline with the article's heat
+    (as its `feed.json` gives it), hottest first; pages in date order show none."""
+    files = {
+        "a.md": article(1, heat=12.5),
+        "b.md": article(2, heat=30),
+        "c.md": article(3, heat=7),
+        "d.md": article(4),
+    }
+    feed = {"path": "top", "title": "Top", "order": "heat"}
+    site = make_site(tmp_path, files, feeds={"custom": [feed]})
+    site.build()
+    items = json.loads((site.out / "top/feed.json").read_text(encoding="utf-8"))["items"]
+    heats = _page(site.out, "top").xpath("//p[@class='byline']/data")
+    assert [data.text for data in heats] == ["heat 30", "heat 12.5", "heat 7"]
+    assert [data.get("value") for data in heats] == [str(i["_feeds"]["heat"]) for i in items]
+    for folder in ("", "topics/ai"):
+        assert _page(site.out, folder).xpath("//*[@class='heat']") == []
