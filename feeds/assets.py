@@ -21,6 +21,8 @@ STYLE = """\
 body { margin: 0 auto; max-width: 48rem; padding: 1.5rem 1rem 3rem; color: var(--fg);
   background: var(--bg); font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
 a { color: var(--accent); }
+.skip:not(:focus) { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); white-space: nowrap; }
 h1 { font-size: 1.9rem; line-height: 1.2; margin: .2rem 0 .4rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; }
 h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
@@ -42,7 +44,7 @@ a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border
 .item img { float: right; width: 9rem; height: auto; max-height: 7rem; object-fit: cover;
   margin: 0 0 .5rem 1rem; border-radius: .4rem; background: var(--line); }
 .excerpt { margin: .4rem 0 0; }
-.heat { color: var(--accent); font-weight: 600; }
+.heat { color: var(--accent); font-weight: 600; white-space: nowrap; }
 .related { clear: both; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .4rem;
   font-size: .92rem; }
 .related p { margin: 0; font-weight: 600; }

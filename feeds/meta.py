@@ -34,6 +34,13 @@ FORMAT_TYPES = {
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 
+def directory_file(kind: GroupKind) -> str:
+    """The page that lists a kind's feeds when the front page has too many to list them:
+    'topics.html', 'providers.html', beside the kind's folder rather than in it (a
+    provider whose domain is 'index.html' has the folder 'providers/index.html/')."""
+    return kind.folders.removesuffix("/") + ".html"
+
+
 @dataclass(frozen=True, slots=True)
 class ArchiveLinks:
     """A feed document's RFC 5005 links, as folder URLs ('' for none)."""

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from feeds.archive import newest_page, page_folder, page_size
 from feeds.assets import ICON, STYLE
 from feeds.config import Config
+from feeds.frontpage import directory_pages, index_page
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
 from feeds.meta import FORMAT_FILES, ICON_FILE, OPML_FILE, PAGE_FILE, STYLE_FILE
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
 from feeds.opml import render_opml
-from feeds.pages import index_page
 from feeds.render import feed_file_names
 
 
@@ -20,8 +20,9 @@ def render_site_files(
 ) -> list[RenderedFile]:
     """The OPML subscription list, the front page (which is also the page of the
     all-articles feed, `everything`, so that one holds whole articles), the pages' style
-    sheet, their icon (unless `site.icon` names one) and, with `output.headers_file`, the
-    `_headers` file of static hosts."""
+    sheet, their icon (unless `site.icon` names one), the directory pages of the kinds too
+    many for the front page and, with `output.headers_file`, the `_headers` file of
+    static hosts."""
     files = [
         RenderedFile(OPML_FILE, render_opml(groups, config)),
         RenderedFile(PAGE_FILE, index_page(groups, everything, config).encode("utf-8")),
@@ -29,6 +30,9 @@ def render_site_files(
     ]
     if not config.site.icon:
         files.append(RenderedFile(ICON_FILE, ICON.encode("utf-8")))
+    files += [
+        RenderedFile(name, html.encode("utf-8")) for name, html in directory_pages(groups, config)
+    ]
     if config.output.headers_file:
         # Its rules depend on the file names of every feed folder, not on their contents.
         feed_paths = [

@@ -11,7 +11,8 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from tests.kit import BASE_URL, NS, SECRET, article, make_site
+from feeds.frontpage import FRONT_PAGE_FEEDS
+from tests.kit import BASE_URL, NS, SECRET, article, make_site, snapshot
 from tests.nasty import NASTY
 
 
@@ -51,10 +52,14 @@ def test_autodiscovery_links(out: Path) -> None:
 
 
 def test_every_local_link_resolves(out: Path) -> None:
-    """Every link on a page into the site (feeds, CSS, navigation) names an existing file."""
-    for page in out.rglob("index.html"):
+    """Every link on a page into the site (feeds, CSS, navigation) names an existing file,
+    and a link within the page an element it has."""
+    for page in [*out.rglob("index.html"), *out.glob("*.html")]:
         doc = lxml.html.fromstring(page.read_bytes())
         for url in doc.xpath("//@href | //@src"):
+            if url.startswith("#"):
+                assert doc.get_element_by_id(url[1:], None) is not None, f"{page}: {url}"
+                continue
             if url.startswith(BASE_URL):
                 url = str(out / url.removeprefix(BASE_URL))
             elif urlsplit(url).scheme:
@@ -306,3 +311,57 @@ def test_a_page_ranked_by_heat_shows_each_items_heat(tmp_path: Path) -> None:
     assert [data.get("value") for data in heats] == [str(i["_feeds"]["heat"]) for i in items]
     for folder in ("", "topics/ai"):
         assert _page(site.out, folder).xpath("//*[@class='heat']") == []
+
+
+def test_a_skip_link_leads_past_the_directory_to_the_articles(out: Path) -> None:
+    """The front page's first link skips the directory of feeds to the newest articles."""
+    doc = _page(out)
+    first = doc.body.xpath(".//a")[0]
+    assert (first.get("class"), first.text) == ("skip", "Skip to the newest articles")
+    target = doc.get_element_by_id(first.get("href").removeprefix("#"))
+    assert target.text.startswith("Newest articles")
+    assert target.getnext().get("class") == "items"
+    assert doc.xpath("//section[@class='directory']/following::*[@id='articles']") == [target]
+
+
+def _names(doc: lxml.html.HtmlElement, section: str) -> list[str]:
+    """The feed names in the front page's table of `section`."""
+    table = f"//h3[text()='{section}']/following-sibling::*[1][self::table]"
+    return [str(row.xpath("string(th)")) for row in doc.xpath(f"{table}/tbody/tr")]
+
+
+def test_a_kind_with_too_many_feeds_is_listed_on_a_page_of_its_own(tmp_path: Path) -> None:
+    """Beyond FRONT_PAGE_FEEDS providers the front page links `providers.html`, which
+    lists them all; topics up to that many stay on the front page; the OPML lists every
+    feed. The page goes once the providers are few enough again."""
+    limit = FRONT_PAGE_FEEDS
+    files = {
+        f"{n}.md": article(n, provider=f"p{n:03d}.example", topics=[f"T{n % limit:03d}"])
+        for n in range(limit + 1)
+    }
+    site = make_site(tmp_path, files)
+    site.build()
+    front = _page(site.out)
+    opml = etree.parse(str(site.out / "feeds.opml")).getroot()
+    assert len(opml.xpath("//outline[@xmlUrl]")) == 1 + limit + limit + 1
+    topics = opml.xpath("//outline[@text='Topics']/outline/@text")
+    providers = opml.xpath("//outline[@text='Providers']/outline/@text")
+    assert _names(front, "Topics") == topics
+    assert _names(front, "Providers") == []
+    assert front.xpath("//h3[text()='Providers']/following-sibling::p[1]/a/@href") == [
+        "providers.html"
+    ]
+    page = lxml.html.fromstring((site.out / "providers.html").read_bytes())
+    rows = page.xpath("//table/tbody/tr")
+    assert [str(row.xpath("string(th)")) for row in rows] == providers
+    hrefs = [urljoin(BASE_URL, href) for row in rows for href in row.xpath("th/a/@href")]
+    assert hrefs == opml.xpath("//outline[@text='Providers']/outline/@htmlUrl")
+    assert page.xpath("//a[@href='feeds.opml']")
+    assert page.xpath("//a[@href='./']")
+    assert not (site.out / "topics.html").exists()
+
+    (site.content / f"{limit}.md").unlink()
+    site.build()
+    assert not (site.out / "providers.html").exists()
+    assert len(_names(_page(site.out), "Providers")) == limit
+    assert snapshot(site.out) == site.fresh_output(tmp_path / "fresh")
