@@ -19,7 +19,7 @@ from feeds.archive import ARCHIVE_FOLDER, is_page_folder
 from feeds.checks import CONTENT_MODES, Invalid, show
 from feeds.files import windows_device
 from feeds.mediatypes import HEADERS_FILE
-from feeds.meta import FORMAT_FILES, OPML_FILE, PAGE_FILE, STYLE_FILE
+from feeds.meta import FORMAT_FILES, ICON_FILE, OPML_FILE, PAGE_FILE, STYLE_FILE
 from feeds.model import GroupKind
 from feeds.settings import int_setting, setting
 
@@ -30,7 +30,9 @@ MIN_ITEMS_SETTING: Any = int_setting(
     1, MAX_ITEMS, "a topic or provider feed is written only with at least this many articles"
 )
 # The files at the top of output.dir: a custom feed's folder may not take their names.
-SITE_FILES = frozenset([*FORMAT_FILES.values(), PAGE_FILE, OPML_FILE, STYLE_FILE, HEADERS_FILE])
+SITE_FILES = frozenset(
+    [*FORMAT_FILES.values(), PAGE_FILE, OPML_FILE, STYLE_FILE, ICON_FILE, HEADERS_FILE]
+)
 _PATH = re.compile(r"[a-z0-9/-]+")
 
 

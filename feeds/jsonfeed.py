@@ -73,15 +73,15 @@ def json_item(article: Article, body: str | None) -> dict[str, Any]:
 def _extension(article: Article) -> dict[str, Any]:
     """The item's `_feeds` object: quality (0 when the article has none), heat when it
     has some, related coverage when there is any."""
-    extension: dict[str, Any] = {"about": EXTENSION_ABOUT, "quality": _number(article.quality)}
+    extension: dict[str, Any] = {"about": EXTENSION_ABOUT, "quality": json_number(article.quality)}
     if article.heat is not None:
-        extension["heat"] = _number(article.heat)
+        extension["heat"] = json_number(article.heat)
     if article.related:
         extension["related"] = [_related(related) for related in article.related]
     return extension
 
 
-def _number(value: float) -> float | int:
+def json_number(value: float) -> float | int:
     """A whole number as JSON writes an integer (77, not 77.0), when a double holds it
     exactly; any other number as it is."""
     number = float(value)

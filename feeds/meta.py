@@ -23,6 +23,7 @@ JSON_FILE = "feed.json"
 PAGE_FILE = "index.html"  # a feed's page; the top one is the front page
 OPML_FILE = "feeds.opml"
 STYLE_FILE = "style.css"  # the pages' style sheet
+ICON_FILE = "favicon.svg"  # the pages' icon, unless `site.icon` names one
 # Each format's file and media type, in the order pages and OPML prefer them.
 FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
 FORMAT_TYPES = {
@@ -31,6 +32,13 @@ FORMAT_TYPES = {
     "json": "application/feed+json",
 }
 FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def directory_file(kind: GroupKind) -> str:
+    """The page that lists a kind's feeds when the front page has too many to list them:
+    'topics.html', 'providers.html', beside the kind's folder rather than in it (a
+    provider whose domain is 'index.html' has the folder 'providers/index.html/')."""
+    return kind.folders.removesuffix("/") + ".html"
 
 
 @dataclass(frozen=True, slots=True)

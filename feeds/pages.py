@@ -1,4 +1,5 @@
-"""The web pages written beside the feeds: one per feed and the site's index.
+"""The web pages written beside the feeds: one per feed, and the parts the site's front
+page shares with them (`feeds.frontpage`).
 
 Plain HTML5 and one small CSS file, no JavaScript. Links to feed files are absolute
 (readers get the public URL); navigation and the style sheet are relative. Every text is
@@ -9,36 +10,31 @@ bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
 from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.curate import rule_words
+from feeds.jsonfeed import json_number
 from feeds.meta import (
     FORMAT_FILES,
     FORMAT_LABELS,
     FORMAT_TYPES,
-    OPML_FILE,
+    ICON_FILE,
     STYLE_FILE,
     FeedMeta,
     custom_feed,
-    feed_meta,
 )
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 
-SECTION_TITLES = {
-    GroupKind.CUSTOM: "Custom feeds",
-    GroupKind.TOPIC: "Topics",
-    GroupKind.PROVIDER: "Providers",
-}
 _KIND_LABELS = {
     GroupKind.ALL: "All articles",
     GroupKind.TOPIC: "Topic",
     GroupKind.PROVIDER: "Source",
     GroupKind.CUSTOM: "Custom feed",
 }
+ARTICLES_ID = "articles"  # the id of a page's list of articles (its heading)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -47,7 +43,8 @@ def human_date(moment: datetime) -> str:
     return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year:04d}, {moment:%H:%M} UTC"
 
 
-def _time(moment: datetime) -> str:
+def time_html(moment: datetime) -> str:
+    """A `<time>` element showing `human_date`."""
     return f'<time datetime="{moment.isoformat()}">{escape(human_date(moment))}</time>'
 
 
@@ -56,7 +53,9 @@ def _root(group: AnyGroup) -> str:
     return "../" * (group.folder.count("/") + 1) if group.folder else ""
 
 
-def _head(title: str, description: str, meta: FeedMeta | None, config: Config, root: str) -> str:
+def page_head(
+    title: str, description: str, meta: FeedMeta | None, config: Config, root: str
+) -> str:
     """The page head; `meta` is the feed the page advertises to readers (autodiscovery)."""
     alternates = ""
     if meta is not None:
@@ -73,17 +72,32 @@ def _head(title: str, description: str, meta: FeedMeta | None, config: Config, r
         f"<title>{escape(title)}</title>\n"
         f'<meta name="description" content="{escape(description)}">\n'
         f'<link rel="stylesheet" href="{root}{STYLE_FILE}">\n'
-        f"{alternates}</head>\n<body>\n"
+        f"{_icon(config, root)}{alternates}</head>\n<body>\n"
     )
 
 
-def _subscribe(meta: FeedMeta, config: Config) -> str:
+def _icon(config: Config, root: str) -> str:
+    """The page's icon: `site.icon` when set, else the SVG icon every build writes (a page
+    that names none makes browsers ask for `/favicon.ico`)."""
+    if config.site.icon:
+        return f'<link rel="icon" href="{escape(config.site.icon)}">\n'
+    return f'<link rel="icon" type="image/svg+xml" href="{root}{ICON_FILE}">\n'
+
+
+def _breakable(url: str) -> str:
+    """`url` as HTML text that may wrap after a '/' of its path (`<wbr>`), so that a
+    narrow screen breaks it between names, never inside one ('atom.xm' + 'l')."""
+    scheme, colon_slashes, rest = url.partition("://")
+    return escape(scheme + colon_slashes) + "/<wbr>".join(map(escape, rest.split("/")))
+
+
+def subscribe_box(meta: FeedMeta, config: Config) -> str:
     """'Subscribe' links to every format, with the address to paste into a reader."""
+    urls = {name: meta.url(FORMAT_FILES[name]) for name in config.output.formats}
     rows = "".join(
-        f'<li><a class="feed" href="{escape(meta.url(FORMAT_FILES[name]))}"'
-        f' type="{FORMAT_TYPES[name]}">'
-        f"{FORMAT_LABELS[name]}</a> <code>{escape(meta.url(FORMAT_FILES[name]))}</code></li>\n"
-        for name in config.output.formats
+        f'<li><a class="feed" href="{escape(url)}" type="{FORMAT_TYPES[name]}">'
+        f"{FORMAT_LABELS[name]}</a> <code>{_breakable(url)}</code></li>\n"
+        for name, url in urls.items()
     )
     return (
         '<section class="subscribe">\n<h2>Subscribe</h2>\n'
@@ -92,7 +106,9 @@ def _subscribe(meta: FeedMeta, config: Config) -> str:
     )
 
 
-def _article(article: Article) -> str:
+def _article(article: Article, ranked_by_heat: bool) -> str:
+    """One article's card; in a feed ranked by heat its heat (as `feed.json` gives it)
+    ends the byline, so that readers see the ranking."""
     parts = ['<li class="item">\n']
     if article.images:
         image = article.images[0]
@@ -100,7 +116,11 @@ def _article(article: Article) -> str:
         parts.append(f'<img src="{escape(image.url)}" alt="" loading="lazy"{size}>\n')
     parts.append(f'<h3><a href="{escape(article.url)}">{escape(article.title)}</a></h3>\n')
     byline = [escape(article.provider.name)] if article.provider.name else []
-    parts.append(f'<p class="byline">{" · ".join([*byline, _time(article.published_at)])}</p>\n')
+    byline.append(time_html(article.published_at))
+    if ranked_by_heat and article.heat is not None:
+        heat = json_number(article.heat)
+        byline.append(f'<data class="heat" value="{heat}">heat {heat}</data>')
+    parts.append(f'<p class="byline">{" · ".join(byline)}</p>\n')
     if article.excerpt:
         parts.append(f'<p class="excerpt">{escape(article.excerpt)}</p>\n')
     if article.related:
@@ -115,27 +135,34 @@ def _article(article: Article) -> str:
     return "".join(parts)
 
 
-def _rule(group: AnyGroup, config: Config) -> str:
+def rule_text(group: AnyGroup, config: Config) -> str:
     """A custom feed's rule in plain words, escaped; '' for other feeds."""
     custom = custom_feed(group, config)
     return "" if custom is None else escape(rule_words(custom))
 
 
-def _articles(group: FeedGroup[Article], config: Config) -> str:
+def article_list(group: FeedGroup[Article], config: Config) -> str:
+    """The feed's items as cards under a heading with id `articles` (the front page's skip
+    link goes there)."""
     if not group.items:
-        return "<p>No articles yet.</p>\n"
+        return f'<p id="{ARTICLES_ID}">No articles yet.</p>\n'
     custom = custom_feed(group, config)
-    which = "hottest" if custom is not None and custom.order == "heat" else "newest"
+    by_heat = custom is not None and custom.order == "heat"
+    which = "hottest" if by_heat else "newest"
     shown = (
-        f"the {which} {len(group.items)} of {group.total}" if group.total > len(group.items) else ""
+        f" (the {which} {len(group.items)} of {group.total})"
+        if group.total > len(group.items)
+        else ""
     )
-    heading = f"<h2>{which.capitalize()} articles{f' ({shown})' if shown else ''}</h2>\n"
-    return heading + '<ol class="items">\n' + "".join(map(_article, group.items)) + "</ol>\n"
+    heading = f'<h2 id="{ARTICLES_ID}">{which.capitalize()} articles{shown}</h2>\n'
+    cards = "".join(_article(article, by_heat) for article in group.items)
+    return f'{heading}<ol class="items">\n{cards}</ol>\n'
 
 
-def _summary(group: AnyGroup, meta: FeedMeta) -> str:
+def summary_line(group: AnyGroup, meta: FeedMeta) -> str:
+    """'12 articles, updated <date>'."""
     count = f"{group.total} article{'' if group.total == 1 else 's'}"
-    updated = f", updated {_time(meta.updated)}" if group.items else ""
+    updated = f", updated {time_html(meta.updated)}" if group.items else ""
     return f'<p class="count">{count}{updated}</p>\n'
 
 
@@ -144,126 +171,17 @@ def feed_page(group: FeedGroup[Article], config: Config, meta: FeedMeta) -> str:
     (a custom feed's rule in words first)."""
     root = _root(group)
     site = escape(config.site.title)
-    rule = _rule(group, config)
+    rule = rule_text(group, config)
     return (
-        _head(meta.title, meta.description, meta, config, root)
+        page_head(meta.title, meta.description, meta, config, root)
         + f'<header><p class="crumbs"><a href="{root}">{site}</a> &gt; '
         f"{_KIND_LABELS[group.kind]}</p>\n<h1>{escape(meta.title)}</h1>\n"
         f'<p class="description">{escape(meta.description)}</p>\n'
         + (f'<p class="rule">{rule}</p>\n' if rule else "")
-        + _summary(group, meta)
+        + summary_line(group, meta)
         + "</header>\n<main>\n"
-        + _subscribe(meta, config)
-        + _articles(group, config)
+        + subscribe_box(meta, config)
+        + article_list(group, config)
         + f'</main>\n<footer><p><a href="{root}">All feeds of {site}</a></p></footer>\n'
         "</body>\n</html>\n"
     )
-
-
-def _directory_row(group: AnyGroup, config: Config) -> str:
-    meta = feed_meta(group, config)
-    folder = f"{group.folder}/" if group.folder else ""
-    name = escape(group.name if group.kind is not GroupKind.ALL else "All articles")
-    if config.output.pages:
-        name = f'<a href="{folder or "./"}">{name}</a>'
-    if rule := _rule(group, config):
-        name += f'<small class="rule">{rule}</small>'
-    updated = _time(meta.updated) if group.items else "never"
-    links = " ".join(
-        f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_TYPES[f]}">'
-        f"{FORMAT_LABELS[f]}</a>"
-        for f in config.output.formats
-    )
-    cells = f"<td>{group.total}</td><td>{updated}</td><td>{links}</td>"
-    return f'<tr><th scope="row">{name}</th>{cells}</tr>\n'
-
-
-def _directory(groups: Sequence[AnyGroup], config: Config) -> str:
-    """Every feed, grouped as in the OPML list: all articles, then custom feeds, then
-    topics, then providers."""
-    sections = [("Everything", [g for g in groups if g.kind is GroupKind.ALL])]
-    sections += [
-        (title, [g for g in groups if g.kind is kind]) for kind, title in SECTION_TITLES.items()
-    ]
-    tables = "".join(
-        f'<h3>{title}</h3>\n<table>\n<thead><tr><th scope="col">Feed</th>'
-        '<th scope="col">Articles</th><th scope="col">Updated</th>'
-        '<th scope="col">Subscribe</th></tr></thead>\n<tbody>\n'
-        + "".join(_directory_row(g, config) for g in members)
-        + "</tbody>\n</table>\n"
-        for title, members in sections
-        if members
-    )
-    return (
-        '<section class="directory">\n<h2>All feeds</h2>\n'
-        f'<p>For readers that import a list: <a href="{OPML_FILE}" type="text/x-opml">'
-        f"{OPML_FILE}</a> (OPML) subscribes to every feed at once.</p>\n{tables}</section>\n"
-    )
-
-
-def index_page(
-    groups: Sequence[AnyGroup], everything: FeedGroup[Article] | None, config: Config
-) -> str:
-    """The site's front page: the page of the all-articles feed, `everything` (None with
-    `feeds.all: false`), plus a directory of every feed."""
-    site = config.site
-    meta = feed_meta(everything, config) if everything is not None else None
-    # Without an all-articles feed (feeds.all: false) the front page advertises no feed.
-    head = _head(site.title, site.description, meta, config, "")
-    body = (
-        f"<header>\n<h1>{escape(site.title)}</h1>\n"
-        f'<p class="description">{escape(site.description)}</p>\n'
-    )
-    if everything is not None and meta is not None:
-        body += _summary(everything, meta) + "</header>\n<main>\n" + _subscribe(meta, config)
-        body += _directory(groups, config)
-        if config.output.pages:
-            body += _articles(everything, config)
-    else:
-        body += "</header>\n<main>\n" + _directory(groups, config)
-    return head + body + "</main>\n</body>\n</html>\n"
-
-
-STYLE = """\
-:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfc; --muted: #5f6368;
-  --line: #e3e3e0; --accent: #b3421b; --card: #ffffff; }
-@media (prefers-color-scheme: dark) {
-  :root { --fg: #ececea; --bg: #17181a; --muted: #a4a7ab; --line: #34363a;
-    --accent: #f08a5d; --card: #202124; } }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 48rem; padding: 1.5rem 1rem 3rem; color: var(--fg);
-  background: var(--bg); font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; }
-a { color: var(--accent); }
-h1 { font-size: 1.9rem; line-height: 1.2; margin: .2rem 0 .4rem; }
-h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; }
-h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
-.crumbs, .count, .byline, .rule, footer { color: var(--muted); font-size: .9rem; margin: 0; }
-small.rule { display: block; font-weight: normal; }
-.description { margin: 0 0 .3rem; font-size: 1.05rem; }
-.subscribe { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
-  padding: .2rem 1rem .8rem; margin-top: 1.2rem; }
-.subscribe h2 { margin-top: .8rem; }
-.subscribe ul { list-style: none; padding: 0; margin: 0; }
-.subscribe li { margin: .35rem 0; overflow-wrap: anywhere; }
-.subscribe code { color: var(--muted); font-size: .85rem; }
-a.feed { display: inline-block; min-width: 7.5rem; padding: .15rem .6rem; border-radius: .4rem;
-  background: var(--accent); color: var(--bg); text-decoration: none; font-weight: 600;
-  text-align: center; margin-right: .4rem; }
-.items { list-style: none; padding: 0; margin: 0; }
-.item { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
-  padding: 1rem; margin: 0 0 1rem; overflow: hidden; overflow-wrap: anywhere; }
-.item img { float: right; width: 9rem; height: auto; max-height: 7rem; object-fit: cover;
-  margin: 0 0 .5rem 1rem; border-radius: .4rem; background: var(--line); }
-.excerpt { margin: .4rem 0 0; }
-.related { clear: both; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .4rem;
-  font-size: .92rem; }
-.related p { margin: 0; font-weight: 600; }
-.related ul { margin: .2rem 0 0; padding-left: 1.2rem; }
-.related span { color: var(--muted); }
-table { width: 100%; border-collapse: collapse; font-size: .95rem; }
-th, td { text-align: left; padding: .35rem .5rem .35rem 0; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: anywhere; }
-td:nth-child(2) { text-align: right; padding-right: 1rem; }
-thead th { color: var(--muted); font-weight: 600; }
-footer { margin-top: 2rem; }
-"""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feeds.archive import newest_page, page_folder, page_size
+from feeds.assets import ICON, STYLE
 from feeds.config import Config
+from feeds.frontpage import directory_pages, index_page
 from feeds.mediatypes import HEADERS_FILE, render_headers_file
-from feeds.meta import FORMAT_FILES, OPML_FILE, PAGE_FILE, STYLE_FILE
+from feeds.meta import FORMAT_FILES, ICON_FILE, OPML_FILE, PAGE_FILE, STYLE_FILE
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
 from feeds.opml import render_opml
-from feeds.pages import STYLE, index_page
 from feeds.render import feed_file_names
 
 
@@ -19,11 +20,18 @@ def render_site_files(
 ) -> list[RenderedFile]:
     """The OPML subscription list, the front page (which is also the page of the
     all-articles feed, `everything`, so that one holds whole articles), the pages' style
-    sheet and, with `output.headers_file`, the `_headers` file of static hosts."""
+    sheet, their icon (unless `site.icon` names one), the directory pages of the kinds too
+    many for the front page and, with `output.headers_file`, the `_headers` file of
+    static hosts."""
     files = [
         RenderedFile(OPML_FILE, render_opml(groups, config)),
         RenderedFile(PAGE_FILE, index_page(groups, everything, config).encode("utf-8")),
         RenderedFile(STYLE_FILE, STYLE.encode("utf-8")),
+    ]
+    if not config.site.icon:
+        files.append(RenderedFile(ICON_FILE, ICON.encode("utf-8")))
+    files += [
+        RenderedFile(name, html.encode("utf-8")) for name, html in directory_pages(groups, config)
     ]
     if config.output.headers_file:
         # Its rules depend on the file names of every feed folder, not on their contents.

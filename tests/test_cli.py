@@ -71,7 +71,7 @@ def test_verbose_prints_a_summary(tmp_path: Path) -> None:
     assert timings.startswith("feeds: scan ")
     assert summary + "\n" == (
         "feeds: 2 article files read, 2 published, 0 rejected; 3 feeds, "
-        "14 files written, 0 unchanged\n"
+        "15 files written, 0 unchanged\n"
     )
 
 
@@ -277,7 +277,7 @@ def test_summary_counts_skipped_feeds_files_as_unchanged(site: Site) -> None:
     invoke(site, "build")
     code, _, err = invoke(site, "build", "-v")
     assert code == 0
-    assert "0 files written, 14 unchanged" in err.splitlines()[-2]
+    assert "0 files written, 15 unchanged" in err.splitlines()[-2]
 
 
 def test_json_errors_are_json_too(tmp_path: Path) -> None:

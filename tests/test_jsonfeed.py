@@ -168,6 +168,7 @@ def test_only_json(tmp_path: Path) -> None:
     site.build()
     out = site.out
     assert sorted(snapshot(out)) == [
+        "favicon.svg",
         "feed.json",
         "feeds.opml",
         "index.html",
