@@ -75,7 +75,8 @@ class Site:
     icon: str | None = setting(
         None,
         check=checks.http_url,
-        doc="absolute http(s) URL of a small square icon: Atom `<icon>`, JSON Feed `favicon`",
+        doc="absolute http(s) URL of a small square icon: Atom `<icon>`, JSON Feed `favicon`, "
+        'the pages\' `<link rel="icon">` (instead of the `favicon.svg` written)',
     )
     ttl: int | None = int_setting(None, 525_600, "minutes readers may cache a feed: RSS `<ttl>`")
     copyright: str | None = setting(
