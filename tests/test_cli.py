@@ -351,13 +351,13 @@ def test_the_json_summary_line_has_every_count_as_a_key(site: Site) -> None:
     assert summary == {
         "level": "info",
         "message": "2 article files read, 1 published, 1 rejected; 3 feeds, "
-        "14 files written, 0 unchanged",
+        "15 files written, 0 unchanged",
         "files_read": 2,
         "articles_valid": 1,
         "published": 1,
         "rejected": 1,
         "feeds": 3,
-        "files_written": 14,
+        "files_written": 15,
         "files_unchanged": 0,
         "files_deleted": 0,
         "files_parsed": 2,
