@@ -89,11 +89,12 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
         return
     log.info("published %s", report.summary())
     _ping(config, report.uploaded)
-    if report.failed:
+    if report.failed or report.not_attempted:
         for failure in report.failed:
             log.error("%(key)s: %(reason)s", fields(key=failure.key, reason=failure.reason))
+        untried = f", {len(report.not_attempted)} not attempted" if report.not_attempted else ""
         msg = (
-            f"{len(report.failed)} key(s) failed to publish ({report.summary()}); "
+            f"{len(report.failed)} key(s) failed to publish{untried} ({report.summary()}); "
             "the next run retries them"
         )
         fail(msg, 1, log_format)
