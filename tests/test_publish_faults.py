@@ -7,6 +7,7 @@ the same keys (plus the manifest), bytes, Content-Type and Cache-Control.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,5 +116,131 @@ def test_a_manifest_get_answered_404_changes_nothing(
     assert "the listing shows it, yet its GET answered 404; nothing was changed" in result.stderr
     assert (proxy.requests("PUT"), proxy.requests("DELETE")) == ([], [])
     assert bucket_manifest(s3, bucket) == before
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_failed_archive_page_stops_the_feeds_and_pages_above_it(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    proxy.add("PUT", "archive/2/rss.xml", "500", times=0)
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert "error: archive/2/rss.xml: InternalError (HTTP 500): injected" in result.stderr
+    assert "upload(s) not attempted: no page or feed is uploaded above a rank" in result.stderr
+    puts = {seen.key for seen in proxy.requests("PUT")}
+    assert {"archive/1/rss.xml", "archive/2/rss.xml"} <= puts
+    assert not {"rss.xml", "atom.xml", "index.html", SOLO + "rss.xml"} & puts
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_failed_style_sheet_stops_every_page(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    (site.out / "style.css").write_bytes(b"body{}")
+    proxy.add("PUT", "style.css", "reset", times=0)
+    assert site.cli("publish").exit_code == 1
+    assert [seen.key for seen in proxy.requests("PUT", "*.html")] == []
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_uploads_before_a_failed_last_manifest_write_are_not_uploaded_again(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    fail_manifest = lambda: proxy.add("PUT", MANIFEST_NAME, "503", times=0)  # noqa: E731
+    proxy.add("PUT", "index.html", "", then=fail_manifest)  # the last upload
+    assert site.cli("publish").exit_code == 1
+    assert len(proxy.requests("PUT", "*.xml")) > 80
+    clean_publish(site, proxy)
+    assert [seen.key for seen in proxy.requests("PUT")] == [MANIFEST_NAME]
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_stalled_upload_ends_with_the_budget_and_the_manifest_keeps_what_succeeded(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket, budget=2)
+    held = proxy.add("PUT", "rss.xml", "hold", times=0)  # stored, but never answered
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert "publish.s3.budget, 2 s) is spent" in result.stderr
+    assert held.fired.is_set()
+    recorded = bucket_manifest(s3, bucket)
+    client = s3_client(s3.url)
+    for key, entry in recorded["objects"].items():
+        assert client.head_object(Bucket=bucket, Key=key)["ETag"] == entry["etag"]
+    assert "rss.xml" in recorded["pending"]
+    assert "index.html" not in recorded["objects"]
+    site.configure(publish={"s3": {**site.sections["publish"]["s3"], "budget": 120}})
+    clean_publish(site, proxy)
+    assert "rss.xml" not in {seen.key for seen in proxy.requests("PUT")}  # stored already
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_stalled_listing_ends_with_the_budget_and_changes_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket, budget=1)
+    proxy.add("GET", "", "hold", times=0)
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert f"s3://{bucket}/: cannot list the bucket: Read timeout" in result.stderr
+    assert proxy.requests("PUT") == []
+    site.configure(publish={"s3": {**site.sections["publish"]["s3"], "budget": 120}})
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+@pytest.mark.parametrize(("failures", "exit_code"), [(4, 0), (9, 1)])
+def test_a_failing_request_is_tried_five_times_in_all(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy, failures: int, exit_code: int
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    proxy.add("PUT", "feeds.opml", "503", times=failures)
+    assert site.cli("publish").exit_code == exit_code
+    assert len(proxy.requests("PUT", "feeds.opml")) == min(failures + 1, 5)
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_burst_of_faults_gets_every_request_its_tries(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    """Every key's first two PUTs fail (over 300 retries): botocore's retry quota would
+    have run dry after 100 of them."""
+    site = faulty_site(tmp_path, proxy, bucket)
+    proxy.add("PUT", "*", "503", times=2, each_key=True)
+    result = site.cli("publish")
+    assert result.exit_code == 0, result.output
+    tries = Counter(seen.key for seen in proxy.requests("PUT"))
+    local = scan_output(site.out, site.config().output.cache_control)
+    assert {tries[file.key] for file in local} == {3}  # 2 failures, then success
+    assert tries[MANIFEST_NAME] == 3 + 1  # before the uploads, and after them
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_put_applied_but_never_answered_leaves_the_new_bytes_and_is_known(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    clean_publish(site, proxy)
+    site.write(
+        {"solo.md": article(999, title="Solo, edited", topics=["T1"], provider="solo.example")}
+    )
+    site.build()
+    proxy.clear()
+    proxy.add("PUT", SOLO + "rss.xml", "cut", times=0)
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert len(proxy.requests("PUT", SOLO + "rss.xml")) == 5
+    body = s3_client(s3.url).get_object(Bucket=bucket, Key=SOLO + "rss.xml")["Body"].read()
+    assert body == (site.out / SOLO / "rss.xml").read_bytes()  # the new bytes, not the old
+    (site.content / "solo.md").unlink()
+    site.build()
     clean_publish(site, proxy)
     assert_bucket_is_the_output(s3, bucket, site)
