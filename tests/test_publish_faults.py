@@ -7,6 +7,8 @@ the same keys (plus the manifest), bytes, Content-Type and Cache-Control.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -242,5 +244,82 @@ def test_a_put_applied_but_never_answered_leaves_the_new_bytes_and_is_known(
     assert body == (site.out / SOLO / "rss.xml").read_bytes()  # the new bytes, not the old
     (site.content / "solo.md").unlink()
     site.build()
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def publish_killed_at(site: Site, proxy: FaultProxy, method: str, key: str, nth: int) -> None:
+    """Run `feeds publish` as a process; SIGKILL it when the nth request matching `method`
+    and `key` arrives (held, unforwarded, until then)."""
+    rule = proxy.add(method, key, "stall", nth=nth)
+    command = [sys.executable, "-m", "feeds", "publish", "--config", str(site.config_path)]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+        while not rule.fired.wait(0.05) and run.poll() is None:
+            pass
+        run.kill()
+    assert rule.fired.is_set(), "the publish ended before the chosen request"
+    proxy.clear()
+
+
+@pytest.mark.parametrize(
+    ("method", "key", "nth"),
+    [
+        ("PUT", MANIFEST_NAME, 1),  # before the first upload
+        ("PUT", SOLO + "index.html", 1),  # mid-upload: its feeds are up, its page not
+        ("PUT", MANIFEST_NAME, 2),  # every upload done, the manifest not yet written
+    ],
+)
+def test_a_publish_killed_at_a_chosen_request_leaves_nothing_unknown(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy, method: str, key: str, nth: int
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    clean_publish(site, proxy)
+    site.write(
+        {"solo.md": article(999, title="Solo, again", topics=["T1"], provider="solo.example")}
+    )
+    site.build()
+    publish_killed_at(site, proxy, method, key, nth)
+    (site.content / "solo.md").unlink()
+    site.build()
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_any_sequence_of_faults_and_kills_then_one_clean_run_leaves_exactly_the_output(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    publish_killed_at(site, proxy, "PUT", "*/*", 30)  # a first publish, killed
+
+    proxy.add("PUT", "*", "503", times=1, each_key=True)  # then every key fails once
+    proxy.add("PUT", "topics/t3/*", "cut", times=0)  # applied, never answered
+    proxy.add("DELETE", "*", "reset", times=0)
+    assert site.cli("publish").exit_code == 1
+    proxy.clear()
+
+    site.write(
+        {"solo.md": article(999, title="Solo, edited", topics=["T2"], provider="solo.example")}
+    )
+    site.write(
+        {"a007.md": article(7, title="Seventh, edited", topics=["T7"], provider="new.example")}
+    )
+    site.build()
+    proxy.add("GET", MANIFEST_NAME, "404")
+    assert site.cli("publish").exit_code == 1
+    proxy.clear()
+    fail_manifest = lambda: proxy.add("PUT", MANIFEST_NAME, "500", times=0)  # noqa: E731
+    proxy.add("PUT", "index.html", "", then=fail_manifest)
+    proxy.add("PUT", "archive/*", "reset", times=1, each_key=True)
+    site.cli("publish")  # may exit 0 or 1: only the next runs matter
+    proxy.clear()
+
+    (site.content / "solo.md").unlink()
+    (site.content / "a011.md").unlink()
+    site.build()
+    publish_killed_at(site, proxy, "DELETE", "*", 2)
+    proxy.add("GET", "", "500", times=5)  # a listing that fails all its tries
+    assert site.cli("publish").exit_code == 1
+    publish_killed_at(site, proxy, "PUT", MANIFEST_NAME, 1)
+
     clean_publish(site, proxy)
     assert_bucket_is_the_output(s3, bucket, site)
