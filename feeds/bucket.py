@@ -267,11 +267,14 @@ def _delete_all(
     outcome = _Outcome()
     if not keys:
         return outcome
-    if uploads.failed or uploads.not_attempted:
+    if uploads.failed:
         log.warning(
             "deletions skipped because %(failed)d upload(s) failed",
-            fields(failed=len(uploads.failed) + len(uploads.not_attempted)),
+            fields(failed=len(uploads.failed)),
         )
+        return outcome
+    if uploads.not_attempted:  # the budget is spent: these are not attempted either
+        outcome.not_attempted += keys
         return outcome
 
     def delete(key: str) -> object:

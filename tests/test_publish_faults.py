@@ -323,3 +323,19 @@ def test_any_sequence_of_faults_and_kills_then_one_clean_run_leaves_exactly_the_
 
     clean_publish(site, proxy)
     assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_failed_first_manifest_write_uploads_nothing(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = faulty_site(tmp_path, proxy, bucket)
+    proxy.add("PUT", MANIFEST_NAME, "500", times=0)
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert (
+        f"Error: s3://{bucket}/: cannot write {MANIFEST_NAME} before uploading: "
+        "InternalError (HTTP 500): injected; nothing was uploaded"
+    ) in result.stderr
+    assert {seen.key for seen in proxy.requests("PUT")} == {MANIFEST_NAME}
+    clean_publish(site, proxy)
+    assert_bucket_is_the_output(s3, bucket, site)
