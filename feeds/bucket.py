@@ -177,6 +177,35 @@ def list_remote(
         token = listed["NextContinuationToken"]
 
 
+def confirm_pending(
+    client: S3Client,
+    target: S3Target,
+    stored: BucketManifest,
+    remote: Mapping[str, RemoteObject],
+    deadline: Deadline,
+) -> BucketManifest:
+    """`stored`, its pending entries given the listed ETag where the store's ETag is not the
+    MD5 a pending entry expects (SSE-KMS, say) yet the object is what was to be uploaded.
+
+    Only a pending key listed with the expected size but another ETag costs a HEAD: it is
+    ours when its `x-amz-meta-sha256` is the SHA-256 that was to be uploaded.
+    """
+    pending = dict(stored.pending)
+    for key, entry in stored.pending.items():
+        listed = remote.get(key)
+        if listed is None or listed.size != entry.size or listed.etag == entry.etag:
+            continue
+        try:
+            head = call(
+                deadline, partial(client.head_object, Bucket=target.bucket, Key=target.prefix + key)
+            )
+        except (ClientError, BotoCoreError, BudgetSpent):
+            continue  # unconfirmed: handled as an object not known to be ours
+        if head.get("Metadata", {}).get("sha256") == entry.sha256:
+            pending[key] = replace(entry, etag=listed.etag)
+    return replace(stored, pending=pending)
+
+
 def _put(
     client: S3Client, target: S3Target, out_dir: Path, file: LocalFile, deadline: Deadline
 ) -> ManifestEntry:

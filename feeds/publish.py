@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feeds.bucket import Failure, apply_plan, fetch_manifest, list_remote, make_client
+from feeds.bucket import (
+    Failure,
+    apply_plan,
+    confirm_pending,
+    fetch_manifest,
+    list_remote,
+    make_client,
+)
 from feeds.config import Config, S3Target
 from feeds.errors import PublishError
 from feeds.lock import output_lock
@@ -109,7 +116,7 @@ def _read_bucket(
             )
             raise PublishError(msg)
         stored = BucketManifest()
-    return stored, remote
+    return confirm_pending(client, target, stored, remote, deadline), remote
 
 
 def publish(

@@ -339,3 +339,30 @@ def test_a_failed_first_manifest_write_uploads_nothing(
     assert {seen.key for seen in proxy.requests("PUT")} == {MANIFEST_NAME}
     clean_publish(site, proxy)
     assert_bucket_is_the_output(s3, bucket, site)
+
+
+def test_a_store_whose_etags_are_not_md5s_still_knows_what_a_killed_run_wrote(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    """As on AWS with SSE-KMS: the ETag a pending entry expects is not the one listed, so
+    the object's x-amz-meta-sha256 tells whether it is the upload that was pending."""
+    site = faulty_site(tmp_path, proxy, bucket)
+    clean_publish(site, proxy)
+    site.write(
+        {"solo.md": article(999, title="Solo, again", topics=["T1"], provider="solo.example")}
+    )
+    site.build()
+    publish_killed_at(site, proxy, "PUT", SOLO + "index.html", 1)
+    data = bucket_manifest(s3, bucket)
+    assert {SOLO + "rss.xml", SOLO + "index.html"} <= set(data["pending"])
+    for entry in data["pending"].values():
+        entry["etag"] = '"' + "f" * 32 + '-1"'  # what this store would have answered
+    client = s3_client(s3.url)
+    client.put_object(Bucket=bucket, Key=MANIFEST_NAME, Body=json.dumps(data).encode())
+    (site.content / "solo.md").unlink()
+    site.build()
+    result = site.cli("publish")
+    assert (result.exit_code, result.stderr) == (0, "")
+    heads = {seen.key for seen in proxy.requests("HEAD")}
+    assert {SOLO + "rss.xml", SOLO + "atom.xml"} <= heads <= set(data["pending"])
+    assert_bucket_is_the_output(s3, bucket, site)
