@@ -255,8 +255,9 @@ def publish(config_path: Path, dry_run: bool, verbose: bool, quiet: bool, log_fo
     Example: feeds publish --config config/feeds.yaml --dry-run
 
     Exit status: 0 published (or nothing to do), 1 config error, no output, bucket
-    unreachable or any key that failed to upload (each is named; the rest were tried),
-    2 usage error, 75 another run holds the output folder.
+    unreachable, any key that failed to upload (each is named) or was not attempted
+    (above a failed rank, or past publish.s3.budget), 2 usage error, 75 another run holds
+    the output folder.
     """
     setup_logging(verbose, quiet, log_format)
     try:

@@ -44,8 +44,8 @@ def corpus(count: int) -> dict[str, dict[str, Any]]:
 
 
 def faulty_site(tmp_path: Path, proxy: FaultProxy, bucket: str, **s3: Any) -> Site:
-    """A built site of ~160 files publishing through the proxy, retrying after 10 ms."""
-    publish = publish_to(proxy.url, bucket, delete=True, backoff=0.01, **s3)
+    """A built site of ~160 files publishing through the proxy."""
+    publish = publish_to(proxy.url, bucket, delete=True, **s3)
     site = make_site(tmp_path, corpus(40), publish=publish, feeds={"archive": True, "max_items": 5})
     site.build()
     return site
