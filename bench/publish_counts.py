@@ -35,7 +35,9 @@ def main() -> None:
     server = S3Server()
     server.start()
     s3_client(server.url).create_bucket(Bucket="bench")
-    target = S3Target(bucket="bench", endpoint_url=server.url, addressing_style="path")
+    target = S3Target(
+        bucket="bench", endpoint_url=server.url, addressing_style="path", budget=3600.0
+    )
     config = replace(load_config(Path(sys.argv[1])), publish=Publish(target))
     started = time.perf_counter()
     report = build(config, now=datetime.now(UTC)).report

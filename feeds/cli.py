@@ -90,11 +90,12 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
         return
     log.info("published %s", report.summary())
     _ping(config, report.uploaded)
-    if report.failed:
+    if report.failed or report.not_attempted:
         for failure in report.failed:
             log.error("%(key)s: %(reason)s", fields(key=failure.key, reason=failure.reason))
+        untried = f", {len(report.not_attempted)} not attempted" if report.not_attempted else ""
         msg = (
-            f"{len(report.failed)} key(s) failed to publish ({report.summary()}); "
+            f"{len(report.failed)} key(s) failed to publish{untried} ({report.summary()}); "
             "the next run retries them"
         )
         fail(msg, 1, log_format)
@@ -254,8 +255,9 @@ def publish(config_path: Path, dry_run: bool, verbose: bool, quiet: bool, log_fo
     Example: feeds publish --config config/feeds.yaml --dry-run
 
     Exit status: 0 published (or nothing to do), 1 config error, no output, bucket
-    unreachable or any key that failed to upload (each is named; the rest were tried),
-    2 usage error, 75 another run holds the output folder.
+    unreachable, any key that failed to upload (each is named) or was not attempted
+    (above a failed rank, or past publish.s3.budget), 2 usage error, 75 another run holds
+    the output folder.
     """
     setup_logging(verbose, quiet, log_format)
     try:

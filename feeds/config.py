@@ -248,6 +248,18 @@ class S3Target:
         check=checks.boolean,
         doc="delete objects this program uploaded that are no longer produced",
     )
+    budget: float = setting(
+        120.0,
+        check=checks.seconds_up_to(3600),
+        doc="seconds one publish may take; past it no request starts, the manifest records "
+        "what succeeded and the run exits 1 (see Publishing)",
+    )
+    backoff: float = setting(
+        1.0,
+        check=checks.seconds_up_to(60),
+        doc="seconds before the first retry of a failed request, doubled for each next one "
+        "(a random pause up to that)",
+    )
 
 
 @dataclass(frozen=True, slots=True)

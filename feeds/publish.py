@@ -2,7 +2,8 @@
 
 Under the output folder's lock: scan the folder, GET the manifest and list the prefix once
 (feeds/bucket.py), decide every key (`make_plan`, a pure function in feeds/publish_plan.py),
-then upload by rank, delete (opt-in) and write the manifest (`apply_plan`, feeds/bucket.py).
+then announce the uploads in the manifest, upload by rank, delete (opt-in) and write the
+manifest (`apply_plan`, feeds/bucket.py); all within `publish.s3.budget` seconds.
 """
 
 from __future__ import annotations
@@ -14,20 +15,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from feeds.bucket import Failure, apply_plan, fetch_manifest, list_remote, make_client
+from feeds.bucket import (
+    Failure,
+    apply_plan,
+    confirm_pending,
+    fetch_manifest,
+    list_remote,
+    make_client,
+)
 from feeds.config import Config, S3Target
 from feeds.errors import PublishError
 from feeds.lock import output_lock
 from feeds.logs import fields
 from feeds.mediatypes import CacheControl
 from feeds.publish_plan import (
+    MANIFEST_NAME,
     Action,
+    BucketManifest,
     LocalFile,
     Plan,
+    RemoteObject,
     listing_start,
     make_plan,
+    resolve,
     scan_output,
 )
+from feeds.s3retry import Deadline
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -47,6 +60,7 @@ class PublishReport:
     deleted: tuple[str, ...] = ()
     failed: tuple[Failure, ...] = ()
     manifest_written: bool = False
+    not_attempted: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line: where, and how many keys were uploaded, unchanged, deleted, failed."""
@@ -98,6 +112,29 @@ def _warn_loopback(base_url: str) -> None:
         )
 
 
+def _read_bucket(
+    client: S3Client, target: S3Target, local: tuple[LocalFile, ...], deadline: Deadline
+) -> tuple[BucketManifest, dict[str, RemoteObject]]:
+    """The manifest and the listing; PublishError when either cannot be read.
+
+    A manifest GET answered 404 is believed only when the listing agrees: read as "no
+    manifest", it would make every object of the last publish unknown, so never deleted.
+    """
+    stored = fetch_manifest(client, target, deadline)
+    known = {} if stored is None else {**stored.objects, **stored.pending}
+    start = listing_start(local, known) if stored is not None else ""
+    remote = list_remote(client, target, deadline, start_after=start)
+    if stored is None:
+        if MANIFEST_NAME in remote:
+            msg = (
+                f"s3://{target.bucket}/{target.prefix}: cannot read {MANIFEST_NAME}: the "
+                "listing shows it, yet its GET answered 404; nothing was changed, try again"
+            )
+            raise PublishError(msg)
+        stored = BucketManifest()
+    return confirm_pending(client, target, stored, remote, deadline), remote
+
+
 def publish(
     config: Config, *, dry_run: bool = False, client: S3Client | None = None
 ) -> PublishReport:
@@ -105,21 +142,23 @@ def publish(
 
     With `dry_run`, only reads the manifest and the listing and returns the plan.
     Raises PublishError when there is no `publish` section, no output to publish, an output
-    file that can't be read, or the bucket cannot be read; failures of single keys are in
-    the report's `failed`.
+    file that can't be read, or the bucket cannot be read or its manifest written before
+    the uploads; failures of single keys are in the report's `failed`, and keys never
+    tried (above a failed rank, or past the budget) in `not_attempted`.
     """
     target, out_dir = _where(config)
     _warn_loopback(config.site.base_url)
     with output_lock(out_dir):
+        deadline = Deadline(target.budget, target.backoff)
         local = _scan(out_dir, config.output.cache_control)
         client = client if client is not None else make_client(target)
-        manifest = fetch_manifest(client, target)
-        remote = list_remote(client, target, start_after=listing_start(local, manifest))
-        plan = make_plan(local, remote, manifest, delete=target.delete)
+        stored, remote = _read_bucket(client, target, local, deadline)
+        entries = resolve(stored, remote)
+        plan = make_plan(local, remote, entries, delete=target.delete)
         _warn_kept(plan)
         if dry_run:
             return PublishReport(target.bucket, target.prefix, plan)
-        applied = apply_plan(client, target, out_dir, plan, manifest)
+        applied = apply_plan(client, target, out_dir, plan, stored, entries, deadline)
     for key in applied.uploaded:
         log.debug("uploaded %(key)s", fields(key=key))
     return PublishReport(
@@ -130,4 +169,5 @@ def publish(
         applied.deleted,
         applied.failed,
         applied.manifest_written,
+        applied.not_attempted,
     )

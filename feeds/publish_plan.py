@@ -19,7 +19,7 @@ import logging
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -277,25 +277,77 @@ def _entry(data: object) -> ManifestEntry | None:
         return None
 
 
-def parse_manifest(body: bytes, where: str) -> dict[str, ManifestEntry]:
+@dataclass(frozen=True, slots=True)
+class BucketManifest:
+    """The manifest object: what was uploaded, and what a run was about to upload.
+
+    A run records its `pending` uploads (each with the size and ETag its bytes will have)
+    before it sends any, so an object it wrote is known to the next run even when the run
+    is killed or its last manifest write fails.
+    """
+
+    objects: Mapping[str, ManifestEntry] = field(default_factory=dict)
+    pending: Mapping[str, ManifestEntry] = field(default_factory=dict)
+
+
+def _entries(data: object) -> dict[str, ManifestEntry]:
+    if not isinstance(data, dict):
+        raise TypeError(data)
+    entries = {key: _entry(value) for key, value in data.items()}
+    return {key: entry for key, entry in entries.items() if entry is not None}
+
+
+def parse_manifest(body: bytes, where: str) -> BucketManifest:
     """The manifest's entries; an unreadable manifest counts as empty (all is re-uploaded)."""
     try:
         data = json.loads(body)
-        objects = data["objects"]
-        if not isinstance(objects, dict):
-            raise TypeError(objects)
-    except (ValueError, KeyError, TypeError):
+        return BucketManifest(_entries(data["objects"]), _entries(data.get("pending", {})))
+    except (ValueError, KeyError, TypeError, AttributeError):
         log.warning(
             "%(url)s: unreadable manifest; every file will be uploaded again",
             fields(url=where),
         )
-        return {}
-    entries = {key: _entry(value) for key, value in objects.items()}
-    return {key: entry for key, entry in entries.items() if entry is not None}
+        return BucketManifest()
 
 
-def render_manifest(entries: Mapping[str, ManifestEntry]) -> bytes:
+def render_manifest(
+    entries: Mapping[str, ManifestEntry], pending: Mapping[str, ManifestEntry] | None = None
+) -> bytes:
     """The manifest's bytes: sorted keys, so equal manifests are equal bytes."""
-    objects = {key: asdict(entry) for key, entry in sorted(entries.items())}
-    data = {"generator": "feeds", "version": MANIFEST_VERSION, "objects": objects}
+    data: dict[str, object] = {"generator": "feeds", "version": MANIFEST_VERSION}
+    data["objects"] = {key: asdict(entry) for key, entry in sorted(entries.items())}
+    if pending:
+        data["pending"] = {key: asdict(entry) for key, entry in sorted(pending.items())}
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def pending_entry(file: LocalFile, body: bytes) -> ManifestEntry:
+    """What the manifest will say of `file` once `body` is uploaded: a single PUT's ETag is
+    the MD5 of its bytes on AWS (without SSE-KMS), R2, MinIO and GCS."""
+    etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+    headers = file.headers
+    return ManifestEntry(
+        hashlib.sha256(body).hexdigest(),
+        len(body),
+        etag,
+        headers.content_type,
+        headers.cache_control,
+    )
+
+
+def resolve(
+    manifest: BucketManifest, remote: Mapping[str, RemoteObject]
+) -> dict[str, ManifestEntry]:
+    """The manifest as the bucket now stands: a pending upload the listing shows with the
+    size and ETag it was to have is recorded as done. One listed otherwise stays recorded
+    as before, or, when the manifest had no entry for it, as pending (so it is uploaded
+    again when still produced, and reported, not deleted, when not). One not listed was
+    never made."""
+    entries = dict(manifest.objects)
+    for key, entry in manifest.pending.items():
+        listed = remote.get(key)
+        if listed is None:
+            continue
+        if (listed.size, listed.etag) == (entry.size, entry.etag) or key not in entries:
+            entries[key] = entry
+    return entries

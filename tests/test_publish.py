@@ -62,7 +62,9 @@ def test_first_publish_uploads_every_file_with_its_headers(
         body = client.get_object(Bucket=bucket, Key=f"site/{key}")["Body"].read()
         assert body == local[key]
         assert head["Metadata"]["sha256"] == manifest(s3, bucket, "site/")[key]["sha256"]
-    assert s3.count("PutObject") == len(local) + 1  # every file, then the manifest
+    # The manifest naming every upload to come, every file, then the manifest again.
+    assert s3.count("PutObject") == len(local) + 2
+    assert s3.keys("PutObject")[0] == s3.keys("PutObject")[-1] == f"site/{MANIFEST_NAME}"
     assert s3.count("DeleteObject") == 0
 
 
@@ -128,7 +130,7 @@ def test_changed_article_uploads_exactly_the_changed_files(
     changed = {key for key in after if before.get(key) != after[key]}
     assert {"rss.xml", "topics/climate/rss.xml", "providers/b.example/atom.xml"} <= changed
     assert "providers/a.example/rss.xml" not in changed
-    assert sorted(s3.keys("PutObject")) == sorted([*changed, MANIFEST_NAME])
+    assert sorted(s3.keys("PutObject")) == sorted([*changed, MANIFEST_NAME, MANIFEST_NAME])
     for key in changed:
         assert manifest(s3, bucket)[key]["size"] == len(after[key])
 
@@ -140,7 +142,7 @@ def test_same_size_but_new_bytes_is_uploaded(s3: S3Server, bucket: str, tmp_path
     write_tree(site.out, {"rss.xml": b"<rss>bbbb</rss>"})
     s3.reset()
     assert site.cli("publish").exit_code == 0
-    assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
+    assert s3.keys("PutObject") == [MANIFEST_NAME, "rss.xml", MANIFEST_NAME]
     body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
     assert body == b"<rss>bbbb</rss>"
 
@@ -154,7 +156,7 @@ def test_object_changed_behind_our_back_is_uploaded_again(
     s3_client(s3.url).put_object(Bucket=bucket, Key="rss.xml", Body=b"<rss>theirs</rss>")
     s3.reset()
     assert site.cli("publish").exit_code == 0
-    assert s3.keys("PutObject") == ["rss.xml", MANIFEST_NAME]
+    assert s3.keys("PutObject") == [MANIFEST_NAME, "rss.xml", MANIFEST_NAME]
     body = s3_client(s3.url).get_object(Bucket=bucket, Key="rss.xml")["Body"].read()
     assert body == b"<rss>ours</rss>"
 
@@ -322,7 +324,9 @@ def test_failed_upload_exits_1_naming_keys_and_the_manifest_keeps_only_successes
 
     s3.reset()
     assert site.cli("publish").exit_code == 0
-    assert sorted(s3.keys("PutObject")) == sorted(["atom.xml", "topics/x/rss.xml", MANIFEST_NAME])
+    assert sorted(s3.keys("PutObject")) == sorted(
+        ["atom.xml", "topics/x/rss.xml", MANIFEST_NAME, MANIFEST_NAME]
+    )
 
 
 def test_skipped_deletions_and_failed_keys_read_as_before_and_are_json_too(

@@ -12,6 +12,7 @@ from feeds.errors import ConfigError
 from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
 from feeds.publish_plan import (
     Action,
+    BucketManifest,
     LocalFile,
     ManifestEntry,
     RemoteObject,
@@ -113,9 +114,9 @@ def test_manifest_round_trips_and_an_unreadable_one_counts_as_empty(
 ) -> None:
     entries = {"b.xml": entry("b.xml"), "a/rss.xml": entry("a/rss.xml", sha="s9")}
     body = render_manifest(entries)
-    assert parse_manifest(body, "s3://b/") == entries
+    assert parse_manifest(body, "s3://b/") == BucketManifest(entries)
     assert body == render_manifest(dict(reversed(entries.items())))
-    assert parse_manifest(b"{not json", "s3://b/.feeds-manifest.json") == {}
+    assert parse_manifest(b"{not json", "s3://b/.feeds-manifest.json") == BucketManifest()
     assert "s3://b/.feeds-manifest.json: unreadable manifest" in caplog.text
 
 
