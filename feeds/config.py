@@ -8,6 +8,7 @@ the README. Unknown keys are errors, so a typo never silently falls back to a de
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -370,7 +371,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from exc
     try:
         # A key given twice is an error: a second `site:` must not silently replace the first.
-        data = yaml.load(file_text, Loader=_ConfigLoader)
+        # A named stream: PyYAML's messages then say where, not `in "<unicode string>"`.
+        stream = io.StringIO(file_text)
+        stream.name = str(path)
+        data = yaml.load(stream, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
     except RecursionError as exc:  # PyYAML composes a document recursively

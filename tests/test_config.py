@@ -157,8 +157,12 @@ def test_missing_file_and_bad_yaml_are_config_errors(tmp_path: Path) -> None:
     assert str(caught.value) == f"config file not found: {tmp_path / 'nope.yaml'}"
     bad = tmp_path / "bad.yaml"
     bad.write_text("site: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError) as caught:
         load_config(bad)
+    message = str(caught.value)
+    assert message.startswith(f"{bad}: invalid config:\n  not valid YAML: ")
+    assert f'in "{bad}", line 1, column 7' in message  # the file, not "<unicode string>"
+    assert "<unicode string>" not in message
 
 
 @pytest.mark.parametrize(
