@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from itertools import takewhile
+from pathlib import Path
 
 import click
+import yaml
 
 from feeds.cli import cli
 from feeds.config import Config
 from feeds.settings import documented
-from tests.kit import REPO
+from tests.kit import REPO, feeds_cli
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -43,3 +45,17 @@ def test_every_command_and_option_is_documented() -> None:
 def test_quick_start_commands_are_in_the_readme() -> None:
     assert "make build" in README
     assert "make test" in README
+
+
+def test_the_sample_summary_is_what_make_build_prints(tmp_path: Path) -> None:
+    """The README quotes `make build`'s first summary line: it must be the real one."""
+    shipped = yaml.safe_load((REPO / "config/feeds.yaml").read_text(encoding="utf-8"))
+    shipped["content"]["dir"] = str(REPO / "samples")
+    shipped["output"]["dir"] = str(tmp_path / "public")
+    shipped["cache"] = {**(shipped.get("cache") or {}), "dir": str(tmp_path / "cache")}
+    config = tmp_path / "feeds.yaml"
+    config.write_text(yaml.safe_dump(shipped), encoding="utf-8")
+    result = feeds_cli("build", "--config", str(config), "-v")
+    summary = next(line for line in result.stderr.splitlines() if "article files read" in line)
+    counts = summary.removeprefix("feeds: ")
+    assert counts in " ".join(README.split()), summary
