@@ -13,7 +13,6 @@ import pytest
 
 import feeds.cache
 from feeds.cache import CACHE_FILE, open_cache
-from feeds.errors import ConfigError
 from feeds.fingerprint import parse_settings
 from tests.kit import Site, article, make_site, small_corpus, snapshot
 
@@ -210,29 +209,6 @@ def test_a_no_change_run_creates_and_deletes_nothing_in_the_cache_folder(site: S
         outcome = site.build(**options)
         assert outcome.files_parsed == 0
         assert _folder_state(cache_dir) == before
-
-
-@pytest.mark.parametrize(
-    ("cache_dir", "relation", "section"),
-    [
-        ("content", "is", "content"),
-        ("content/.cache", "lies inside", "content"),
-        ("public", "is", "output"),
-        ("public/.cache", "lies inside", "output"),
-        (".", "contains", "content"),
-        (".", "contains", "output"),
-    ],
-)
-def test_a_cache_folder_overlapping_content_or_output_is_a_config_error(
-    tmp_path: Path, cache_dir: str, relation: str, section: str
-) -> None:
-    site = make_site(tmp_path, {"a.md": article(1)}, cache={"dir": cache_dir})
-    with pytest.raises(ConfigError) as caught:
-        site.config()
-    cache = (tmp_path / cache_dir).resolve()
-    folder = site.content if section == "content" else site.out
-    expected = f"cache.dir: {cache} {relation} {section}.dir {folder}; "
-    assert expected + "give the parse cache a folder of its own" in caught.value.problems
 
 
 def test_the_cache_in_the_content_folder_is_refused_and_no_article_is_deleted(

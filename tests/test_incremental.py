@@ -8,7 +8,7 @@ import gc
 import json
 import os
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,17 @@ from feeds.engine import Outcome
 from feeds.errors import InputError
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
 from feeds.scan import FOLDER_LINK, OUTSIDE_LINK, SPECIAL_FILE
-from tests.kit import LONG_AGO_NS, NOW, Site, age, article, make_site, mtimes, snapshot
-from datetime import UTC, datetime
-from pathlib import Path
-import pytest
-from feeds.errors import InputError
-from feeds.manifest import MANIFEST_FILE
-from tests.kit import article, make_site, mtimes, small_corpus, snapshot
+from tests.kit import (
+    LONG_AGO_NS,
+    NOW,
+    Site,
+    age,
+    article,
+    make_site,
+    mtimes,
+    small_corpus,
+    snapshot,
+)
 
 
 @pytest.fixture

@@ -1,14 +1,9 @@
-"""The publish plan (a pure function), the bucket manifest and the publish config."""
+"""The publish plan (a pure function) and the bucket manifest."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from feeds.config import parse_config
-from feeds.errors import ConfigError
 from feeds.mediatypes import CacheControl, headers_for
 from feeds.publish_plan import (
     Action,
@@ -20,7 +15,6 @@ from feeds.publish_plan import (
     parse_manifest,
     render_manifest,
 )
-from tests.kit import config_data
 
 CACHE = CacheControl()
 
@@ -118,68 +112,6 @@ def test_manifest_round_trips_and_an_unreadable_one_counts_as_empty(
     assert body == render_manifest(dict(reversed(entries.items())))
     assert parse_manifest(b"{not json", "s3://b/.feeds-manifest.json") == BucketManifest()
     assert "s3://b/.feeds-manifest.json: unreadable manifest" in caplog.text
-
-
-def test_publish_config_defaults_and_normalised_prefix() -> None:
-    config = parse_config(
-        config_data(publish={"s3": {"bucket": "b", "prefix": "/feeds/news"}}), Path("f.yaml")
-    )
-    assert config.publish is not None
-    s3 = config.publish.s3
-    assert (s3.bucket, s3.prefix, s3.endpoint_url, s3.region) == ("b", "feeds/news/", None, None)
-    assert (s3.addressing_style, s3.delete) == ("auto", False)
-    assert config.output.cache_control == CacheControl()
-    assert (config.output.headers_file, config.site.websub_hub) == (False, None)
-    assert parse_config(config_data(), Path("f.yaml")).publish is None
-
-
-@pytest.mark.parametrize(
-    ("sections", "problem"),
-    [
-        ({"publish": {}}, "publish.s3: required, but missing"),
-        ({"publish": {"s3": {"prefix": "x"}}}, "publish.s3.bucket: required, but missing"),
-        (
-            {"publish": {"s3": {"bucket": "b", "aws_secret_access_key": "x"}}},
-            "publish.s3.aws_secret_access_key: credentials are never read from the config "
-            "file; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or "
-            "use AWS_PROFILE or an instance role",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "addressing_style": "dns"}}},
-            'publish.s3.addressing_style: expected one of auto, path, virtual, got "dns"',
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "endpoint_url": "https://k:s@r2.example"}}},
-            "publish.s3.endpoint_url: credentials don't belong in the URL; set "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "prefix": "a//b"}}},
-            "publish.s3.prefix: expected key segments without '.', '..' or '//', got \"a//b\"",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "delete": "yes"}}},
-            'publish.s3.delete: expected true or false, got "yes"',
-        ),
-        (
-            {"output": {"cache_control": {"feed": "max-age=1\nX-Evil: 1"}}},
-            "output.cache_control.feed: expected one line of header text, got "
-            '"max-age=1\\nX-Evil: 1"',
-        ),
-        (
-            {"output": {"cache_control": {"feeds": "max-age=1"}}},
-            "output.cache_control.feeds: unknown key (known keys: feed, archive, page, asset)",
-        ),
-        (
-            {"site": {"websub_hub": "ftp://hub.example/"}},
-            'site.websub_hub: expected an absolute http(s) URL, got "ftp://hub.example/"',
-        ),
-    ],
-)
-def test_publish_config_errors_name_their_path(sections: dict[str, Any], problem: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_config(config_data(**sections), Path("f.yaml"))
-    assert caught.value.problems == (problem,)
 
 
 @pytest.mark.parametrize(

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import feedparser
 import pytest
 from lxml import etree
 
-from feeds.config import parse_config
-from feeds.errors import ConfigError
 from feeds.websub import BATCH_SIZE, PingResult, ping_hub
 from tests.fake_aws import publish_to, s3_client
-from tests.kit import BASE_URL, Site, article, config_data, make_site, small_corpus
+from tests.kit import BASE_URL, Site, article, make_site, small_corpus
 from tests.servers import Hub, S3Server, SlowHub, feed_urls
 
 pytestmark = pytest.mark.usefixtures("aws_env")
@@ -352,22 +349,6 @@ def test_feeds_build_ends_and_exits_0_whatever_the_hub_does(
     assert len(lines) == 1
     assert lines[0].startswith(f"warning: websub hub {hub.url}: ping for {BASE_URL}")
     assert "more failed: no answer within" in lines[0]
-
-
-@pytest.mark.parametrize("value", [0, -1, 601, math.nan, math.inf, True, "30"])
-def test_the_budget_is_a_positive_number_of_seconds_up_to_600(value: Any) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_config(config_data(site={"websub_budget": value}), Path("f.yaml"))
-    (problem,) = caught.value.problems
-    assert problem.startswith(
-        "site.websub_budget: expected a number of seconds above 0 and at most 600, got "
-    )
-
-
-def test_the_budget_defaults_to_30_seconds_and_takes_fractions() -> None:
-    assert parse_config(config_data(), Path("f.yaml")).site.websub_budget == 30
-    config = parse_config(config_data(site={"websub_budget": 0.5}), Path("f.yaml"))
-    assert config.site.websub_budget == 0.5
 
 
 def test_a_budget_that_is_spent_sends_nothing_more() -> None:
