@@ -616,6 +616,20 @@ CASES: list[tuple[str, str | tuple[str, ...]]] = [
         ),
     ),
     # Caps of each kind of feed
+    (
+        over("feeds.archive: true", "feeds.max_items: 4", "feeds.archive_page_size: 5"),
+        "feeds.archive_page_size: 5 is more than feeds.max_items (4); an archive page holds "
+        "at most as many items as the live feed",
+    ),
+    (  # archive pages are no larger than the smallest cap
+        over(
+            "feeds.archive: true",
+            "feeds.max_items: {all: 10, topic: 4, provider: 8}",
+            "feeds.archive_page_size: 5",
+        ),
+        "feeds.archive_page_size: 5 is more than feeds.max_items (4); an archive page holds "
+        "at most as many items as the live feed",
+    ),
     (over("feeds.max_items: -5"), "feeds.max_items: expected a positive integer, got -5"),
     (over("feeds.max_items: [50]"), "feeds.max_items: expected a positive integer, got a list"),
     (
