@@ -4,9 +4,11 @@ the refusal of a run that would delete every topic and provider feed the last ru
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +18,6 @@ import feedparser
 import lxml.html
 import pytest
 
-from feeds import engine
-from feeds.engine import Outcome
 from feeds.errors import InputError
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
 from feeds.scan import FOLDER_LINK, OUTSIDE_LINK, SPECIAL_FILE
@@ -265,23 +265,40 @@ def test_the_front_page_lists_whole_articles_after_a_cached_run(site: Site, tmp_
     assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")
 
 
+@functools.cache
+def _listings() -> dict[str, list[bool]]:
+    """Whether the cycle collector was on at each listing of a folder named in the
+    mapping returned, seen by an audit hook (added once, idle for other folders)."""
+    listings: dict[str, list[bool]] = {}
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "os.listdir" and args and isinstance(args[0], str | os.PathLike):
+            seen = listings.get(os.fspath(args[0]))
+            if seen is not None:
+                seen.append(gc.isenabled())
+
+    sys.addaudithook(hook)
+    return listings
+
+
 def test_a_build_pauses_the_cycle_collector_and_restores_it(site: Site) -> None:
-    paused = []
-    real_guarded = engine._guarded
+    """Off while the build lists the article files, on again once it is over, whether the
+    build ends well, fails or is a dry run."""
 
-    def guarded(*args: Any) -> Outcome:
-        paused.append(not gc.isenabled())
-        return real_guarded(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "_guarded", guarded)
-        site.build()
+    def failing() -> None:
         site.write({"bad.md": "---\ntitle: [\n---\n"})
         with pytest.raises(InputError):
             site.build(strict=True)
-        site.build(dry_run=True)
-    assert paused == [True, True, True]
-    assert gc.isenabled()
+
+    for run in (site.build, failing, lambda: site.build(dry_run=True)):
+        listed = _listings().setdefault(str(site.content), [])
+        try:
+            run()
+        finally:
+            del _listings()[str(site.content)]
+        assert listed
+        assert not any(listed)
+        assert gc.isenabled()
 
 
 def _fifo(path: Path) -> None:
