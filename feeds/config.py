@@ -8,7 +8,6 @@ the README. Unknown keys are errors, so a typo never silently falls back to a de
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -371,15 +370,21 @@ def load_config(path: Path) -> Config:
         raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from exc
     try:
         # A key given twice is an error: a second `site:` must not silently replace the first.
-        # A named stream: PyYAML's messages then say where, not `in "<unicode string>"`.
-        stream = io.StringIO(file_text)
-        stream.name = str(path)
-        data = yaml.load(stream, Loader=_ConfigLoader)
+        data = yaml.load(file_text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
+        _name_marks(exc, path)
         raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
     except RecursionError as exc:  # PyYAML composes a document recursively
         raise ConfigError(path, [_too_deep(file_text)]) from exc
     return parse_config(data, path)
+
+
+def _name_marks(exc: yaml.YAMLError, path: Path) -> None:
+    """Let PyYAML's message say which file (`in "feeds.yaml", line 2, column 10`), not
+    `in "<unicode string>"`: the text was read whole, which keeps the quoted line."""
+    for mark in (getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)):
+        if mark is not None:
+            mark.name = str(path)
 
 
 class _ConfigLoader(yaml12.UniqueKeyLoader):

@@ -1,4 +1,5 @@
-"""The parse cache: hits, misses, corruption and settings changes never give wrong output."""
+"""The parse cache: hits, misses, corruption and settings changes never give wrong output;
+the cache keeps to its own folder, and `feeds cache clear` deletes only its files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 import feeds.cache
 from feeds.cache import CACHE_FILE, open_cache
 from feeds.fingerprint import parse_settings
-from tests.kit import Site, article, make_site, snapshot
+from tests.kit import Site, article, make_site, small_corpus, snapshot
 
 
 @pytest.fixture
@@ -208,3 +209,57 @@ def test_a_no_change_run_creates_and_deletes_nothing_in_the_cache_folder(site: S
         outcome = site.build(**options)
         assert outcome.files_parsed == 0
         assert _folder_state(cache_dir) == before
+
+
+def test_the_cache_in_the_content_folder_is_refused_and_no_article_is_deleted(
+    tmp_path: Path,
+) -> None:
+    site = make_site(tmp_path, small_corpus(), cache={"dir": "content"})
+    before = snapshot(site.content)
+    for command in ("build", "cache clear"):
+        result = site.cli(command)
+        assert result.exit_code == 1, result.output
+        assert "cache.dir: " in result.stderr
+    assert snapshot(site.content) == before
+    assert not site.out.exists()
+
+
+def test_a_cache_folder_beside_the_others_is_accepted(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)}, cache={"dir": "state/cache"})
+    assert site.config().cache.dir == (tmp_path / "state" / "cache").resolve()
+
+
+def test_cache_clear_deletes_only_the_cache_files_of_a_shared_folder(tmp_path: Path) -> None:
+    """cache.dir naming a folder that holds other things (`/srv`, the config's folder)."""
+    shared = tmp_path / "srv"
+    site = make_site(tmp_path / "site", small_corpus(), cache={"dir": str(shared)})
+    (shared / "data").mkdir(parents=True)
+    (shared / "data" / "keep.db").write_text("precious")
+    (shared / "notes.txt").write_text("precious")
+    assert site.cli("build").exit_code == 0
+    assert (shared / CACHE_FILE).exists()
+
+    result = site.cli("cache clear")
+
+    assert result.exit_code == 0, result.output
+    assert f"deleted {shared / CACHE_FILE}" in result.stdout.splitlines()
+    assert sorted(p.relative_to(shared).as_posix() for p in shared.rglob("*")) == [
+        "data",
+        "data/keep.db",
+        "notes.txt",
+    ]
+
+
+def test_cache_clear_removes_the_folder_it_emptied(tmp_path: Path) -> None:
+    site = make_site(tmp_path, small_corpus())
+    cache_dir = site.config().cache.dir
+    assert site.cli("build").exit_code == 0
+    (cache_dir / f"{CACHE_FILE}-journal").write_bytes(b"")  # as a killed rollback leaves it
+
+    result = site.cli("cache clear")
+
+    assert result.exit_code == 0, result.output
+    assert f"deleted {cache_dir / f'{CACHE_FILE}-journal'}" in result.stdout
+    assert not cache_dir.exists()
+    assert site.cli("cache clear").stdout == f"no cache at {cache_dir}\n"
+    assert site.cli("build").exit_code == 0  # and the next build parses again

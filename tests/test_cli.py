@@ -3,16 +3,13 @@ cron jobs use: check, doctor, --quiet, -v timings, --log-format json, --dry-run.
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import feeds
 from feeds.clitools import terminal_progress
 from tests.kit import Site, article, feeds_cli, make_site, snapshot
 
@@ -166,34 +163,6 @@ def test_unreadable_manifest_line_reads_as_before_and_has_fields_in_json(tmp_pat
     code, _, err = invoke(site, "build", "--log-format", "json")
     assert code == 0
     assert json.loads(err) == {"level": "warning", "message": line, "path": str(manifest)}
-
-
-def test_library_modules_leave_the_wording_to_the_cli() -> None:
-    """Outside cli.py and clitools.py a log call has no `warning: `-style prefix, and its
-    only argument, if any, is feeds.logs.fields(...), which --log-format json emits as keys."""
-    prefix = re.compile(r"(warning|error|feeds|websub|info|debug):", re.IGNORECASE)
-    levels = {"debug", "info", "warning", "error", "exception", "critical"}
-    checked = set()
-    for source in sorted(Path(feeds.__file__).parent.glob("*.py")):
-        if source.name in ("cli.py", "clitools.py"):
-            continue
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in levels
-                and ast.unparse(node.func.value) == "log"
-            ):
-                continue
-            where = f"feeds/{source.name}:{node.lineno}"
-            message, *args = node.args
-            assert isinstance(message, ast.Constant), where
-            assert not prefix.match(message.value), f"{where}: the CLI adds the prefix"
-            assert [ast.unparse(arg)[: len("fields(")] for arg in args] in ([], ["fields("]), (
-                f"{where}: pass the arguments as fields(...)"
-            )
-            checked.add(source.name)
-    assert {"cache.py", "write.py", "manifest.py", "publish.py", "websub.py"} <= checked
 
 
 def test_build_off_a_terminal_prints_only_warnings(site: Site) -> None:

@@ -1,5 +1,8 @@
-"""The code stays readable in an afternoon: ceilings that catch outliers, not caps that
-shape every function, and no formatter escape hatches to squeeze code under them."""
+"""Rules over every module of `feeds/` and its sub-packages.
+
+The code stays readable in an afternoon: ceilings that catch outliers, not caps that
+shape every function, and no formatter escape hatches to squeeze code under them. The
+library logs plain messages with structured fields; the CLI chooses the wording."""
 
 from __future__ import annotations
 
@@ -50,3 +53,31 @@ def test_no_code_is_kept_from_the_formatter() -> None:
         if FORMATTER_ESCAPE.search(line)
     ]
     assert escapes == []
+
+
+def test_library_modules_leave_the_wording_to_the_cli() -> None:
+    """Outside cli.py and clitools.py a log call has no `warning: `-style prefix, and its
+    only argument, if any, is feeds.logs.fields(...), which --log-format json emits as keys."""
+    prefix = re.compile(r"(warning|error|feeds|websub|info|debug):", re.IGNORECASE)
+    levels = {"debug", "info", "warning", "error", "exception", "critical"}
+    checked = set()
+    for source in SOURCES:
+        if source.name in ("cli.py", "clitools.py"):
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in levels
+                and ast.unparse(node.func.value) == "log"
+            ):
+                continue
+            where = f"feeds/{_name(source)}:{node.lineno}"
+            message, *args = node.args
+            assert isinstance(message, ast.Constant), where
+            assert not prefix.match(message.value), f"{where}: the CLI adds the prefix"
+            assert [ast.unparse(arg)[: len("fields(")] for arg in args] in ([], ["fields("]), (
+                f"{where}: pass the arguments as fields(...)"
+            )
+            checked.add(_name(source))
+    assert {"cache.py", "write.py", "manifest.py", "publish.py", "websub.py"} <= checked

@@ -264,16 +264,3 @@ def test_custom_feeds_have_no_archive_pages(tmp_path: Path) -> None:
     rss = (site.out / "all-ai/rss.xml").read_bytes()
     assert b"prev-archive" not in rss
     assert _titles(site.out, "top") == ["Article 7", "Article 6"]
-
-
-def test_archive_pages_are_no_larger_than_the_smallest_cap(tmp_path: Path) -> None:
-    caps = {"all": 10, "topic": 4, "provider": 8}
-    site = make_site(
-        tmp_path, {}, feeds={"archive": True, "max_items": caps, "archive_page_size": 5}
-    )
-    result = site.cli("build")
-    assert result.exit_code == 1
-    assert (
-        "feeds.archive_page_size: 5 is more than feeds.max_items (4); an archive page holds"
-        in result.stderr
-    )

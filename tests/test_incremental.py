@@ -1,12 +1,16 @@
-"""Incremental builds: the manifest, pruning, dry runs, fingerprints and no-change runs."""
+"""Incremental builds: the manifest, pruning, dry runs, fingerprints and no-change runs; and
+the refusal of a run that would delete every topic and provider feed the last run wrote
+(unless `feeds build --allow-empty`)."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
+import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +18,20 @@ import feedparser
 import lxml.html
 import pytest
 
-from feeds import engine
-from feeds.engine import Outcome
 from feeds.errors import InputError
 from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
 from feeds.scan import FOLDER_LINK, OUTSIDE_LINK, SPECIAL_FILE
-from tests.kit import LONG_AGO_NS, NOW, Site, age, article, make_site, mtimes, snapshot
+from tests.kit import (
+    LONG_AGO_NS,
+    NOW,
+    Site,
+    age,
+    article,
+    make_site,
+    mtimes,
+    small_corpus,
+    snapshot,
+)
 
 
 @pytest.fixture
@@ -253,23 +265,40 @@ def test_the_front_page_lists_whole_articles_after_a_cached_run(site: Site, tmp_
     assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")
 
 
+@functools.cache
+def _listings() -> dict[str, list[bool]]:
+    """Whether the cycle collector was on at each listing of a folder named in the
+    mapping returned, seen by an audit hook (added once, idle for other folders)."""
+    listings: dict[str, list[bool]] = {}
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "os.listdir" and args and isinstance(args[0], str | os.PathLike):
+            seen = listings.get(os.fspath(args[0]))
+            if seen is not None:
+                seen.append(gc.isenabled())
+
+    sys.addaudithook(hook)
+    return listings
+
+
 def test_a_build_pauses_the_cycle_collector_and_restores_it(site: Site) -> None:
-    paused = []
-    real_guarded = engine._guarded
+    """Off while the build lists the article files, on again once it is over, whether the
+    build ends well, fails or is a dry run."""
 
-    def guarded(*args: Any) -> Outcome:
-        paused.append(not gc.isenabled())
-        return real_guarded(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "_guarded", guarded)
-        site.build()
+    def failing() -> None:
         site.write({"bad.md": "---\ntitle: [\n---\n"})
         with pytest.raises(InputError):
             site.build(strict=True)
-        site.build(dry_run=True)
-    assert paused == [True, True, True]
-    assert gc.isenabled()
+
+    for run in (site.build, failing, lambda: site.build(dry_run=True)):
+        listed = _listings().setdefault(str(site.content), [])
+        try:
+            run()
+        finally:
+            del _listings()[str(site.content)]
+        assert listed
+        assert not any(listed)
+        assert gc.isenabled()
 
 
 def _fifo(path: Path) -> None:
@@ -306,3 +335,74 @@ def test_a_skipped_entry_that_comes_or_goes_after_a_clean_run_is_reported_by_the
     site.build()  # a run that reports it, and records its inputs
     (site.content / name).unlink()
     assert site.build(validate_only=True).report.problems == ()
+
+
+BROKEN_CLOCK = datetime(1970, 1, 2, tzinfo=UTC)  # an RTC that lost its battery
+
+
+def test_a_clock_set_back_to_1970_deletes_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, small_corpus())
+    site.build()
+    before, times = snapshot(site.out), mtimes(site.out)
+    assert any(path.startswith("topics/") for path in before)
+
+    with pytest.raises(InputError) as caught:
+        site.build(now=BROKEN_CLOCK)
+
+    message = str(caught.value)
+    assert "refusing to delete all 4 topic and provider feeds of the last run" in message
+    assert "0 articles selected as of 1970-01-02T00:00:00+00:00" in message
+    assert message.endswith("or run with --allow-empty if that is intended")
+    assert snapshot(site.out) == before
+    assert mtimes(site.out) == times  # the manifest and the journal included
+    assert site.build().report.written == ()  # with the clock fixed, all is current
+
+
+def test_allow_empty_lets_the_run_delete_the_feeds(tmp_path: Path) -> None:
+    site = make_site(tmp_path, small_corpus())
+    site.build()
+
+    outcome = site.build(now=BROKEN_CLOCK, allow_empty=True)
+
+    assert outcome.report.articles_selected == 0
+    assert {path.split("/")[0] for path in outcome.deleted} == {"topics", "providers"}
+    assert not any(path.startswith(("topics/", "providers/")) for path in snapshot(site.out))
+
+
+def test_the_cli_refuses_with_exit_1_and_allow_empty_goes_through(tmp_path: Path) -> None:
+    site = make_site(tmp_path, small_corpus())
+    assert site.cli("build").exit_code == 0
+    before = snapshot(site.out)
+    site.configure(select={"types": ["podcast"]})  # a rule that matches no article
+
+    refused = site.cli("build")
+
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: refusing to delete all 4 topic and provider feeds")
+    assert "--allow-empty" in refused.stderr
+    assert snapshot(site.out) == before
+    assert site.cli("build", "--dry-run").exit_code == 1  # a dry run says the same
+
+    allowed = site.cli("build", "--allow-empty")
+
+    assert allowed.exit_code == 0, allowed.stderr
+    assert not (site.out / "topics").exists()
+    assert not (site.out / "providers").exists()
+    assert (site.out / MANIFEST_FILE).exists()
+
+
+def test_a_first_run_that_selects_nothing_is_not_refused(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1, quality=10)}, select={"min_quality": 50})
+    outcome = site.build()
+    assert outcome.report.articles_selected == 0
+    assert "rss.xml" in outcome.report.written
+
+
+def test_a_run_keeping_some_group_feed_is_not_refused(tmp_path: Path) -> None:
+    site = make_site(tmp_path, small_corpus())
+    site.build()
+    site.configure(select={"min_quality": 51})
+    site.write({"one.md": article(1, quality=90, topics=["AI"], provider="a.example")})
+    outcome = site.build()
+    assert outcome.report.articles_selected == 1
+    assert "topics/climate/rss.xml" in outcome.deleted

@@ -1,4 +1,5 @@
-"""JSON Feed 1.1 files, the configurable set of formats and the content mode."""
+"""JSON Feed 1.1 files (with the article's quality and heat), the configurable set of formats
+and the content mode."""
 
 from __future__ import annotations
 
@@ -202,3 +203,31 @@ def test_second_build_writes_nothing(tmp_path: Path) -> None:
     assert first.written
     assert second.written == ()
     assert sorted(second.unchanged) == sorted(first.written)
+
+
+def test_json_feed_carries_quality_and_heat(tmp_path: Path) -> None:
+    files = {
+        "a.md": article(1, quality=77.5, heat=12),
+        "b.md": article(2, quality="90", heat=None),
+        "c.md": article(3, quality=None, heat=-1),  # no quality counts as 0; negative: no heat
+    }
+    site = make_site(tmp_path, files)
+    site.build()
+    items = json.loads((site.out / "feed.json").read_text("utf-8"))["items"]
+    extensions = {item["id"]: item["_feeds"] for item in items}
+    about = "https://pypi.org/project/feeds/#json-feed"
+    assert extensions["https://news.example.com/1"] == {
+        "about": about,
+        "quality": 77.5,
+        "heat": 12,
+        "related": extensions["https://news.example.com/1"]["related"],
+    }
+    assert {key: extensions["https://news.example.com/2"][key] for key in ("about", "quality")} == {
+        "about": about,
+        "quality": 90,
+    }
+    assert "heat" not in extensions["https://news.example.com/2"]
+    assert extensions["https://news.example.com/3"]["quality"] == 0
+    assert "heat" not in extensions["https://news.example.com/3"]
+    raw = (site.out / "feed.json").read_text("utf-8")
+    assert '"quality": 90,' in raw  # a whole number, as an integer

@@ -1,4 +1,5 @@
-"""The output lock: one run at a time per output folder, exit 75 for the second."""
+"""The output lock: one run at a time per output folder, exit 75 for the second, and
+`--wait`, a finite number of seconds (NaN would never compare past the deadline)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,19 @@ def test_second_holder_blocked_while_first_holds(tmp_path: Path) -> None:
     finally:
         _stop(holder)
     assert os.path.exists(tmp_path / LOCK_FILE)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-1"])
+def test_a_wait_that_is_not_a_finite_non_negative_number_is_a_usage_error(
+    tmp_path: Path, value: str
+) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)})
+    result = site.cli("build", "--wait", value)
+    assert result.exit_code == 2
+    assert "Invalid value for '--wait'" in result.stderr
+    assert not site.out.exists()
+
+
+def test_a_finite_wait_builds(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)})
+    assert site.cli("build", "--wait", "1.5").exit_code == 0

@@ -1,17 +1,35 @@
-"""`feeds publish` against a real S3 API server (moto) on 127.0.0.1."""
+"""`feeds publish` against a real S3 API server (moto) on 127.0.0.1.
+
+Deletion trusts the listing, not the manifest alone: a key planted in the bucket's
+manifest is never deleted unless the object is exactly what the manifest recorded.
+Publish reads only regular files of the output folder, and never blocks on one: a FIFO
+there once held the output lock forever, and every later cron run exited 75.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import stat
+import threading
+import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from feeds.lock import output_lock
+from feeds.mediatypes import CacheControl
 from feeds.publish import publish
-from feeds.publish_plan import MANIFEST_NAME, ManifestEntry, render_manifest, scan_output
+from feeds.publish_plan import (
+    MANIFEST_NAME,
+    ManifestEntry,
+    render_manifest,
+    scan_output,
+)
 from tests.fake_aws import ACCESS_KEY, SECRET_KEY, publish_to, s3_client
 from tests.kit import article, make_site, small_corpus, write_tree
 from tests.servers import S3Server
@@ -412,3 +430,154 @@ def test_unreachable_store_exits_1_with_the_reason(tmp_path: Path) -> None:
     result = site.cli("publish")
     assert result.exit_code == 1
     assert "s3://feeds/: cannot read .feeds-manifest.json: Could not connect" in result.stderr
+
+
+PREFIX = "site/"
+
+
+def read_manifest(client: Any, bucket: str) -> dict[str, Any]:
+    body = client.get_object(Bucket=bucket, Key=PREFIX + MANIFEST_NAME)["Body"].read()
+    return json.loads(body)  # type: ignore[no-any-return]
+
+
+def plant(client: Any, bucket: str, key: str, size: int, etag: str) -> None:
+    """Add `key` to the bucket's manifest, as anyone who can write the prefix could."""
+    data = read_manifest(client, bucket)
+    data["objects"][key] = {
+        "sha256": "0" * 64,
+        "size": size,
+        "etag": etag,
+        "content_type": "text/plain",
+        "cache_control": "max-age=300",
+    }
+    client.put_object(Bucket=bucket, Key=PREFIX + MANIFEST_NAME, Body=json.dumps(data).encode())
+
+
+def test_a_key_planted_in_the_manifest_is_kept_reported_once_and_forgotten(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> None:
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix=PREFIX, delete=True))
+    write_tree(site.out, {"rss.xml": b"<rss/>", "old.xml": b"<old/>"})
+    assert site.cli("publish").exit_code == 0
+    client = s3_client(s3.url)
+    # Someone else's objects under the prefix, then listed in the manifest as if ours:
+    # one with a made-up ETag, one with its real ETag but another size.
+    client.put_object(Bucket=bucket, Key=PREFIX + "theirs.txt", Body=b"precious")
+    client.put_object(Bucket=bucket, Key=PREFIX + "also.txt", Body=b"precious too")
+    real_etag = client.head_object(Bucket=bucket, Key=PREFIX + "also.txt")["ETag"]
+    plant(client, bucket, "theirs.txt", 8, '"0123456789abcdef0123456789abcdef"')
+    plant(client, bucket, "also.txt", 99, real_etag)
+    (site.out / "old.xml").unlink()
+    s3.reset()
+
+    result = site.cli("publish", "--log-format", "json")
+    assert result.exit_code == 0, result.output
+    assert s3.keys("DeleteObject") == [PREFIX + "old.xml"]  # our own still goes
+    listed = {obj["Key"] for obj in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {PREFIX + "theirs.txt", PREFIX + "also.txt"} <= listed
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    warnings = [r for r in records if r["level"] == "warning"]
+    assert sorted(r["key"] for r in warnings) == ["also.txt", "theirs.txt"]
+    assert all(r["reason"].startswith("no longer produced, but not deleted") for r in warnings)
+    assert set(read_manifest(client, bucket)["objects"]) == {"rss.xml"}
+
+    again = site.cli("publish")
+    assert (again.exit_code, again.stderr) == (0, "")  # reported once, then forgotten
+
+
+def test_dry_run_shows_the_kept_key(s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket, prefix=PREFIX, delete=True))
+    write_tree(site.out, {"rss.xml": b"<rss/>"})
+    assert site.cli("publish").exit_code == 0
+    client = s3_client(s3.url)
+    client.put_object(Bucket=bucket, Key=PREFIX + "theirs.txt", Body=b"precious")
+    plant(client, bucket, "theirs.txt", 8, '"made-up"')
+    result = site.cli("publish", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "skip   theirs.txt (no longer produced, but not deleted: " in result.stdout
+    assert "0 to delete" in result.stdout
+    assert "warning: theirs.txt: no longer produced, but not deleted: " in result.stderr
+
+
+GENEROUS = 20  # seconds: a bound on waiting for a hang, never a speed check
+
+
+T = TypeVar("T")
+
+
+def release(fifo: Path) -> None:
+    """End a reader blocked on `fifo` (it reads end of file), if there is one."""
+    with contextlib.suppress(OSError):  # ENXIO: no reader, so nothing is blocked
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def unblocked(fifo: Path, task: Callable[[], T]) -> T:
+    """Run `task` in a thread; fail (after releasing it) if it is still blocked later on."""
+    results: list[T] = []
+    worker = threading.Thread(target=lambda: results.append(task()), daemon=True)
+    worker.start()
+    worker.join(GENEROUS)
+    blocked = worker.is_alive()
+    while worker.is_alive():
+        release(fifo)
+        worker.join(0.1)
+    assert not blocked, f"blocked on the FIFO {fifo}"
+    return results[0]
+
+
+def test_a_fifo_in_the_output_folder_is_skipped_and_publish_ends(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    bucket = f"feeds-{uuid.uuid4().hex[:12]}"
+    s3_client(s3.url).create_bucket(Bucket=bucket)
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"rss.xml": b"<rss/>", "topics/ai/atom.xml": b"<feed/>"})
+    fifo = site.out / "topics/ai/rss.xml"
+    os.mkfifo(fifo)
+
+    result = unblocked(fifo, lambda: site.cli("publish"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: topics/ai/rss.xml: not a regular file (a FIFO, socket or device); "
+        "not published" in result.stderr.splitlines()
+    )
+    listing = s3_client(s3.url).list_objects_v2(Bucket=bucket)["Contents"]
+    assert {obj["Key"] for obj in listing} == {
+        "rss.xml",
+        "topics/ai/atom.xml",
+        ".feeds-manifest.json",
+    }
+    again = unblocked(fifo, lambda: site.cli("publish"))  # the lock was released: no exit 75
+    assert again.exit_code == 0, again.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # left as it was
+
+
+def test_an_unreadable_output_file_stops_the_publish_before_any_upload(
+    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = f"feeds-{uuid.uuid4().hex[:12]}"
+    s3_client(s3.url).create_bucket(Bucket=bucket)
+    site = make_site(tmp_path, publish=publish_to(s3.url, bucket))
+    write_tree(site.out, {"rss.xml": b"<rss/>", "atom.xml": b"<feed/>"})
+    locked = site.out / "atom.xml"
+    real_open = os.open
+
+    def refusing_open(path: object, flags: int, *args: int, **kwargs: object) -> int:
+        if path == locked:  # what a chmod 000 file gives a non-root user
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    result = site.cli("publish")
+    assert result.exit_code == 1
+    assert f"{locked}: cannot be read (Permission denied)" in result.stderr
+    assert "Contents" not in s3_client(s3.url).list_objects_v2(Bucket=bucket)
+
+
+def test_scan_output_lists_regular_files_only(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"rss.xml": b"<rss/>", "topics/a/atom.xml": b"<feed/>"})
+    fifo = tmp_path / "topics/a/feed.json"
+    os.mkfifo(fifo)
+    (tmp_path / "index.html").symlink_to(tmp_path / "rss.xml")
+    found = unblocked(fifo, lambda: scan_output(tmp_path, CacheControl()))
+    assert [file.key for file in found] == ["rss.xml", "topics/a/atom.xml"]

@@ -1,15 +1,10 @@
-"""The publish plan (a pure function), content types, `_headers` and the publish config."""
+"""The publish plan (a pure function) and the bucket manifest."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from feeds.config import parse_config
-from feeds.errors import ConfigError
-from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
+from feeds.mediatypes import CacheControl, headers_for
 from feeds.publish_plan import (
     Action,
     BucketManifest,
@@ -20,7 +15,6 @@ from feeds.publish_plan import (
     parse_manifest,
     render_manifest,
 )
-from tests.kit import config_data, make_site, small_corpus
 
 CACHE = CacheControl()
 
@@ -121,121 +115,32 @@ def test_manifest_round_trips_and_an_unreadable_one_counts_as_empty(
 
 
 @pytest.mark.parametrize(
-    ("path", "content_type", "cache_control"),
+    ("listed", "deleted"),
     [
-        ("rss.xml", "application/rss+xml; charset=utf-8", "max-age=300"),
-        ("topics/ai/atom.xml", "application/atom+xml; charset=utf-8", "max-age=300"),
-        ("providers/x/feed.json", "application/feed+json; charset=utf-8", "max-age=300"),
-        ("feeds.opml", "text/x-opml; charset=utf-8", "max-age=60"),
-        ("index.html", "text/html; charset=utf-8", "max-age=60"),
-        ("style.css", "text/css; charset=utf-8", "max-age=86400"),
-        ("logo.PNG", "image/png", "max-age=86400"),
-        ("odd.bin", "application/octet-stream", "max-age=86400"),
+        (RemoteObject(10, '"ours"'), True),
+        (RemoteObject(10, '"theirs"'), False),  # same size, another ETag
+        (RemoteObject(11, '"ours"'), False),  # same ETag, another size
     ],
 )
-def test_content_type_and_cache_control_per_kind(
-    path: str, content_type: str, cache_control: str
+def test_plan_deletes_a_gone_key_only_when_the_listing_matches_the_manifest(
+    listed: RemoteObject, deleted: bool
 ) -> None:
-    headers = headers_for(path, CacheControl(page="max-age=60"))
-    assert (headers.content_type, headers.cache_control) == (content_type, cache_control)
+    keep = LocalFile("rss.xml", "sha", 10, headers_for("rss.xml", CacheControl()))
+    manifest = {
+        "rss.xml": entry("rss.xml", "sha", 10, '"r"'),
+        "old.xml": entry("old.xml", "sha", 10, '"ours"'),
+    }
+    remote = {"rss.xml": RemoteObject(10, '"r"'), "old.xml": listed}
+    plan = make_plan([keep], remote, manifest, delete=True)
+    assert plan.deletes == (("old.xml",) if deleted else ())
+    gone = [step for step in plan.steps if step.key == "old.xml"]
+    assert [step.action for step in gone] == [Action.DELETE if deleted else Action.SKIP]
+    assert plan.kept == (() if deleted else tuple(gone))
+    assert deleted or "not deleted" in gone[0].reason
 
 
-def test_headers_file_has_one_rule_per_file_name_and_folder() -> None:
-    paths = ["rss.xml", "index.html", "topics/ai/rss.xml", "topics/c-cedb1bac/rss.xml"]
-    paths += ["providers/bbc.co.uk/atom.xml", "topics/ai/index.html", "style.css"]
-    text = render_headers_file(paths, CACHE).decode()
-    patterns = [line for line in text.splitlines() if line.startswith("/")]
-    assert patterns == [
-        "/",
-        "/index.html",
-        "/providers/:slug/atom.xml",
-        "/rss.xml",
-        "/style.css",
-        "/topics/:slug/",
-        "/topics/:slug/index.html",
-        "/topics/:slug/rss.xml",
-    ]
-    assert (
-        "/topics/:slug/rss.xml\n  Content-Type: application/rss+xml; charset=utf-8\n"
-        "  Cache-Control: max-age=300\n"
-    ) in text
-
-
-def test_publish_config_defaults_and_normalised_prefix() -> None:
-    config = parse_config(
-        config_data(publish={"s3": {"bucket": "b", "prefix": "/feeds/news"}}), Path("f.yaml")
-    )
-    assert config.publish is not None
-    s3 = config.publish.s3
-    assert (s3.bucket, s3.prefix, s3.endpoint_url, s3.region) == ("b", "feeds/news/", None, None)
-    assert (s3.addressing_style, s3.delete) == ("auto", False)
-    assert config.output.cache_control == CacheControl()
-    assert (config.output.headers_file, config.site.websub_hub) == (False, None)
-    assert parse_config(config_data(), Path("f.yaml")).publish is None
-
-
-@pytest.mark.parametrize(
-    ("sections", "problem"),
-    [
-        ({"publish": {}}, "publish.s3: required, but missing"),
-        ({"publish": {"s3": {"prefix": "x"}}}, "publish.s3.bucket: required, but missing"),
-        (
-            {"publish": {"s3": {"bucket": "b", "aws_secret_access_key": "x"}}},
-            "publish.s3.aws_secret_access_key: credentials are never read from the config "
-            "file; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or "
-            "use AWS_PROFILE or an instance role",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "addressing_style": "dns"}}},
-            'publish.s3.addressing_style: expected one of auto, path, virtual, got "dns"',
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "endpoint_url": "https://k:s@r2.example"}}},
-            "publish.s3.endpoint_url: credentials don't belong in the URL; set "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "prefix": "a//b"}}},
-            "publish.s3.prefix: expected key segments without '.', '..' or '//', got \"a//b\"",
-        ),
-        (
-            {"publish": {"s3": {"bucket": "b", "delete": "yes"}}},
-            'publish.s3.delete: expected true or false, got "yes"',
-        ),
-        (
-            {"output": {"cache_control": {"feed": "max-age=1\nX-Evil: 1"}}},
-            "output.cache_control.feed: expected one line of header text, got "
-            '"max-age=1\\nX-Evil: 1"',
-        ),
-        (
-            {"output": {"cache_control": {"feeds": "max-age=1"}}},
-            "output.cache_control.feeds: unknown key (known keys: feed, archive, page, asset)",
-        ),
-        (
-            {"site": {"websub_hub": "ftp://hub.example/"}},
-            'site.websub_hub: expected an absolute http(s) URL, got "ftp://hub.example/"',
-        ),
-    ],
-)
-def test_publish_config_errors_name_their_path(sections: dict[str, Any], problem: str) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_config(config_data(**sections), Path("f.yaml"))
-    assert caught.value.problems == (problem,)
-
-
-def test_build_writes_the_headers_file_only_when_asked(tmp_path: Path) -> None:
-    site = make_site(tmp_path, small_corpus())
-    site.build()
-    assert not (site.out / HEADERS_FILE).exists()
-    site.configure(output={"headers_file": True, "cache_control": {"feed": "max-age=120"}})
-    assert HEADERS_FILE in site.build().report.written
-    text = (site.out / HEADERS_FILE).read_text()
-    assert (
-        "/topics/:slug/atom.xml\n  Content-Type: application/atom+xml; charset=utf-8\n"
-        "  Cache-Control: max-age=120\n"
-    ) in text
-    assert "/feeds.opml\n  Content-Type: text/x-opml; charset=utf-8\n" in text
-    # Deleted by hand, the next build writes the very same file again, and only it.
-    (site.out / HEADERS_FILE).unlink()
-    assert site.build().report.written == (HEADERS_FILE,)
-    assert (site.out / HEADERS_FILE).read_text() == text
+def test_plan_with_delete_off_keeps_nothing_aside() -> None:
+    manifest = {"old.xml": entry("old.xml", "sha", 10, '"ours"')}
+    plan = make_plan([], {"old.xml": RemoteObject(9, '"theirs"')}, manifest, delete=False)
+    assert (plan.deletes, plan.kept) == ((), ())
+    assert [step.reason for step in plan.steps] == ["no longer produced; publish.s3.delete is off"]

@@ -1,19 +1,29 @@
-"""Rendering: what real parsers read back, and the exact elements feedgen's traps would break."""
+"""Rendering RSS and Atom: what real parsers read back, and the exact elements feedgen's
+traps would break.
+
+Richer items: a thumbnail with its size and the provider's own feed as the RSS item's
+source. A feed's description is plain text in every format: the RSS channel <description>
+is HTML (as an item's is), so a topic named '<b>' is escaped once more there, never markup.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
+import lxml.html
 import pytest
 from lxml import etree
 
 from feeds.config import Config
 from feeds.model import Article, FeedGroup, GroupKind, Image, Provider, Related
 from feeds.render import render_group
-from tests.kit import assert_valid_atom, make_site
+from tests import rules
+from tests.kit import BASE_URL, article, assert_valid_atom, make_site
 
 NS = {
     "a": "http://www.w3.org/2005/Atom",
@@ -235,3 +245,128 @@ def test_empty_feed_has_a_fixed_date(config: Config) -> None:
 
 def test_rendering_is_deterministic(config: Config) -> None:
     assert files(group_of(RICH, PLAIN), config) == files(group_of(RICH, PLAIN), config)
+
+
+IMAGES = [
+    {"url": "https://img.example.com/pixel.gif", "width": 1, "height": 1},
+    {"url": "https://img.example.com/huge.jpg", "width": 4000, "height": 3000},
+    {"url": "https://img.example.com/card.jpg?w=1200&h=630", "width": 1200, "height": 630},
+    {"url": "https://img.example.com/small.jpg", "width": 640, "height": 360},
+    {"url": "https://img.example.com/unsized.jpg"},
+    {"url": "https://img.example.com/tie.jpg", "width": 1260, "height": 600},  # same area
+]
+
+
+def _entries(path: Path) -> list[Any]:
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return list(parsed.entries)
+
+
+def test_thumbnail_is_the_largest_image_of_a_sensible_size(tmp_path: Path) -> None:
+    site = make_site(
+        tmp_path,
+        {
+            "a.md": article(1, images=IMAGES),
+            "b.md": article(2, images=[{"url": "https://img.example.com/wide.jpg", "width": 800}]),
+            "c.md": article(3, images=IMAGES[:2]),
+        },
+    )
+    site.build()
+    card = {
+        "url": "https://img.example.com/card.jpg?w=1200&h=630",
+        "height": "630",
+        "width": "1200",
+    }
+    for name in ("rss.xml", "atom.xml"):
+        by_id = {entry.id: entry for entry in _entries(site.out / name)}
+        assert by_id["https://news.example.com/1"].media_thumbnail == [card]
+        # Without a known height, or only an icon and an oversized image: no thumbnail.
+        assert "media_thumbnail" not in by_id["https://news.example.com/2"]
+        assert "media_thumbnail" not in by_id["https://news.example.com/3"]
+
+
+def test_rss_source_is_the_providers_feed(tmp_path: Path) -> None:
+    files = {
+        "a.md": article(1, provider="alpha.example.com"),
+        # Two providers whose keys would share the folder providers/bbc-news: the second
+        # one's feed moves (README, Slugs), and its items' source follows it.
+        "b.md": article(2, provider={"name": "BBC News", "domain": "BBC News"}),
+        "c.md": article(3, provider={"name": "bbc-news", "domain": "bbc-news"}),
+    }
+    site = make_site(tmp_path, files)
+    outcome = site.build()
+    folders = {
+        group.key: group.folder for group in outcome.report.groups if group.kind == "provider"
+    }
+    assert folders["bbc-news"] != "providers/bbc-news"
+    expected = {
+        "https://news.example.com/1": ("Alpha", "providers/alpha.example.com"),
+        "https://news.example.com/2": ("BBC News", folders["bbc news"]),
+        "https://news.example.com/3": ("bbc-news", folders["bbc-news"]),
+    }
+    for feed in ("", "topics/ai/", f"{folders['bbc-news']}/"):
+        for entry in _entries(site.out / f"{feed}rss.xml"):
+            name, folder = expected[entry.id]
+            assert entry.source == {"href": f"{BASE_URL}{folder}/rss.xml", "title": name}
+            assert (site.out / folder / "rss.xml").is_file()
+
+
+def test_no_source_without_provider_feeds(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)}, feeds={"groups": ["topic"]})
+    site.build()
+    (entry,) = _entries(site.out / "rss.xml")
+    assert "source" not in entry
+    assert b"<source" not in (site.out / "topics/ai/rss.xml").read_bytes()
+
+
+# Topic names as the articles write them (entities decoded once) and as people read them.
+NAMES = {
+    "&lt;b&gt;": "<b>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;": "<script>alert(1)</script>",
+    "Q&amp;A": "Q&A",
+    "a &lt; b &amp;amp; c": "a < b &amp; c",
+    "&lt;/a&gt;": "</a>",
+}
+
+
+@pytest.fixture(scope="module", name="out")
+def _out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = {f"{n}.md": article(n, topics=[name]) for n, name in enumerate(NAMES)}
+    site = make_site(tmp_path_factory.mktemp("descriptions"), files, site={"title": "T"})
+    site.build()
+    return site.out
+
+
+def folders(out: Path) -> list[Path]:
+    return sorted(path for path in (out / "topics").iterdir())
+
+
+def html_text(value: str) -> tuple[str, set[str]]:
+    """The text an HTML fragment shows, and the tags it has."""
+    return lxml.html.fromstring(f"<div>{value}</div>").text_content(), set(
+        rules.html_links(value).tags
+    )
+
+
+def test_every_format_reads_back_the_plain_description(out: Path) -> None:
+    expected = {f"The newest articles about {name} on T." for name in NAMES.values()}
+    seen = set()
+    for folder in folders(out):
+        rss = feedparser.parse((folder / "rss.xml").read_bytes()).feed
+        atom = feedparser.parse((folder / "atom.xml").read_bytes()).feed
+        doc = json.loads((folder / "feed.json").read_text("utf-8"))
+        assert rss.subtitle_detail.type == "text/html"  # RSS descriptions are HTML
+        assert html_text(rss.description) == (doc["description"], set())
+        assert atom.subtitle_detail.type == "text/plain"
+        assert atom.subtitle == doc["description"]
+        seen.add(doc["description"])
+    assert seen == expected
+
+
+def test_the_validator_rules_still_hold(out: Path) -> None:
+    assert rules.undeclared_html(out) == []
+    assert rules.readers(out) == []
+    assert rules.atom_structure(out) == []
+    raw = b"".join((folder / "rss.xml").read_bytes() for folder in folders(out))
+    assert b"about &#x26;lt;b&#x26;gt; on T." in raw

@@ -1,9 +1,7 @@
-"""Duplicates, selection rules, grouping keys and names, slugs and collisions."""
+"""Duplicates, selection rules and grouping (keys and slugs: tests/test_names.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import string
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +11,8 @@ from hypothesis import strategies as st
 
 from feeds.config import FeedRules, SelectRules
 from feeds.custom import Caps
-from feeds.group import make_groups, provider_slug, slugify
-from feeds.keys import provider_key, topic_key
+from feeds.group import make_groups, slugify
+from feeds.keys import topic_key
 from feeds.model import Article, GroupKind, Provider
 from feeds.select import resolve_duplicates, select
 from tests.kit import NOW
@@ -31,10 +29,6 @@ BASE = Article(
     provider=Provider("X", "x.org"),
     topics=("AI",),
 )
-
-
-def sha8(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 def art(n: int, **changes: object) -> Article:
@@ -100,66 +94,6 @@ class TestSelect:
     )
     def test_rules(self, rules: SelectRules, article: Article, kept: bool) -> None:
         assert select([article], rules, NOW) == ((article,) if kept else ())
-
-
-class TestKeysAndSlugs:
-    @pytest.mark.parametrize(
-        ("names", "same"),
-        [
-            (["AI", " ai ", "Ai"], True),
-            (
-                ["Machine-Learning", "machine learning", "machine_learning", "MACHINE  LEARNING"],
-                True,
-            ),
-            (["C", "C++", "C#"], False),
-            (["ｆｕｌｌ", "full"], True),  # NFKC: full-width letters
-            (["Straße", "STRASSE"], True),  # case-folding
-        ],
-    )
-    def test_topic_keys(self, names: list[str], same: bool) -> None:
-        assert (len({topic_key(n) for n in names}) == 1) == same
-
-    @pytest.mark.parametrize(
-        ("key", "slug"),
-        [
-            ("machine learning", "machine-learning"),
-            ("ai", "ai"),
-            ("c++", f"c-{sha8('c++')}"),
-            ("c#", f"c-{sha8('c#')}"),
-            ("日本", sha8("日本")),
-            ("économie", f"economie-{sha8('économie')}"),
-            ("../../etc", f"etc-{sha8('../../etc')}"),
-            ("ar/vr", f"ar-vr-{sha8('ar/vr')}"),
-        ],
-    )
-    def test_slugs(self, key: str, slug: str) -> None:
-        assert slugify(key) == slug
-
-    def test_long_keys_are_cut_to_60_ascii_characters_plus_hash(self) -> None:
-        slug = slugify("x" * 100 + "!")
-        assert slug.startswith("x" * 60 + "-")
-        assert len(slug) == 69
-
-    @pytest.mark.parametrize(
-        ("domain", "url", "key", "slug"),
-        [
-            ("www.BBC.co.uk", "https://bbc.co.uk/a", "bbc.co.uk", "bbc.co.uk"),
-            ("", "https://www.reuters.com/a", "reuters.com", "reuters.com"),
-            ("bücher.de", "https://x.org", "xn--bcher-kva.de", "xn--bcher-kva.de"),
-            ("BBC News", "https://x.org", "bbc news", "bbc-news"),
-            ("../../etc", "https://x.org", "../../etc", f"etc-{sha8('../../etc')}"),
-        ],
-    )
-    def test_provider_keys(self, domain: str, url: str, key: str, slug: str) -> None:
-        assert provider_key(domain, url) == key
-        assert provider_slug(key) == slug
-
-    @given(st.text(min_size=1, max_size=40))
-    def test_slugs_are_single_safe_path_segments(self, name: str) -> None:
-        slug = slugify(topic_key(name) or "x")
-        assert slug
-        assert slug not in (".", "..")
-        assert set(slug) <= set(string.ascii_lowercase + string.digits + "-.") - {"."}
 
 
 class TestGroups:

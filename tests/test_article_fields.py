@@ -1,4 +1,6 @@
-"""Any YAML value in any article field is a report line, never an exception.
+"""Article fields: any value in any field is a sane record, and the topics an article may have.
+
+Any YAML value in any article field is a report line, never an exception.
 
 Each example writes one article file with one field (or one part of a field: a provider's
 name, an image's width, a related item's date) replaced by a YAML value drawn from
@@ -6,6 +8,10 @@ scalars that trouble converters (`²`, 5,000-digit integers, `1e400`, `.nan`, da
 range), quoted text, and small lists and mappings of those. The file goes through
 `feeds.parse.parse_file`, the parse stage's unit of work, under every parser; its record
 must decode to a sane outcome, and the article (if any) must render.
+
+`select.max_topics` caps the topics of one article: each topic is a feed to write, so an
+article with a thousand topics would otherwise write thousands of files, and every one of
+those feeds would list all thousand as categories.
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ import json
 import math
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from feeds.cache import Record, decode, file_key, unpack_article
 from feeds.config import Config
@@ -242,3 +250,67 @@ def test_a_date_that_does_not_exist_is_text_under_every_parser(config: Config, v
         _, (problem,) = decode(record)
         assert (problem.field, problem.rejected) == ("publishedDateTime", True), parser
         assert problem.message == f"expected an ISO 8601 date-time, got {value!r}"
+
+
+def topic_folders(out: Path) -> set[str]:
+    return {path.name for path in (out / "topics").iterdir()}
+
+
+def test_the_first_fifty_distinct_topics_are_kept_by_default(tmp_path: Path) -> None:
+    topics = [f"T{n}" for n in range(120)]
+    site = make_site(tmp_path, {"a.md": article(1, topics=topics), "b.md": article(2)})
+    outcome = site.build()
+    assert topic_folders(site.out) == {f"t{n}" for n in range(50)} | {"ai"}
+    (problem,) = outcome.report.problems
+    assert (problem.path, problem.field, problem.rejected) == ("a.md", "topics", False)
+    assert problem.message == (
+        "120 distinct topics, more than select.max_topics (50): the first 50 kept, 70 dropped"
+    )
+    rss = etree.parse(str(site.out / "topics" / "t0" / "rss.xml"))
+    assert rss.xpath("//item/category/text()") == topics[:50]
+
+
+def test_spellings_of_one_topic_count_once_and_are_kept(tmp_path: Path) -> None:
+    topics = ["AI", "Space", "ai", "Climate", "SPACE", "Art"]
+    site = make_site(tmp_path, {"a.md": article(1, topics=topics)}, select={"max_topics": 2})
+    outcome = site.build()
+    assert topic_folders(site.out) == {"ai", "space"}
+    rss = etree.parse(str(site.out / "topics" / "ai" / "rss.xml"))
+    assert rss.xpath("//item/category/text()") == ["AI", "Space", "ai", "SPACE"]
+    (problem,) = outcome.report.problems
+    assert "4 distinct topics" in problem.message
+    assert "the first 2 kept, 2 dropped" in problem.message
+
+
+def test_an_article_within_the_cap_gets_no_warning(tmp_path: Path) -> None:
+    topics = [f"T{n}" for n in range(3)]
+    site = make_site(tmp_path, {"a.md": article(1, topics=topics)}, select={"max_topics": 3})
+    assert site.build().report.problems == ()
+    assert topic_folders(site.out) == {"t0", "t1", "t2"}
+
+
+def test_the_warning_reaches_the_command_line(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1, topics=["A", "B"])}, select={"max_topics": 1})
+    result = site.cli("build")
+    assert result.exit_code == 0
+    assert (
+        "warning: a.md: topics: 2 distinct topics, more than select.max_topics (1): "
+        "the first 1 kept, 1 dropped"
+    ) in result.stderr
+
+
+def test_changing_the_cap_parses_the_articles_again(tmp_path: Path) -> None:
+    topics = ["A", "B", "C"]
+    site = make_site(tmp_path, {"a.md": article(1, topics=topics), "b.md": article(2)})
+    site.build()
+    assert topic_folders(site.out) == {"a", "b", "c", "ai"}
+    site.configure(select={"max_topics": 1})
+    outcome = site.build()
+    assert outcome.files_parsed == 2  # records validated under the old cap are not reused
+    assert topic_folders(site.out) == {"a", "ai"}
+
+
+@pytest.mark.parametrize("value", [1, 1000])
+def test_the_bounds_are_allowed(tmp_path: Path, value: int) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)}, select={"max_topics": value})
+    assert site.config().select.max_topics == value
