@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from feeds.config import FeedRules
-from feeds.custom import CustomFeed
+from feeds.config import CustomFeed, FeedRules
 from feeds.keys import provider_key, topic_key
 from feeds.model import FeedGroup, GroupKind, Item
 

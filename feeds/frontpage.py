@@ -13,14 +13,8 @@ from collections.abc import Sequence
 from html import escape
 
 from feeds.config import Config
-from feeds.meta import (
-    FORMAT_FILES,
-    FORMAT_LABELS,
-    FORMAT_TYPES,
-    OPML_FILE,
-    directory_file,
-    feed_meta,
-)
+from feeds.formats import FORMAT_FILES, OPML_FILE
+from feeds.meta import FORMAT_LABELS, FORMAT_TYPES, directory_file, feed_meta
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 from feeds.opml import ALL_TITLE, SECTION_TITLES
 from feeds.pages import (

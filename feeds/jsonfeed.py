@@ -15,7 +15,8 @@ from typing import Any
 from feeds.body import Bodies
 from feeds.config import Config
 from feeds.entries import Sources
-from feeds.meta import JSON_FILE, FeedMeta
+from feeds.formats import JSON_FILE
+from feeds.meta import FeedMeta
 from feeds.model import Article, FeedGroup, Related
 
 VERSION = "https://jsonfeed.org/version/1.1"

@@ -10,54 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from posixpath import basename, splitext
 
-from feeds.archive import is_page_folder
-from feeds.checks import header_value
-from feeds.settings import setting
-
-HEADERS_FILE = "_headers"
-
-
-class FileKind(StrEnum):
-    """How often a kind of file changes, which picks its Cache-Control."""
-
-    FEED = "feed"
-    ARCHIVE = "archive"
-    PAGE = "page"
-    ASSET = "asset"
-
-
-@dataclass(frozen=True, slots=True)
-class CacheControl:
-    """`output.cache_control`: the Cache-Control value per kind of file."""
-
-    feed: str = setting(
-        "max-age=300",
-        check=header_value,
-        doc="Cache-Control of `rss.xml`, `atom.xml`, `feed.json`",
-    )
-    archive: str = setting(
-        "max-age=31536000, immutable",
-        check=header_value,
-        doc="Cache-Control of archive documents (`archive/<n>/rss.xml`, ...), which new "
-        "articles never change (see Output, Archives)",
-    )
-    page: str = setting(
-        "max-age=300",
-        check=header_value,
-        doc="Cache-Control of `index.html` pages and `feeds.opml`",
-    )
-    asset: str = setting(
-        "max-age=86400",
-        check=header_value,
-        doc="Cache-Control of CSS, images and other assets",
-    )
-
-    def for_kind(self, kind: FileKind) -> str:
-        """The Cache-Control value for files of `kind`."""
-        return str(getattr(self, kind.value))
+from feeds.config import CacheControl
+from feeds.formats import HEADERS_FILE, FileKind, is_page_folder
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from feeds import codec
-from feeds.archive import folder_of, is_page_folder
+from feeds.archive import folder_of
 from feeds.cache import unpack_article
 from feeds.errors import InputError
 from feeds.fingerprint import (
     feed_fingerprint,
     site_fingerprint,
 )
+from feeds.formats import is_page_folder
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
 from feeds.model import FeedGroup, GroupKind, Stub
 from feeds.pool import (

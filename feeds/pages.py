@@ -16,16 +16,9 @@ from html import escape
 from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.curate import rule_words
+from feeds.formats import FORMAT_FILES, ICON_FILE, STYLE_FILE
 from feeds.jsonfeed import json_number
-from feeds.meta import (
-    FORMAT_FILES,
-    FORMAT_LABELS,
-    FORMAT_TYPES,
-    ICON_FILE,
-    STYLE_FILE,
-    FeedMeta,
-    custom_feed,
-)
+from feeds.meta import FORMAT_LABELS, FORMAT_TYPES, FeedMeta, custom_feed
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 
 _KIND_LABELS = {

@@ -23,11 +23,10 @@ from feeds.bucket import (
     list_remote,
     make_client,
 )
-from feeds.config import Config, S3Target
+from feeds.config import CacheControl, Config, S3Target
 from feeds.errors import PublishError
 from feeds.lock import output_lock
 from feeds.logs import fields
-from feeds.mediatypes import CacheControl
 from feeds.publish_plan import (
     MANIFEST_NAME,
     Action,

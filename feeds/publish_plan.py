@@ -23,17 +23,12 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from feeds.config import CacheControl
 from feeds.errors import PublishError
 from feeds.files import read_regular
+from feeds.formats import FileKind
 from feeds.logs import fields
-from feeds.mediatypes import (
-    CacheControl,
-    FileKind,
-    Headers,
-    classify,
-    headers_for,
-    is_public,
-)
+from feeds.mediatypes import Headers, classify, headers_for, is_public
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")

@@ -27,19 +27,9 @@ from feeds.archive import ArchivePage
 from feeds.body import Bodies, entry_html
 from feeds.config import Config, Site
 from feeds.entries import ITEM_NAMESPACES, MEDIA_NS, Sources, atom_entries, rfc822, rss_items
+from feeds.formats import ATOM_FILE, FORMAT_FILES, JSON_FILE, PAGE_FILE, RSS_FILE
 from feeds.jsonfeed import render_json
-from feeds.meta import (
-    ATOM_FILE,
-    EMPTY_FEED_DATE,
-    FORMAT_FILES,
-    JSON_FILE,
-    PAGE_FILE,
-    RSS_FILE,
-    FeedMeta,
-    content_mode,
-    feed_meta,
-    page_meta,
-)
+from feeds.meta import EMPTY_FEED_DATE, FeedMeta, content_mode, feed_meta, page_meta
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind, RenderedFile
 from feeds.pages import feed_page
 from feeds.text import hex_char_refs

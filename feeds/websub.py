@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 from feeds import __version__
 from feeds.config import Site
+from feeds.formats import FileKind
 from feeds.httppost import post_form
 from feeds.logs import fields
-from feeds.mediatypes import FileKind, classify
+from feeds.mediatypes import classify
 
 log = logging.getLogger("feeds.websub")
 

@@ -50,3 +50,84 @@ def test_no_code_is_kept_from_the_formatter() -> None:
         if FORMATTER_ESCAPE.search(line)
     ]
     assert escapes == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in SOURCES}
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The modules of the package an import statement names: `from a import b` names the
+    module `a.b` when there is one, else `a`."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names} & MODULES.keys()
+    base = node.module or ""
+    named = {f"{base}.{alias.name}" for alias in node.names} & MODULES.keys()
+    return named or ({base} & MODULES.keys())
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Each module of the package and those it imports anywhere, `if TYPE_CHECKING:` and
+    function bodies included."""
+    graph: dict[str, set[str]] = {}
+    for name, path in MODULES.items():
+        nodes = ast.walk(ast.parse(path.read_text()))
+        imports = [n for n in nodes if isinstance(n, ast.Import | ast.ImportFrom)]
+        graph[name] = set().union(*map(_imported, imports)) - {name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = {stack.pop()}
+            while node not in component:
+                component.add(stack.pop())
+            if len(component) > 1:
+                found.append(component)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_import_graph_finds_a_circle_where_there_is_one() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == [{"a", "b", "c"}]
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    assert _circles(_import_graph()) == []
+
+
+def test_the_config_imports_no_module_that_reads_it() -> None:
+    """The config is declared below every module that reads it: it may import only
+    itself and modules that do not import it."""
+    graph = _import_graph()
+    readers = {
+        name
+        for name, imported in graph.items()
+        if any(m.startswith("feeds.config") for m in imported)
+    }
+    config = {name for name in graph if name.startswith("feeds.config")}
+    wrong = {name: graph[name] & (readers - config) for name in config}
+    assert {name: found for name, found in wrong.items() if found} == {}

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from feeds.config import load_config, parse_config
-from feeds.custom import Caps
+from feeds.config import Caps, load_config, parse_config
 from feeds.errors import ConfigError
 from tests.kit import config_data
 

@@ -8,7 +8,7 @@ import click
 
 from feeds.cli import cli
 from feeds.config import Config
-from feeds.settings import documented
+from feeds.config.settings import documented
 from tests.kit import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from feeds.mediatypes import CacheControl, headers_for
+from feeds.config import CacheControl
+from feeds.mediatypes import headers_for
 from feeds.publish_plan import (
     MANIFEST_NAME,
     Action,

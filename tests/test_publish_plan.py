@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from feeds.config import parse_config
+from feeds.config import CacheControl, parse_config
 from feeds.errors import ConfigError
-from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
+from feeds.formats import HEADERS_FILE
+from feeds.mediatypes import headers_for, render_headers_file
 from feeds.publish_plan import (
     Action,
     BucketManifest,

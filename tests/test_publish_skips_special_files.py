@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import pytest
 
-from feeds.mediatypes import CacheControl
+from feeds.config import CacheControl
 from feeds.publish_plan import scan_output
 from tests.fake_aws import publish_to, s3_client
 from tests.kit import make_site, write_tree

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.config import FeedRules, SelectRules
-from feeds.custom import Caps
+from feeds.config import Caps, FeedRules, SelectRules
 from feeds.group import make_groups, provider_slug, slugify
 from feeds.keys import provider_key, topic_key
 from feeds.model import Article, GroupKind, Provider
