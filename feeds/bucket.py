@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from feeds.config import S3Target
 from feeds.errors import PublishError
 from feeds.files import read_regular
+from feeds.formats import content_type
 from feeds.logs import fields
 from feeds.publish_plan import (
     MANIFEST_NAME,
@@ -331,7 +332,7 @@ def _write_manifest(
                 Bucket=target.bucket,
                 Key=target.prefix + MANIFEST_NAME,
                 Body=body,
-                ContentType="application/json; charset=utf-8",
+                ContentType=content_type(MANIFEST_NAME),
                 CacheControl="no-store",
             ),
         )

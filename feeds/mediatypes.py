@@ -1,7 +1,8 @@
 """Which output files are served, and as what: their Content-Type and Cache-Control.
 
-One table decides it, so the object store (`feeds publish`), static hosts (the `_headers`
-file) and the preview (`feeds serve`) serve every file the same way. Feeds change every
+The media types of `feeds.formats` and the kinds here decide it, so the object store
+(`feeds publish`), static hosts (the `_headers` file) and the preview (`feeds serve`)
+serve every file the same way. Feeds change every
 cron run and get a short max-age; their archive documents keep their bytes as articles
 arrive and can be cached for long; pages list the feeds; assets (CSS, images) change rarely.
 """
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 from posixpath import basename, splitext
 
 from feeds.config import CacheControl
-from feeds.formats import HEADERS_FILE, FileKind, is_page_folder
+from feeds.formats import (
+    FORMAT_FILES,
+    HEADERS_FILE,
+    PAGE_FILE,
+    FileKind,
+    content_type,
+    is_page_folder,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,32 +32,8 @@ class Headers:
     cache_control: str
 
 
-# Exact file names first: every feed format is `.xml` or `.json`, so the name tells them
-# apart (feed-pitfalls §16: Atom is registered, RSS is not but is what readers expect).
-_BY_NAME: dict[str, tuple[str, FileKind]] = {
-    "rss.xml": ("application/rss+xml; charset=utf-8", FileKind.FEED),
-    "atom.xml": ("application/atom+xml; charset=utf-8", FileKind.FEED),
-    "feed.json": ("application/feed+json; charset=utf-8", FileKind.FEED),
-}
-_BY_EXTENSION: dict[str, tuple[str, FileKind]] = {
-    ".opml": ("text/x-opml; charset=utf-8", FileKind.PAGE),
-    ".html": ("text/html; charset=utf-8", FileKind.PAGE),
-    ".xml": ("application/xml; charset=utf-8", FileKind.PAGE),
-    ".json": ("application/json; charset=utf-8", FileKind.PAGE),
-    ".txt": ("text/plain; charset=utf-8", FileKind.PAGE),
-    ".css": ("text/css; charset=utf-8", FileKind.ASSET),
-    ".js": ("text/javascript; charset=utf-8", FileKind.ASSET),
-    ".xsl": ("text/xsl; charset=utf-8", FileKind.ASSET),
-    ".svg": ("image/svg+xml", FileKind.ASSET),
-    ".png": ("image/png", FileKind.ASSET),
-    ".jpg": ("image/jpeg", FileKind.ASSET),
-    ".jpeg": ("image/jpeg", FileKind.ASSET),
-    ".gif": ("image/gif", FileKind.ASSET),
-    ".webp": ("image/webp", FileKind.ASSET),
-    ".ico": ("image/vnd.microsoft.icon", FileKind.ASSET),
-    ".woff2": ("font/woff2", FileKind.ASSET),
-}
-_DEFAULT = ("application/octet-stream", FileKind.ASSET)
+# Kinds of files other than feeds that list the feeds, and change with them.
+_PAGE_EXTENSIONS = frozenset([".opml", ".html", ".xml", ".json", ".txt"])
 
 
 def is_public(path: str) -> bool:
@@ -62,10 +46,10 @@ def is_public(path: str) -> bool:
 def classify(path: str) -> tuple[str, FileKind]:
     """The Content-Type and kind of an output file, from its '/'-separated path."""
     folder, _, name = path.lower().rpartition("/")
-    if name in _BY_NAME:
-        content_type, kind = _BY_NAME[name]
-        return content_type, FileKind.ARCHIVE if is_page_folder(folder) else kind
-    return _BY_EXTENSION.get(splitext(name)[1], _DEFAULT)
+    if name in FORMAT_FILES.values():
+        return content_type(name), FileKind.ARCHIVE if is_page_folder(folder) else FileKind.FEED
+    kind = FileKind.PAGE if splitext(name)[1] in _PAGE_EXTENSIONS else FileKind.ASSET
+    return content_type(name), kind
 
 
 def headers_for(path: str, cache: CacheControl) -> Headers:
@@ -104,8 +88,8 @@ def render_headers_file(paths: Iterable[str], cache: CacheControl) -> bytes:
         headers = headers_for(path, cache)
         pattern = _pattern(path)
         rules.setdefault(pattern, headers)
-        if basename(path) == "index.html":
-            rules.setdefault(pattern[: -len("index.html")], headers)
+        if basename(path) == PAGE_FILE:
+            rules.setdefault(pattern[: -len(PAGE_FILE)], headers)
     blocks = [
         f"{pattern}\n  Content-Type: {h.content_type}\n  Cache-Control: {h.cache_control}\n"
         for pattern, h in sorted(rules.items())

@@ -8,19 +8,12 @@ from datetime import UTC, datetime
 
 from feeds.archive import ArchivePage, newest_page, page_size
 from feeds.config import Config, CustomFeed
-from feeds.formats import FORMAT_FILES, RSS_FILE, page_folder
+from feeds.formats import FORMATS, RSS_FILE, page_folder
 from feeds.model import AnyGroup, Article, GroupKind
 from feeds.text import strip_forbidden
 
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-# Each format's media type, in the order pages and OPML prefer them.
-FORMAT_TYPES = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
-FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 
 def directory_file(kind: GroupKind) -> str:
@@ -141,7 +134,7 @@ def _page_url(config: Config, group: AnyGroup, number: int) -> str:
 
 def subscribe_url(meta: FeedMeta, formats: tuple[str, ...]) -> str:
     """The URL a reader subscribes to: RSS when built, else Atom, else JSON Feed."""
-    for name in ("rss", "atom", "json"):
-        if name in formats:
-            return meta.url(FORMAT_FILES[name])
+    for declared in FORMATS:
+        if declared.name in formats:
+            return meta.url(declared.file_name)
     return meta.url(RSS_FILE)

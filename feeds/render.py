@@ -27,23 +27,21 @@ from feeds.archive import ArchivePage
 from feeds.body import Bodies, entry_html
 from feeds.config import Config, Site
 from feeds.entries import ITEM_NAMESPACES, MEDIA_NS, Sources, atom_entries, rfc822, rss_items
-from feeds.formats import ATOM_FILE, FORMAT_FILES, JSON_FILE, PAGE_FILE, RSS_FILE
+from feeds.formats import (
+    ATOM,
+    ATOM_FILE,
+    FORMAT_FILES,
+    JSON,
+    PAGE_FILE,
+    RSS,
+    RSS_FILE,
+    media_type,
+)
 from feeds.jsonfeed import render_json
 from feeds.meta import EMPTY_FEED_DATE, FeedMeta, content_mode, feed_meta, page_meta
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind, RenderedFile
 from feeds.pages import feed_page
 from feeds.text import hex_char_refs
-
-# Re-exported: other modules and tests name them from here.
-__all__ = [
-    "ATOM_FILE",
-    "EMPTY_FEED_DATE",
-    "RSS_FILE",
-    "FeedMeta",
-    "feed_meta",
-    "render_archive_page",
-    "render_group",
-]
 
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -142,7 +140,7 @@ def render_rss(
     # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
     fg = _new_feed(meta, site, escape(meta.description, quote=False))
     fg.register_extension("feeds_ns", _RssNamespaces, BaseEntryExtension, atom=False, rss=True)
-    fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
+    fg.link(href=meta.url(RSS_FILE), rel="self", type=RSS.media_type)
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
     links = _hub(meta, site) + meta.archive.links(RSS_FILE)
     if links or meta.is_archive:
@@ -172,8 +170,8 @@ def render_atom(
     fg.feeds_extras.archive = meta.is_archive
     fg.id(meta.folder_url)  # an archive page is the same feed: the same id (RFC 5005 §4)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
-    fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
-    fg.link(href=meta.home_url, rel="alternate", type="text/html")
+    fg.link(href=meta.url(ATOM_FILE), rel="self", type=ATOM.media_type)
+    fg.link(href=meta.home_url, rel="alternate", type=media_type(PAGE_FILE))
     # WebSub discovery and RFC 5005's links: Atom keeps every link as given.
     for rel, href in _hub(meta, site) + meta.archive.links(ATOM_FILE):
         fg.link(href=href, rel=rel)
@@ -238,13 +236,12 @@ def _documents(
     base = config.site.base_url
     urls = tuple(f"{base}{source}/{RSS_FILE}" if source else "" for source in sources)
     urls = urls or ("",) * len(group.items)
-    renderers = {RSS_FILE: render_rss, ATOM_FILE: render_atom, JSON_FILE: render_json}
     files: list[RenderedFile] = []
     for name in names:
         if name == PAGE_FILE:
             content = feed_page(group, config, meta).encode("utf-8")
         else:
-            content = renderers[name](group, config, meta, bodies, urls)
+            content = _RENDERERS[name](group, config, meta, bodies, urls)
         files.append(RenderedFile(prefix + name, content))
     return tuple(files)
 
@@ -255,3 +252,7 @@ def feed_file_names(group: AnyGroup, config: Config) -> tuple[str, ...]:
     if config.output.pages and group.kind is not GroupKind.ALL:
         names.append(PAGE_FILE)
     return tuple(names)
+
+
+# Each format's renderer, by its file name (a format is declared in feeds.formats).
+_RENDERERS = {RSS.file_name: render_rss, ATOM.file_name: render_atom, JSON.file_name: render_json}

@@ -131,3 +131,42 @@ def test_the_config_imports_no_module_that_reads_it() -> None:
     config = {name for name in graph if name.startswith("feeds.config")}
     wrong = {name: graph[name] & (readers - config) for name in config}
     assert {name: found for name, found in wrong.items() if found} == {}
+
+
+def _literals(tree: ast.Module) -> list[str]:
+    """The string constants of a module that the program uses (f-string parts included),
+    leaving out docstrings and the README lines of config keys (`doc=`)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skipped.add(id(body[0].value))
+        if isinstance(node, ast.keyword) and node.arg == "doc":
+            skipped.update(id(part) for part in ast.walk(node.value))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skipped
+    ]
+
+
+def test_each_output_file_name_and_media_type_is_written_in_one_module() -> None:
+    """A file name or media type written in two modules can come to disagree (the icon's
+    media type once did); every other module names it from the one that declares it."""
+    from feeds import formats
+
+    facts = {*formats.SITE_FILES, *formats.MEDIA_TYPES.values(), formats.UNKNOWN_TYPE}
+    facts |= {f.media_type for f in formats.FORMATS}
+    trees = {_name(p): ast.parse(p.read_text()) for p in SOURCES}
+    literals = {name: _literals(tree) for name, tree in trees.items()}
+    homes = {
+        fact: sorted(
+            name
+            for name, found in literals.items()
+            if any(re.search(rf"(?<![\w./+-]){re.escape(fact)}(?![\w/+-])", s) for s in found)
+        )
+        for fact in facts
+    }
+    assert {fact: names for fact, names in homes.items() if len(names) != 1} == {}
