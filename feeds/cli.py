@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from feeds.publish import PublishReport
 
 log = logging.getLogger("feeds")
-EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
+EX_TEMPFAIL = 75  # sysexits.h: "try again later", what cron wrappers expect for "busy"
 
 
 @click.group(cls=FeedsGroup)

@@ -24,13 +24,14 @@ from feeds.ignorable import ignorable_pattern
 from feeds.logs import fields
 from feeds.model import Problem
 from feeds.progress import Progress, no_progress
+from feeds.scaffold import CONFIG_FILE
 
 if TYPE_CHECKING:
     from feeds.engine import Outcome
     from feeds.watch import Rebuild
 
 log = logging.getLogger("feeds")
-DEFAULT_CONFIG = Path("config/feeds.yaml")
+DEFAULT_CONFIG = Path(CONFIG_FILE)
 
 config_option = click.option(
     "--config",

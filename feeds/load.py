@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from feeds import yaml12
+from feeds.files import NOT_REGULAR
 from feeds.model import Problem, RawDoc
 
 yaml_rs: Any
@@ -244,7 +245,7 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
         with open(fd, "rb") as file:
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return Problem(path, "file", "not a regular file; skipped")
+                return Problem(path, "file", f"{NOT_REGULAR}; skipped")
             size = info.st_size
             if size > max_bytes:
                 message = f"{size} bytes is larger than content.max_bytes ({max_bytes})"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from feeds.config import CacheControl
 from feeds.errors import PublishError
-from feeds.files import read_regular
+from feeds.files import NOT_REGULAR, read_regular
 from feeds.formats import FileKind
 from feeds.logs import fields
 from feeds.mediatypes import Headers, classify, headers_for, is_public
@@ -231,8 +231,8 @@ def _publishable_bytes(path: Path, relative: str) -> bytes | None:
         raise PublishError(msg) from exc
     if not stat.S_ISLNK(info.st_mode):
         log.warning(
-            "%(path)s: not a regular file (a FIFO, socket or device); not published",
-            fields(path=relative),
+            "%(path)s: %(problem)s; not published",
+            fields(path=relative, problem=NOT_REGULAR),
         )
     return None
 

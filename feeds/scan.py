@@ -16,12 +16,13 @@ from typing import cast
 from feeds.cache import FileKey, file_key
 from feeds.config import Content
 from feeds.errors import InputError
+from feeds.files import NOT_REGULAR
 from feeds.model import Problem
 
 UNLISTED = "cannot be listed: {reason}; its articles keep their last published state"
 FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
-SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
+SPECIAL_FILE = f"{NOT_REGULAR}; skipped"
 _MODE = operator.attrgetter("st_mode")
 
 
