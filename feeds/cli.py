@@ -28,6 +28,7 @@ from feeds.clitools import (
     finite,
     log_summary,
     print_plan,
+    publish_summary,
     report_problems,
     report_rebuild,
     setup_logging,
@@ -88,14 +89,14 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
             click.echo(str(step))
         click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
         return
-    log.info("published %s", report.summary())
+    log.info("published %s", publish_summary(report))
     _ping(config, report.uploaded)
     if report.failed or report.not_attempted:
         for failure in report.failed:
             log.error("%(key)s: %(reason)s", fields(key=failure.key, reason=failure.reason))
         untried = f", {len(report.not_attempted)} not attempted" if report.not_attempted else ""
         msg = (
-            f"{len(report.failed)} key(s) failed to publish{untried} ({report.summary()}); "
+            f"{len(report.failed)} key(s) failed to publish{untried} ({publish_summary(report)}); "
             "the next run retries them"
         )
         fail(msg, 1, log_format)

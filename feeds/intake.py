@@ -111,8 +111,7 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     decoded = _Decoded()
     vouched, stale = _vouched(ctx, scanned.scan, decoded)
     changed = [(path, keys[path]) for path in scanned.scan.paths if path not in vouched]
-    # A file changed within racy_seconds of the scan might change again within the same
-    # timestamp tick, keeping its size: its record serves this run but is not cached.
+    # Records of files changed within racy_seconds of the scan are not cached (Options).
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
     held: dict[str, bytes] = {}
     uncached = 0

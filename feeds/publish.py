@@ -29,7 +29,6 @@ from feeds.lock import output_lock
 from feeds.logs import fields
 from feeds.publish_plan import (
     MANIFEST_NAME,
-    Action,
     BucketManifest,
     LocalFile,
     Plan,
@@ -60,14 +59,6 @@ class PublishReport:
     failed: tuple[Failure, ...] = ()
     manifest_written: bool = False
     not_attempted: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        """One line: where, and how many keys were uploaded, unchanged, deleted, failed."""
-        skipped = sum(1 for step in self.plan.steps if step.action is Action.SKIP)
-        return (
-            f"s3://{self.bucket}/{self.prefix}: {len(self.uploaded)} uploaded, "
-            f"{skipped} unchanged, {len(self.deleted)} deleted, {len(self.failed)} failed"
-        )
 
 
 def _where(config: Config) -> tuple[S3Target, Path]:
