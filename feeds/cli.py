@@ -58,7 +58,7 @@ def cli() -> None:
 def _ping(config: Config, changed_paths: Sequence[str]) -> None:
     """Tell the WebSub hub, if there is one, about the feed files among `changed_paths`."""
     if config.site.websub_hub and changed_paths:
-        from feeds.websub import changed_feed_urls, ping_hub
+        from feeds.publish.websub import changed_feed_urls, ping_hub
 
         urls = changed_feed_urls(config.site, changed_paths)
         ping_hub(config.site.websub_hub, urls, budget=config.site.websub_budget)

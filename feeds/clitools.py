@@ -24,7 +24,7 @@ from feeds.ignorable import ignorable_pattern
 from feeds.logs import fields
 from feeds.model import Problem
 from feeds.progress import Progress, no_progress
-from feeds.publish_plan import Action
+from feeds.publish.plan import Action
 from feeds.scaffold import CONFIG_FILE
 
 if TYPE_CHECKING:
@@ -273,7 +273,7 @@ def _escaped(value: object) -> object:
 
 
 class TextFormatter(logging.Formatter):
-    """`warning: MESSAGE`, `error: MESSAGE`, or `feeds: MESSAGE` (`websub: ` from feeds.websub).
+    """`warning: MESSAGE`, `error: MESSAGE`, or `feeds: MESSAGE` (`websub: ` of its logger).
 
     The message's values (paths, reasons, problems) have their control characters escaped,
     so that each record is one line whatever a file is named.

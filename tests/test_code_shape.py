@@ -170,3 +170,42 @@ def test_each_output_file_name_and_media_type_is_written_in_one_module() -> None
         for fact in facts
     }
     assert {fact: names for fact, names in homes.items() if len(names) != 1} == {}
+
+
+# The modules that read article files, besides those that take their values (below).
+ARTICLE_READERS = {"feeds.scan", "feeds.load", "feeds.parse", "feeds.cache", "feeds.validate"}
+
+
+def _reachable(graph: dict[str, set[str]], start: set[str]) -> set[str]:
+    """The modules `start` imports, straight or through others."""
+    seen: set[str] = set()
+    todo = [m for name in start for m in graph[name]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph[name])
+    return seen
+
+
+def _take_articles(tree: ast.Module) -> bool:
+    """Whether a module imports the article values (`Article`, `Stub`) of feeds.model."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "feeds.model"
+        and {alias.name for alias in node.names} & {"Article", "Stub"}
+        for node in ast.walk(tree)
+    )
+
+
+def test_publishing_never_reads_the_articles() -> None:
+    """feeds/publish/ uploads the output folder and pings a hub: no module it imports,
+    straight or through others, reads article files or takes articles, so a publish
+    works from the output alone."""
+    graph = _import_graph()
+    publishing = {name for name in graph if name.startswith("feeds.publish")}
+    article_side = ARTICLE_READERS | {
+        name for name, path in MODULES.items() if _take_articles(ast.parse(path.read_text()))
+    }
+    assert len(publishing) > 3
+    assert _reachable(graph, publishing) & article_side == set()

@@ -11,7 +11,7 @@ import pytest
 
 from feeds.lock import output_lock
 from feeds.publish import publish
-from feeds.publish_plan import MANIFEST_NAME, ManifestEntry, render_manifest, scan_output
+from feeds.publish.plan import MANIFEST_NAME, ManifestEntry, render_manifest, scan_output
 from tests.fake_aws import ACCESS_KEY, SECRET_KEY, publish_to, s3_client
 from tests.kit import article, make_site, small_corpus, write_tree
 from tests.servers import S3Server

@@ -11,7 +11,7 @@ import pytest
 
 from feeds.config import CacheControl
 from feeds.mediatypes import headers_for
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     MANIFEST_NAME,
     Action,
     LocalFile,

@@ -11,7 +11,7 @@ from feeds.config import CacheControl, parse_config
 from feeds.errors import ConfigError
 from feeds.formats import HEADERS_FILE
 from feeds.mediatypes import headers_for, render_headers_file
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     Action,
     BucketManifest,
     LocalFile,

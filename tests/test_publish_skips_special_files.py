@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 
 from feeds.config import CacheControl
-from feeds.publish_plan import scan_output
+from feeds.publish.plan import scan_output
 from tests.fake_aws import publish_to, s3_client
 from tests.kit import make_site, write_tree
 from tests.servers import S3Server

@@ -15,7 +15,7 @@ import pytest
 
 from feeds.config import parse_config
 from feeds.errors import ConfigError
-from feeds.websub import BATCH_SIZE, PingResult, ping_hub
+from feeds.publish.websub import BATCH_SIZE, PingResult, ping_hub
 from tests.kit import BASE_URL, config_data, make_site, small_corpus
 from tests.servers import Hub, SlowHub, feed_urls
 

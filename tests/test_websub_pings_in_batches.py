@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.websub import BATCH_SIZE, ping_hub
+from feeds.publish.websub import BATCH_SIZE, ping_hub
 from tests.kit import BASE_URL, article, make_site, small_corpus
 from tests.servers import Hub, feed_urls
 

@@ -40,19 +40,19 @@ from feeds.errors import PublishError
 from feeds.files import read_regular
 from feeds.formats import content_type
 from feeds.logs import fields
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     MANIFEST_NAME,
     BucketManifest,
     LocalFile,
     ManifestEntry,
-    Plan,
+    UploadPlan,
     RemoteObject,
     parse_manifest,
     pending_entry,
     render_manifest,
     upload_rank,
 )
-from feeds.s3retry import CONNECT_SECONDS, READ_SECONDS, BudgetSpent, Deadline, call
+from feeds.publish.s3retry import CONNECT_SECONDS, READ_SECONDS, BudgetSpent, Deadline, call
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -345,7 +345,7 @@ def _announce(
     client: S3Client,
     target: S3Target,
     out_dir: Path,
-    plan: Plan,
+    plan: UploadPlan,
     entries: Mapping[str, ManifestEntry],
     deadline: Deadline,
 ) -> dict[str, ManifestEntry]:
@@ -374,7 +374,7 @@ def apply_plan(
     client: S3Client,
     target: S3Target,
     out_dir: Path,
-    plan: Plan,
+    plan: UploadPlan,
     stored: BucketManifest,
     entries: Mapping[str, ManifestEntry],
     deadline: Deadline,

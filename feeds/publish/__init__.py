@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from feeds.bucket import (
+from feeds.config import CacheControl, Config, S3Target
+from feeds.errors import PublishError
+from feeds.lock import output_lock
+from feeds.logs import fields
+from feeds.publish.bucket import (
     Failure,
     apply_plan,
     confirm_pending,
@@ -23,22 +27,18 @@ from feeds.bucket import (
     list_remote,
     make_client,
 )
-from feeds.config import CacheControl, Config, S3Target
-from feeds.errors import PublishError
-from feeds.lock import output_lock
-from feeds.logs import fields
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     MANIFEST_NAME,
     BucketManifest,
     LocalFile,
-    Plan,
+    UploadPlan,
     RemoteObject,
     listing_start,
     make_plan,
     resolve,
     scan_output,
 )
-from feeds.s3retry import Deadline
+from feeds.publish.s3retry import Deadline
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,7 +53,7 @@ class PublishReport:
 
     bucket: str
     prefix: str
-    plan: Plan
+    plan: UploadPlan
     uploaded: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
     failed: tuple[Failure, ...] = ()
@@ -82,7 +82,7 @@ def _scan(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
     return local
 
 
-def _warn_kept(plan: Plan) -> None:
+def _warn_kept(plan: UploadPlan) -> None:
     """One warning per key whose deletion the plan refused."""
     for step in plan.kept:
         log.warning("%(key)s: %(reason)s", fields(key=step.key, reason=step.reason))

@@ -87,7 +87,7 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class UploadPlan:
     """Everything a publish will do, in order; `uploads` and `deletes` are what it changes.
 
     `kept` are the steps of manifest keys no longer produced whose object the listing shows
@@ -192,7 +192,7 @@ def make_plan(
     manifest: Mapping[str, ManifestEntry],
     *,
     delete: bool,
-) -> Plan:
+) -> UploadPlan:
     """Decide, for every local file and manifest key, whether to upload, skip or delete.
 
     Pure: the same listing and manifest always give the same plan. Only keys in the
@@ -203,7 +203,7 @@ def make_plan(
     file_steps, uploads = _file_steps(files, remote, manifest)
     gone = manifest.keys() - {file.key for file in files}
     gone_steps, deletes, kept = _gone_steps(gone, remote, manifest, delete=delete)
-    return Plan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes), tuple(kept))
+    return UploadPlan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes), tuple(kept))
 
 
 def listing_start(local: Iterable[LocalFile], manifest: Mapping[str, ManifestEntry]) -> str:
