@@ -13,7 +13,7 @@ from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
-from feeds.group import make_groups, moved_feeds, provider_feeds
+from feeds.group import decide, make_groups, moved_feeds, provider_feeds, selection_horizon
 from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.model import Problem, Stub
 from feeds.pool import (
@@ -22,7 +22,6 @@ from feeds.pool import (
     parse_chunk,
 )
 from feeds.scan import Scan, scan
-from feeds.select import decide, selection_horizon
 from feeds.stages import Context, Parsed, Scanned, Selection, Summary
 
 

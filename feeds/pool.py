@@ -25,8 +25,8 @@ from feeds.archive import ArchivePage
 from feeds.cache import FileKey, Record, unpack_article
 from feeds.config import Config
 from feeds.errors import FeedsError
+from feeds.load import parse_file
 from feeds.model import FeedGroup, Stub
-from feeds.parse import parse_file
 from feeds.write import FileResult, Writer
 
 if TYPE_CHECKING:

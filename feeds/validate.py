@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
+from feeds.groupkeys import first_topics
 from feeds.ignorable import without_ignorable
-from feeds.keys import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
 from feeds.scalars import parse_number, parse_published, show, to_utc
 from feeds.text import http_url, image_mime, plain_name, plain_text, url_host

@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 
 from feeds.cache import Record, decode, file_key, unpack_article
 from feeds.config import Config
-from feeds.load import PARSERS
+from feeds.load import PARSERS, parse_file
 from feeds.model import Article, FeedGroup, GroupKind
-from feeds.parse import parse_file
 from feeds.render import render_group
 from tests.kit import article, make_site
 

@@ -12,10 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.config import Caps, FeedRules, SelectRules
-from feeds.group import make_groups, provider_slug, slugify
-from feeds.keys import provider_key, topic_key
+from feeds.group import make_groups, provider_slug, resolve_duplicates, select, slugify
+from feeds.groupkeys import provider_key, topic_key
 from feeds.model import Article, GroupKind, Provider
-from feeds.select import resolve_duplicates, select
 from tests.kit import NOW
 
 BASE = Article(

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.group import provider_slug, slugify
-from feeds.keys import provider_key, topic_key
+from feeds.groupkeys import provider_key, topic_key
 from tests.kit import article, make_site
 
 DEVICES = ["con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(10))]
