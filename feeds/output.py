@@ -141,7 +141,7 @@ def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) 
     if plan.site_current:
         return Written((), {SITE_KEY: plan.old.feeds[SITE_KEY]})
     # Imported here: it imports feedgen, which a run that changes nothing should not pay.
-    from feeds.site import render_site_files
+    from feeds.render.site import render_site_files
 
     # The front page shows the all-articles feed's whole items; other feeds are only
     # named, counted and dated there, so they stay stubs (unpacking 100,000 articles for

@@ -209,3 +209,32 @@ def test_publishing_never_reads_the_articles() -> None:
     }
     assert len(publishing) > 3
     assert _reachable(graph, publishing) & article_side == set()
+
+
+# What reads or writes files, caches or the network, which feeds/render/ leaves to others.
+INPUT_OUTPUT = {"os", "io", "shutil", "tempfile", "sqlite3", "socket", "urllib.request"}
+INPUT_OUTPUT |= {f"feeds.{name}" for name in ("files", "write", "cache", "manifest", "lock")}
+
+
+def _io_uses(tree: ast.Module) -> set[str]:
+    """The input/output modules a module imports, and `open` if it calls it."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add(node.module or "")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            found |= {"open"} & {node.func.id}
+    return found & (INPUT_OUTPUT | {"open"})
+
+
+def test_rendering_touches_no_file() -> None:
+    """feeds/render/ turns values into bytes: it imports nothing that reads or writes
+    files, caches or the network, and opens no file; feeds.output writes what it makes."""
+    rendering = {
+        _name(p): ast.parse(p.read_text()) for p in SOURCES if _name(p).startswith("render/")
+    }
+    assert len(rendering) > 5
+    uses = {name: _io_uses(tree) for name, tree in rendering.items()}
+    assert {name: found for name, found in uses.items() if found} == {}

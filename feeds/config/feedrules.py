@@ -244,7 +244,7 @@ class FeedRules:
     )
     descriptions: Templates = setting(
         Templates(
-            all="",  # empty: the all-articles feed takes site.description (feeds.meta)
+            all="",  # empty: the all-articles feed takes site.description (feeds.render.meta)
             topic="The newest articles about {name} on {site}.",
             provider="The newest articles from {name} on {site}.",
         ),

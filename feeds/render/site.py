@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feeds.archive import newest_page, page_size
-from feeds.assets import ICON, STYLE
 from feeds.config import Config
 from feeds.formats import (
     FORMAT_FILES,
@@ -16,11 +15,12 @@ from feeds.formats import (
     STYLE_FILE,
     page_folder,
 )
-from feeds.frontpage import directory_pages, index_page
 from feeds.mediatypes import render_headers_file
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
-from feeds.opml import render_opml
 from feeds.render import feed_file_names
+from feeds.render.assets import ICON, STYLE
+from feeds.render.frontpage import directory_pages, index_page
+from feeds.render.opml import render_opml
 
 
 def render_site_files(

@@ -1,5 +1,5 @@
 """The web pages written beside the feeds: one per feed, and the parts the site's front
-page shares with them (`feeds.frontpage`).
+page shares with them (`feeds.render.frontpage`).
 
 Plain HTML5 and one small CSS file, no JavaScript. Links to feed files are absolute
 (readers get the public URL); navigation and the style sheet are relative. Every text is
@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.curate import rule_words
 from feeds.formats import FORMAT_FILES, FORMAT_NAMED, ICON_FILE, STYLE_FILE, media_type
-from feeds.jsonfeed import json_number
-from feeds.meta import FeedMeta, custom_feed
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
+from feeds.render.body import size_attributes
+from feeds.render.jsonfeed import json_number
+from feeds.render.meta import FeedMeta, custom_feed
 
 _KIND_LABELS = {
     GroupKind.ALL: "All articles",

@@ -19,8 +19,8 @@ from html import escape
 
 from lxml.etree import Element, SubElement, _Element, tostring
 
-from feeds.body import Bodies
 from feeds.model import Article, Image
+from feeds.render.body import Bodies
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"

@@ -14,10 +14,10 @@ from html import escape
 
 from feeds.config import Config
 from feeds.formats import FORMAT_FILES, FORMAT_NAMED, OPML_FILE, media_type
-from feeds.meta import directory_file, feed_meta
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
-from feeds.opml import ALL_TITLE, SECTION_TITLES
-from feeds.pages import (
+from feeds.render.meta import directory_file, feed_meta
+from feeds.render.opml import ALL_TITLE, SECTION_TITLES
+from feeds.render.pages import (
     ARTICLES_ID,
     article_list,
     page_head,
