@@ -1,8 +1,9 @@
 """The build: locked, cached, parallel, incremental and kill-safe. `feeds build`, `check`
 and `doctor` all run `build`, and so do the tests; there is no other way to build.
 
-`_run` is the list of stages (functions of `feeds.intake` and `feeds.output`), each timed
-under its name, and `_outcome` the one place their outcome is put together.
+`_run` is the list of stages (functions of `feeds.input_stages` and
+`feeds.output_stages`), each timed under its name, and `_outcome` the one place their
+outcome is put together.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
-from feeds.intake import parse_changed, scan_files, select_feeds, unchanged_since_last_run
+from feeds.input_stages import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
 from feeds.model import BuildReport, FeedGroup, Stub
-from feeds.output import (
+from feeds.output_stages import (
     announce,
     commit,
     file_changes,

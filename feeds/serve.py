@@ -1,6 +1,6 @@
 """`feeds serve`: the output folder over HTTP, for previewing before publishing.
 
-Every response carries the Content-Type publishing gives its file (feeds.mediatypes), an
+Every response carries the Content-Type publishing gives its file (feeds.httpheaders), an
 ETag and a Last-Modified date, and a conditional request is answered `304 Not Modified`,
 so a feed reader can be pointed at the preview. What is served is what `feeds publish`
 would upload: regular files whose names are not internal ('.'-names, `_headers`), each
@@ -44,8 +44,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from feeds import __version__
 from feeds.formats import PAGE_FILE, content_type
+from feeds.httpheaders import classify, is_public
 from feeds.logs import fields
-from feeds.mediatypes import classify, is_public
 from feeds.watch import Rebuild
 
 _PLAIN_TEXT = content_type("message.txt")  # of the answers that are no file

@@ -162,7 +162,7 @@ def _already_clean(value: str) -> bool:
     return all(_HOST_LABEL.fullmatch(label) for label in match["host"].split("."))
 
 
-def http_url(value: object, base: str | None = None) -> str | None:
+def clean_http_url(value: object, base: str | None = None) -> str | None:
     """An absolute http(s) URL safe to publish, or None.
 
     Relative references resolve against `base` when given. The host is lower-cased and

@@ -231,7 +231,7 @@ def _io_uses(tree: ast.Module) -> set[str]:
 
 def test_rendering_touches_no_file() -> None:
     """feeds/render/ turns values into bytes: it imports nothing that reads or writes
-    files, caches or the network, and opens no file; feeds.output writes what it makes."""
+    files, caches or the network, and opens no file; feeds.output_stages writes what it makes."""
     rendering = {
         _name(p): ast.parse(p.read_text()) for p in SOURCES if _name(p).startswith("render/")
     }

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from feeds.config import CacheControl
-from feeds.mediatypes import headers_for
+from feeds.httpheaders import headers_for
 from feeds.publish.plan import (
     MANIFEST_NAME,
     Action,

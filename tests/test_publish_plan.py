@@ -10,7 +10,7 @@ import pytest
 from feeds.config import CacheControl, parse_config
 from feeds.errors import ConfigError
 from feeds.formats import HEADERS_FILE
-from feeds.mediatypes import headers_for, render_headers_file
+from feeds.httpheaders import headers_for, render_headers_file
 from feeds.publish.plan import (
     Action,
     BucketManifest,

@@ -27,7 +27,7 @@ import feedparser
 import pytest
 
 from feeds.config import CacheControl
-from feeds.mediatypes import headers_for, is_public
+from feeds.httpheaders import headers_for, is_public
 from feeds.serve import RELOAD_MARK, VERSION_PATH
 from tests.kit import BASE_URL, Site, article, assert_valid_atom, make_site, small_corpus, snapshot
 

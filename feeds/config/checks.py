@@ -49,11 +49,11 @@ def show(value: object) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else _NOT_FINITE[repr(value)]
     if isinstance(value, int):
-        shown = scalars.show(value)  # which knows how long a number it can print
+        shown = scalars.describe(value)  # which knows how long a number it can print
         return str(value) if shown.startswith("a number (") else shown
     if isinstance(value, date):
         return value.isoformat()
-    return scalars.show(value)
+    return scalars.describe(value)
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -27,8 +27,8 @@ from feeds.config import CacheControl
 from feeds.errors import PublishError
 from feeds.files import NOT_REGULAR, read_regular
 from feeds.formats import FileKind
+from feeds.httpheaders import Headers, classify, headers_for, is_public
 from feeds.logs import fields
-from feeds.mediatypes import Headers, classify, headers_for, is_public
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")

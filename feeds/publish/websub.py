@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from feeds import __version__
 from feeds.config import Site
 from feeds.formats import FileKind
+from feeds.httpheaders import classify
 from feeds.logs import fields
-from feeds.mediatypes import classify
 from feeds.publish.httppost import post_form
 
 log = logging.getLogger("feeds.websub")

@@ -2,7 +2,7 @@
 feed pages, the front page, OPML and the other site-wide files.
 
 The rule of this folder: nothing in it reads or writes a file, a cache or the network;
-it turns the config and the selected articles into bytes, which `feeds.output` writes.
+it turns the config and the selected articles into bytes, which `feeds.output_stages` writes.
 A feed format is declared in `feeds.formats` and rendered by the renderer bound to its
 file name here (`_RENDERERS`).
 """

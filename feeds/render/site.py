@@ -15,7 +15,7 @@ from feeds.formats import (
     STYLE_FILE,
     page_folder,
 )
-from feeds.mediatypes import render_headers_file
+from feeds.httpheaders import render_headers_file
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
 from feeds.render import feed_file_names
 from feeds.render.assets import ICON, STYLE

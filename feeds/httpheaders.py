@@ -1,10 +1,11 @@
-"""Which output files are served, and as what: their Content-Type and Cache-Control.
+"""The HTTP headers of the output files: which are served, with which Content-Type and
+Cache-Control.
 
-The media types of `feeds.formats` and the kinds here decide it, so the object store
-(`feeds publish`), static hosts (the `_headers` file) and the preview (`feeds serve`)
-serve every file the same way. Feeds change every
-cron run and get a short max-age; their archive documents keep their bytes as articles
-arrive and can be cached for long; pages list the feeds; assets (CSS, images) change rarely.
+The media types of `feeds.formats` and the kinds of files here decide it, so the object
+store (`feeds publish`), static hosts (the `_headers` file) and the preview (`feeds serve`)
+serve every file the same way. Feeds change every cron run and get a short max-age; their
+archive documents keep their bytes as articles arrive and can be cached for long; pages
+list the feeds; assets (CSS, images) change rarely.
 """
 
 from __future__ import annotations
