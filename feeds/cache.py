@@ -43,8 +43,8 @@ CACHE_FORMAT = f"6-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 
-FileKey = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
-NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches
+FileIdentity = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
+NO_IDENTITY: FileIdentity = (-1, -1, -1, -1)  # a file whose stat failed: never matches
 
 
 def usable_meta(settings: str) -> dict[str, str]:
@@ -54,7 +54,7 @@ def usable_meta(settings: str) -> dict[str, str]:
 
 # The identity a cached record is valid for, from a file's stat. An attrgetter: the scan
 # maps it over every file of a folder at C speed.
-file_key: Callable[[os.stat_result], FileKey] = operator.attrgetter(
+file_identity: Callable[[os.stat_result], FileIdentity] = operator.attrgetter(
     "st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"
 )
 
@@ -80,7 +80,7 @@ class Record(NamedTuple):
     article: bytes | None  # packed `Article`, None when rejected
 
     @property
-    def key(self) -> FileKey:
+    def identity(self) -> FileIdentity:
         """The file identity this record was made from."""
         return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
 
@@ -101,17 +101,17 @@ CREATE TABLE IF NOT EXISTS files (
 
 
 def make_record(
-    path: str, key: FileKey | None, article: Article | None, problems: Sequence[Problem]
+    path: str, identity: FileIdentity | None, article: Article | None, problems: Sequence[Problem]
 ) -> Record:
-    """The stored form of one file's validation outcome (key None: its stat failed)."""
+    """The stored form of one file's validation outcome (identity None: its stat failed)."""
     packed_problems = codec.pack(Problems(tuple(problems))) if problems else None
     if article is None:
-        return Record(path, *(key or NO_KEY), "", packed_problems, None, None)
+        return Record(path, *(identity or NO_IDENTITY), "", packed_problems, None, None)
     # The digest is of every field: equal digests, equal feed entries.
     packed_article, digest = codec.pack_with_digest(article)
     return Record(
         path,
-        *(key or NO_KEY),
+        *(identity or NO_IDENTITY),
         digest,
         packed_problems,
         codec.pack(article.stub()),

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from feeds import yaml12
-from feeds.cache import FileKey, Record, make_record
+from feeds.cache import FileIdentity, Record, make_record
 from feeds.config import Config
 from feeds.files import NOT_REGULAR
 from feeds.model import Problem, RawDoc
@@ -266,14 +266,14 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
     return parse_front_matter(path, text, parser)
 
 
-def parse_file(config: Config, parser: str, path: str, key: FileKey | None) -> Record:
+def parse_file(config: Config, parser: str, path: str, identity: FileIdentity | None) -> Record:
     """Read, parse and validate the file at `path` (relative to `content.dir`) whose scan
-    gave it identity `key` (None: its stat failed, so the record never matches again)."""
+    gave it `identity` (None: its stat failed, so the record never matches again)."""
     content = config.content
     doc = read_document(content.dir, path, content.max_bytes, parser)
     if isinstance(doc, Problem):
-        return make_record(path, key, None, (doc,))
+        return make_record(path, identity, None, (doc,))
     from feeds.validate import validate  # imported here: a no-change run never needs it
 
     result = validate(doc, config.site.timezone, max_topics=config.select.max_topics)
-    return make_record(path, key, result.article, result.problems)
+    return make_record(path, identity, result.article, result.problems)

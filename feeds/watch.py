@@ -25,7 +25,7 @@ from threading import Event
 
 import watchfiles
 
-from feeds.cache import FileKey, file_key
+from feeds.cache import FileIdentity, file_identity
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
 from feeds.logs import fields
@@ -39,7 +39,7 @@ _DEBOUNCE_MS = 400  # the longest a burst of changes is gathered before a rebuil
 _QUIET_MS = 50  # a burst ends after this long without a change
 _RETRY_SECONDS = 1.0  # after the watch itself failed
 
-Stamp = FileKey | None  # a file's identity; None when it is missing
+Stamp = FileIdentity | None  # a file's identity; None when it is missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def stamp(path: Path) -> Stamp:
         info = os.stat(path)
     except (OSError, ValueError):  # missing, unreadable, or a name no file can have
         return None
-    return file_key(info)
+    return file_identity(info)
 
 
 def _folder(path: Path) -> tuple[int, int] | None:

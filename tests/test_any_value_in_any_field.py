@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feeds.cache import Record, decode, file_key, unpack_article
+from feeds.cache import Record, decode, file_identity, unpack_article
 from feeds.config import Config
 from feeds.load import PARSERS, parse_file
 from feeds.model import Article, FeedGroup, GroupKind
@@ -146,7 +146,7 @@ def outcomes(config: Config, text: str) -> Iterator[tuple[str, Record]]:
     """Each parser's record of an article file with this text."""
     path = config.content.dir / "a.md"
     path.write_text(text, encoding="utf-8")
-    key = file_key(os.stat(path))
+    key = file_identity(os.stat(path))
     for parser in PARSERS:
         yield parser, parse_file(config, parser, "a.md", key)
 
