@@ -4,7 +4,7 @@ Each example writes one article file with one field (or one part of a field: a p
 name, an image's width, a related item's date) replaced by a YAML value drawn from
 scalars that trouble converters (`²`, 5,000-digit integers, `1e400`, `.nan`, dates out of
 range), quoted text, and small lists and mappings of those. The file goes through
-`feeds.parse.parse_file`, the parse stage's unit of work, under every parser; its record
+`feeds.load.parse_file`, the parse stage's unit of work, under every parser; its record
 must decode to a sane outcome, and the article (if any) must render.
 """
 
