@@ -20,9 +20,10 @@ from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
 from feeds.render.body import size_attributes
 from feeds.render.jsonfeed import json_number
 from feeds.render.meta import FeedMeta, custom_feed
+from feeds.render.opml import ALL_TITLE
 
 _KIND_LABELS = {
-    GroupKind.ALL: "All articles",
+    GroupKind.ALL: ALL_TITLE,
     GroupKind.TOPIC: "Topic",
     GroupKind.PROVIDER: "Source",
     GroupKind.CUSTOM: "Custom feed",
