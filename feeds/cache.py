@@ -47,6 +47,10 @@ FileIdentity = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_i
 NO_IDENTITY: FileIdentity = (-1, -1, -1, -1)  # a file whose stat failed: never matches
 
 
+_META_QUERY = "SELECT name, value FROM meta"
+_COUNT_QUERY = "SELECT count(*) FROM files"
+
+
 def usable_meta(settings: str) -> dict[str, str]:
     """The `meta` table of a cache this program can use with these parse settings."""
     return {"format": CACHE_FORMAT, "settings": settings}
@@ -262,7 +266,7 @@ class ParseCache:
 
     def count(self) -> int:
         """How many files the cache holds a record for."""
-        (count,) = self.db.execute("SELECT count(*) FROM files").fetchone()
+        (count,) = self.db.execute(_COUNT_QUERY).fetchone()
         return int(count)
 
     def close(self) -> None:
@@ -297,6 +301,18 @@ def _writable_db(path: Path, settings: str) -> sqlite3.Connection:
     return _connect(path, settings)
 
 
+def cache_state(path: Path) -> tuple[dict[str, str], int]:
+    """The `meta` table and the number of records of the cache database at `path`, read
+    without changing it (`feeds doctor`); sqlite3.DatabaseError when it is unusable."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        meta = dict(db.execute(_META_QUERY).fetchall())
+        (count,) = db.execute(_COUNT_QUERY).fetchone()
+    finally:
+        db.close()
+    return meta, int(count)
+
+
 def _connect(path: Path, settings: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None)
@@ -306,7 +322,7 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
         # a lost commit only means those files are parsed again.
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
-        found = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        found = dict(db.execute(_META_QUERY).fetchall())
         wanted = usable_meta(settings)
         if found != wanted:
             if found:
@@ -321,7 +337,7 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
             db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
             db.execute("COMMIT")
         # Touch the table so corruption shows here, where it can be handled.
-        db.execute("SELECT count(*) FROM files").fetchone()
+        db.execute(_COUNT_QUERY).fetchone()
     except BaseException:
         db.close()
         raise
@@ -334,7 +350,7 @@ def _read_only_db(path: Path, settings: str) -> sqlite3.Connection:
     if path.exists():
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            if dict(db.execute("SELECT name, value FROM meta").fetchall()) == usable_meta(settings):
+            if dict(db.execute(_META_QUERY).fetchall()) == usable_meta(settings):
                 return db
         except sqlite3.DatabaseError:
             pass

@@ -43,6 +43,8 @@ OPML_FILE = "feeds.opml"
 STYLE_FILE = "style.css"  # the pages' style sheet
 ICON_FILE = "favicon.svg"  # the pages' icon, unless `site.icon` names one
 HEADERS_FILE = "_headers"  # the static hosts' headers (`output.headers_file`)
+# Which files this program wrote: the build's in output.dir, a publish's at the bucket prefix.
+MANIFEST_FILE = ".feeds-manifest.json"
 # The files at the top of output.dir: a custom feed's folder may not take their names.
 SITE_FILES = frozenset(
     [*FORMAT_FILES.values(), PAGE_FILE, OPML_FILE, STYLE_FILE, ICON_FILE, HEADERS_FILE]

@@ -64,9 +64,9 @@ class _PythonFrontMatterLoader(yaml12.UniqueKeyLoader):
 
 
 _PythonFrontMatterLoader.yaml_implicit_resolvers = FrontMatterLoader.yaml_implicit_resolvers
-_PythonFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", yaml12.construct_int)  # type: ignore[type-var]
+_PythonFrontMatterLoader.add_constructor(yaml12.INT_TAG, yaml12.construct_int)  # type: ignore[type-var]
 _PythonFrontMatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
+    yaml12.TIMESTAMP_TAG,
     yaml12.construct_timestamp,  # type: ignore[type-var]
 )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import InputError
-from feeds.manifest import MANIFEST_FILE
+from feeds.formats import MANIFEST_FILE
 from tests.kit import article, make_site, mtimes, small_corpus, snapshot
 
 BROKEN_CLOCK = datetime(1970, 1, 2, tzinfo=UTC)  # an RTC that lost its battery

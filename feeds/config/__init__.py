@@ -183,8 +183,8 @@ def _construct_int(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNo
         return (-1 if text.startswith("-") else 1) * yaml12.decimal(text.lstrip("+-"))
 
 
-_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)  # type: ignore[type-var]
-_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml12.construct_timestamp)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(yaml12.INT_TAG, _construct_int)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(yaml12.TIMESTAMP_TAG, yaml12.construct_timestamp)  # type: ignore[type-var]
 
 MAX_DEPTH = 64  # collections in collections; the config's own keys nest 6 deep
 

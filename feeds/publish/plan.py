@@ -26,14 +26,14 @@ from pathlib import Path
 from feeds.config import CacheControl
 from feeds.errors import PublishError
 from feeds.files import NOT_REGULAR, read_regular
-from feeds.formats import FileKind
+from feeds.formats import MANIFEST_FILE, FileKind
 from feeds.httpheaders import Headers, classify, headers_for, is_public
 from feeds.logs import fields
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")
 
-MANIFEST_NAME = ".feeds-manifest.json"
+MANIFEST_NAME = MANIFEST_FILE  # the bucket's manifest, named as the build's
 MANIFEST_VERSION = 1
 
 
