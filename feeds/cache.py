@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feeds import codec
-from feeds.logs import fields
 from feeds.model import Article, Problem, Stub
+from feeds.reporting import fields
 
 CACHE_FILE = "parse.sqlite3"
 LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary

@@ -40,7 +40,7 @@ from feeds.engine import Options, Outcome
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
-from feeds.logs import fields
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from feeds.publish import PublishReport

@@ -21,10 +21,9 @@ import click
 
 from feeds.errors import FeedsError, InputError
 from feeds.ignorable import ignorable_pattern
-from feeds.logs import fields
 from feeds.model import Problem
-from feeds.progress import Progress, no_progress
 from feeds.publish.plan import Action
+from feeds.reporting import Progress, fields, no_progress
 from feeds.scaffold import CONFIG_FILE
 
 if TYPE_CHECKING:
@@ -297,7 +296,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {"level": record.levelname.lower(), "message": record.getMessage()}
-        if isinstance(record.args, Mapping):  # the fields of feeds.logs.fields
+        if isinstance(record.args, Mapping):  # the fields of feeds.reporting.fields
             data.update(record.args)
         problem = getattr(record, "problem", None)
         if isinstance(problem, Problem):

@@ -38,7 +38,7 @@ from feeds.output_stages import (
     render_site,
 )
 from feeds.pool import Job, Workers, cpu_count
-from feeds.progress import ProgressFactory, no_progress
+from feeds.reporting import ProgressFactory, no_progress
 from feeds.stages import Context, Plan, Summary
 from feeds.write import DryRun, Writer
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from feeds.errors import OutputError
 from feeds.files import regular_size, write_atomic
 from feeds.formats import MANIFEST_FILE
-from feeds.logs import fields
+from feeds.reporting import fields
 
 # Paths written since the manifest last listed them, one a line, appended before each
 # write: a run killed while writing leaves in it every file it may have created, so the

@@ -45,7 +45,7 @@ from urllib.parse import quote, unquote, urlsplit
 from feeds import __version__
 from feeds.formats import PAGE_FILE, content_type
 from feeds.httpheaders import classify, is_public
-from feeds.logs import fields
+from feeds.reporting import fields
 from feeds.watch import Rebuild
 
 _PLAIN_TEXT = content_type("message.txt")  # of the answers that are no file

@@ -21,7 +21,7 @@ from feeds.model import FeedGroup, Problem, Stub
 from feeds.pool import (
     Workers,
 )
-from feeds.progress import ProgressFactory
+from feeds.reporting import ProgressFactory
 from feeds.scan import Scan
 from feeds.write import FileResult, Writer
 

@@ -28,7 +28,7 @@ import watchfiles
 from feeds.cache import FileIdentity, file_identity
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
-from feeds.logs import fields
+from feeds.reporting import fields
 
 log = logging.getLogger("feeds")
 

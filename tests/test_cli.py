@@ -170,7 +170,7 @@ def test_unreadable_manifest_line_reads_as_before_and_has_fields_in_json(tmp_pat
 
 def test_library_modules_leave_the_wording_to_the_cli() -> None:
     """Outside cli.py and clitools.py a log call has no `warning: `-style prefix, and its
-    only argument, if any, is feeds.logs.fields(...), which --log-format json emits as keys."""
+    only argument, if any, is feeds.reporting.fields(...), which --log-format json emits as keys."""
     prefix = re.compile(r"(warning|error|feeds|websub|info|debug):", re.IGNORECASE)
     levels = {"debug", "info", "warning", "error", "exception", "critical"}
     checked = set()

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from feeds.config import CacheControl, Config, S3Target
 from feeds.errors import PublishError
 from feeds.lock import output_lock
-from feeds.logs import fields
 from feeds.publish.bucket import (
     Failure,
     apply_plan,
@@ -39,6 +38,7 @@ from feeds.publish.plan import (
     scan_output,
 )
 from feeds.publish.s3retry import Deadline
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -39,7 +39,6 @@ from feeds.config import S3Target
 from feeds.errors import PublishError
 from feeds.files import read_regular
 from feeds.formats import content_type
-from feeds.logs import fields
 from feeds.publish.plan import (
     MANIFEST_NAME,
     BucketManifest,
@@ -53,6 +52,7 @@ from feeds.publish.plan import (
     upload_rank,
 )
 from feeds.publish.s3retry import CONNECT_SECONDS, READ_SECONDS, BudgetSpent, Deadline, call
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

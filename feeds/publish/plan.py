@@ -28,7 +28,7 @@ from feeds.errors import PublishError
 from feeds.files import NOT_REGULAR, read_regular
 from feeds.formats import MANIFEST_FILE, FileKind
 from feeds.httpheaders import Headers, classify, headers_for, is_public
-from feeds.logs import fields
+from feeds.reporting import fields
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")

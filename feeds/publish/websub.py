@@ -27,8 +27,8 @@ from feeds import __version__
 from feeds.config import Site
 from feeds.formats import FileKind
 from feeds.httpheaders import classify
-from feeds.logs import fields
 from feeds.publish.httppost import post_form
+from feeds.reporting import fields
 
 log = logging.getLogger("feeds.websub")
 
