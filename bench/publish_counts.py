@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feeds.clitools import publish_summary
+from feeds.cli.console import publish_summary
 from feeds.config import Publish, S3Target, load_config
 from feeds.engine import build
 from feeds.publish import publish

@@ -9,7 +9,7 @@ Library modules log plain messages, written as %-format strings over named field
 
 The record's message reads as a sentence wherever it goes, and the fields stay on
 `record.args` as a mapping, which the CLI's JSON formatter emits as keys. The CLI alone
-adds the `warning: ` / `feeds: ` wording (see feeds/clitools.py).
+adds the `warning: ` / `feeds: ` wording (see feeds/cli/console.py).
 """
 
 from __future__ import annotations

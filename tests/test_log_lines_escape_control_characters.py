@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.clitools import setup_logging
+from feeds.cli.console import setup_logging
 from feeds.reporting import fields
 from tests.kit import article, make_site
 

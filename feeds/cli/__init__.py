@@ -20,7 +20,7 @@ import click
 
 from feeds import __version__
 from feeds.cache import clear_cache
-from feeds.clitools import (
+from feeds.cli.console import (
     DEFAULT_CONFIG,
     FeedsGroup,
     config_option,

@@ -1,5 +1,5 @@
-"""Helpers for the CLI: its shared options, log formats, verbosity, the wording of summaries
-and errors, and the terminal-only progress bar.
+"""What the CLI shows on the console, and its shared options: log formats, verbosity, the
+wording of summaries and errors, and the terminal-only progress bar.
 
 Cron mails whatever a job prints, so off a terminal a clean run prints nothing: only
 `warning:` lines and errors (and with --quiet, errors only).
