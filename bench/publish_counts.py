@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from feeds.cli.console import publish_summary
 from feeds.config import Publish, S3Target, load_config
 from feeds.engine import build
 from feeds.publish import publish
@@ -52,7 +53,9 @@ def main() -> None:
         seconds = time.perf_counter() - started
         counts = Counter(request.operation for request in server.requests)
         requests = dict(sorted(counts.items()))
-        sys.stdout.write(f"{run}: {result.summary()}; {seconds:.1f} s; requests: {requests}\n")
+        sys.stdout.write(
+            f"{run}: {publish_summary(result)}; {seconds:.1f} s; requests: {requests}\n"
+        )
     server.stop()
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check that a change keeps the output byte for byte: build the bundled samples and a
-# generated corpus with the code of REF (default: HEAD~1) and with the working tree, then
-# compare the two output folders. Exit 0 when every file is identical.
+# generated corpus (with custom feeds and archive pages) with the code of REF (default:
+# HEAD~1) and with the working tree, then compare the two output folders. Exit 0 when
+# every file is identical.
 #
 # usage: bench/same_output.sh [REF] [N]      (N: corpus size, default 2000)
 set -euo pipefail
@@ -15,12 +16,19 @@ trap 'git -C "$repo" worktree remove --force "$work/before" >/dev/null 2>&1 || t
 git -C "$repo" worktree add --detach --quiet "$work/before" "$ref"
 "$python" "$repo/bench/make_corpus.py" "$n" "$work/corpus" --seed 1 >/dev/null 2>&1
 
-site() {  # site CONTENT OUT: a config for the generated corpus
+site() {  # site CONTENT OUT: a config for the generated corpus, custom feeds and archives on
     cat > "$work/$2.yaml" <<YAML
 site: {title: Example News, base_url: "https://feeds.example.org/", link: "https://news.example.org/"}
 content: {dir: $1}
 output: {dir: $work/$2}
 cache: {dir: $work/$2-cache}
+feeds:
+  max_items: 20
+  archive: true
+  archive_page_size: 10
+  custom:
+    - {path: top, title: Top stories, order: heat, max_items: 10}
+    - {path: collections/ai, title: AI, topics: {any: [AI, Machine Learning]}, min_quality: 30}
 YAML
     echo "$work/$2.yaml"
 }

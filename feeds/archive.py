@@ -19,32 +19,12 @@ pages are `archive/n/`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Generic
+from typing import Generic
 
-from feeds import checks
+from feeds.config import FeedRules
+from feeds.formats import page_folder
 from feeds.model import AnyGroup, FeedGroup, GroupKind, Item
-from feeds.settings import int_setting, setting
-
-if TYPE_CHECKING:  # feeds.config declares these keys among the others of `feeds`
-    from feeds.config import FeedRules
-
-ARCHIVE_FOLDER = "archive"
-
-# The config keys `feeds.archive` and `feeds.archive_page_size` (see `page_size`).
-ARCHIVE_SETTING: Any = setting(
-    False,
-    check=checks.boolean,
-    doc="also write each feed's older items as RFC 5005 archive pages, which new articles "
-    "never change (see Output, Archives)",
-)
-PAGE_SIZE_SETTING: Any = int_setting(
-    None,
-    100_000,
-    "items per archive page: at most `feeds.max_items` (the smallest of `all`, `topic` and "
-    "`provider`), which it is when unset",
-)
 
 
 def page_size(rules: FeedRules) -> int:
@@ -52,38 +32,9 @@ def page_size(rules: FeedRules) -> int:
     return (rules.archive_page_size or rules.max_items.archived) if rules.archive else 0
 
 
-def page_size_problems(rules: FeedRules | None) -> list[str]:
-    """An archive page may hold at most a live feed's items: the newest page is written
-    once the first of its items has left the live feed, and must be complete by then."""
-    size = None if rules is None else rules.archive_page_size
-    if rules is None or size is None or size <= rules.max_items.archived:
-        return []
-    return [
-        f"feeds.archive_page_size: {size} is more than feeds.max_items "
-        f"({rules.max_items.archived}); "
-        "an archive page holds at most as many items as the live feed"
-    ]
-
-
-_PAGE_FOLDER = re.compile(rf"(?:.+/)?{ARCHIVE_FOLDER}/[1-9][0-9]*")
-
-
-def page_folder(feed_folder: str, number: int) -> str:
-    """The folder of a feed's archive page `number` (1 is the oldest), relative to the
-    output dir: 'topics/ai/archive/3', or 'archive/3' for the all-articles feed."""
-    return (
-        f"{feed_folder}/{ARCHIVE_FOLDER}/{number}" if feed_folder else f"{ARCHIVE_FOLDER}/{number}"
-    )
-
-
 def folder_of(group: AnyGroup, page: int) -> str:
     """The folder of a feed's live documents (`page` 0) or of its archive page `page`."""
     return page_folder(group.folder, page) if page else group.folder
-
-
-def is_page_folder(folder: str) -> bool:
-    """Whether a folder (relative to the output dir) is an archive page's."""
-    return _PAGE_FOLDER.fullmatch(folder) is not None
 
 
 def newest_page(group: AnyGroup, size: int) -> int:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feeds import codec
-from feeds.logs import fields
 from feeds.model import Article, Problem, Stub
+from feeds.reporting import fields
 
 CACHE_FILE = "parse.sqlite3"
 LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary
@@ -43,8 +43,12 @@ CACHE_FORMAT = f"6-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 
-FileKey = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
-NO_KEY: FileKey = (-1, -1, -1, -1)  # a file whose stat failed: never matches
+FileIdentity = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
+NO_IDENTITY: FileIdentity = (-1, -1, -1, -1)  # a file whose stat failed: never matches
+
+
+_META_QUERY = "SELECT name, value FROM meta"
+_COUNT_QUERY = "SELECT count(*) FROM files"
 
 
 def usable_meta(settings: str) -> dict[str, str]:
@@ -54,7 +58,7 @@ def usable_meta(settings: str) -> dict[str, str]:
 
 # The identity a cached record is valid for, from a file's stat. An attrgetter: the scan
 # maps it over every file of a folder at C speed.
-file_key: Callable[[os.stat_result], FileKey] = operator.attrgetter(
+file_identity: Callable[[os.stat_result], FileIdentity] = operator.attrgetter(
     "st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"
 )
 
@@ -80,7 +84,7 @@ class Record(NamedTuple):
     article: bytes | None  # packed `Article`, None when rejected
 
     @property
-    def key(self) -> FileKey:
+    def identity(self) -> FileIdentity:
         """The file identity this record was made from."""
         return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
 
@@ -101,17 +105,17 @@ CREATE TABLE IF NOT EXISTS files (
 
 
 def make_record(
-    path: str, key: FileKey | None, article: Article | None, problems: Sequence[Problem]
+    path: str, identity: FileIdentity | None, article: Article | None, problems: Sequence[Problem]
 ) -> Record:
-    """The stored form of one file's validation outcome (key None: its stat failed)."""
+    """The stored form of one file's validation outcome (identity None: its stat failed)."""
     packed_problems = codec.pack(Problems(tuple(problems))) if problems else None
     if article is None:
-        return Record(path, *(key or NO_KEY), "", packed_problems, None, None)
+        return Record(path, *(identity or NO_IDENTITY), "", packed_problems, None, None)
     # The digest is of every field: equal digests, equal feed entries.
     packed_article, digest = codec.pack_with_digest(article)
     return Record(
         path,
-        *(key or NO_KEY),
+        *(identity or NO_IDENTITY),
         digest,
         packed_problems,
         codec.pack(article.stub()),
@@ -262,7 +266,7 @@ class ParseCache:
 
     def count(self) -> int:
         """How many files the cache holds a record for."""
-        (count,) = self.db.execute("SELECT count(*) FROM files").fetchone()
+        (count,) = self.db.execute(_COUNT_QUERY).fetchone()
         return int(count)
 
     def close(self) -> None:
@@ -297,6 +301,18 @@ def _writable_db(path: Path, settings: str) -> sqlite3.Connection:
     return _connect(path, settings)
 
 
+def cache_state(path: Path) -> tuple[dict[str, str], int]:
+    """The `meta` table and the number of records of the cache database at `path`, read
+    without changing it (`feeds doctor`); sqlite3.DatabaseError when it is unusable."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        meta = dict(db.execute(_META_QUERY).fetchall())
+        (count,) = db.execute(_COUNT_QUERY).fetchone()
+    finally:
+        db.close()
+    return meta, int(count)
+
+
 def _connect(path: Path, settings: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None)
@@ -306,7 +322,7 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
         # a lost commit only means those files are parsed again.
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
-        found = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        found = dict(db.execute(_META_QUERY).fetchall())
         wanted = usable_meta(settings)
         if found != wanted:
             if found:
@@ -321,7 +337,7 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
             db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
             db.execute("COMMIT")
         # Touch the table so corruption shows here, where it can be handled.
-        db.execute("SELECT count(*) FROM files").fetchone()
+        db.execute(_COUNT_QUERY).fetchone()
     except BaseException:
         db.close()
         raise
@@ -334,7 +350,7 @@ def _read_only_db(path: Path, settings: str) -> sqlite3.Connection:
     if path.exists():
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            if dict(db.execute("SELECT name, value FROM meta").fetchall()) == usable_meta(settings):
+            if dict(db.execute(_META_QUERY).fetchall()) == usable_meta(settings):
                 return db
         except sqlite3.DatabaseError:
             pass

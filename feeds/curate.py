@@ -3,7 +3,7 @@ newest first as grouping sorted them, and each feed's rule in plain words.
 
 A `newest` feed keeps its first `max_items` matches; a `heat` feed keeps its `max_items`
 hottest in a bounded heap (ties to the newer article, then to the one the sort put first),
-so no feed sorts the articles again. Names are compared by their keys (`feeds.keys`), as
+so no feed sorts the articles again. Names are compared by their keys (`feeds.groupkeys`), as
 topic and provider feeds group them.
 """
 
@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from feeds.config import FeedRules
-from feeds.custom import CustomFeed
-from feeds.keys import provider_key, topic_key
+from feeds.config import CustomFeed, FeedRules
+from feeds.groupkeys import provider_key, topic_key
 from feeds.model import FeedGroup, GroupKind, Item
 
 

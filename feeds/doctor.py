@@ -10,14 +10,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from feeds import __version__
-from feeds.cache import CACHE_FILE, usable_meta
+from feeds.cache import CACHE_FILE, cache_state, usable_meta
 from feeds.config import Config, load_config
 from feeds.engine import Options, build
 from feeds.errors import FeedsError
 from feeds.fingerprint import parse_settings
+from feeds.formats import MANIFEST_FILE
 from feeds.load import LIBYAML, PARSER
 from feeds.lock import LOCK_FILE
-from feeds.manifest import MANIFEST_FILE
 from feeds.pool import cpu_count
 
 
@@ -32,12 +32,7 @@ def _cache_state(path: Path, settings: str) -> str:
     if not path.exists():
         return "empty (the next build parses every file)"
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            (count,) = db.execute("SELECT count(*) FROM files").fetchone()
-        finally:
-            db.close()
+        meta, count = cache_state(path)
     except sqlite3.DatabaseError as exc:
         return f"unusable ({exc}); the next build rebuilds it"
     size = sum(p.stat().st_size for p in path.parent.glob(f"{CACHE_FILE}*"))

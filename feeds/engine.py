@@ -1,9 +1,9 @@
 """The build: locked, cached, parallel, incremental and kill-safe. `feeds build`, `check`
 and `doctor` all run `build`, and so do the tests; there is no other way to build.
 
-`_run` is the list of stages (`feeds.intake`, `feeds.output`), scan -> parse -> select
--> plan -> render -> write -> commit, and `_outcome` the one place their outcome is put
-together.
+`_run` is the list of stages (functions of `feeds.input_stages` and
+`feeds.output_stages`), each timed under its name, and `_outcome` the one place their
+outcome is put together.
 """
 
 from __future__ import annotations
@@ -12,21 +12,22 @@ import gc
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
-from feeds.intake import parse_changed, scan_files, select_feeds, unchanged_since_last_run
+from feeds.input_stages import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
 from feeds.model import BuildReport, FeedGroup, Stub
-from feeds.output import (
+from feeds.output_stages import (
     announce,
     commit,
     file_changes,
@@ -37,11 +38,12 @@ from feeds.output import (
     render_site,
 )
 from feeds.pool import Job, Workers, cpu_count
-from feeds.progress import Progress, ProgressFactory, no_progress
+from feeds.reporting import ProgressFactory, no_progress
 from feeds.stages import Context, Plan, Summary
 from feeds.write import DryRun, Writer
 
-__all__ = ["Options", "Outcome", "Progress", "build", "no_progress"]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +82,6 @@ class Outcome:
     deleted: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
     dry_run: bool = False
-
-    def timing_line(self) -> str:
-        """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged' (and
-        '; 3 archive pages rendered, 950 unchanged' when there are any)."""
-        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.timings)
-        pages = self.pages_rendered + self.pages_skipped
-        archives = (
-            f"; {self.pages_rendered:,} archive pages rendered, {self.pages_skipped:,} unchanged"
-            if pages
-            else ""
-        )
-        return (
-            f"{stages}; {self.files_parsed:,} files parsed, {self.files_cached:,} from cache; "
-            f"{self.feeds_rendered:,} feeds rendered, {self.feeds_skipped:,} unchanged{archives}"
-        )
 
 
 def build(config: Config, *, now: datetime, options: Options = Options()) -> Outcome:
@@ -182,14 +169,16 @@ def _remove_if_only_lock(out_dir: Path) -> None:
 
 
 class _Timer:
+    """Times each stage, by the stage's name (as the README's Architecture lists them)."""
+
     def __init__(self) -> None:
         self.stages: list[tuple[str, float]] = []
 
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
+    def run(self, name: str, stage: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`stage(*args, **kwargs)`, its seconds recorded under `name`."""
         start = time.perf_counter()
         try:
-            yield
+            return stage(*args, **kwargs)
         finally:
             self.stages.append((name, time.perf_counter() - start))
 
@@ -204,8 +193,7 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
     timer = _Timer()
     with ExitStack() as stack:
         ctx = _context(stack, config, now, options, writer)
-        with timer("scan"):
-            scanned = scan_files(ctx)
+        scanned = timer.run("scan", scan_files, ctx)
         last = unchanged_since_last_run(ctx, scanned)
         if last is not None:
             summary, manifest = last
@@ -213,29 +201,26 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             return _outcome(
                 ctx, timer, summary, unchanged=unchanged, cached=len(scanned.scan.paths)
             )
-        with timer("parse"):
-            parsed = parse_changed(ctx, scanned)
-        with timer("group"):
-            selection = select_feeds(ctx, scanned, parsed)
-        parsed_files, cached_files = parsed.parsed, parsed.cached
+        parsed = timer.run("parse", parse_changed, ctx, scanned)
+        selection = timer.run("select", select_feeds, ctx, scanned, parsed)
         if options.validate_only:
             return _outcome(
                 ctx,
                 timer,
                 selection.summary,
                 groups=selection.groups,
-                parsed=parsed_files,
-                cached=cached_files,
+                parsed=parsed.parsed,
+                cached=parsed.cached,
             )
-        with timer("render"):
-            plan = plan_feeds(ctx, scanned, selection)
-            refuse_emptying(ctx, selection, plan)
-            announce(ctx, selection, plan)  # (1)
-            feeds = render_feeds(ctx, parsed, selection, plan)  # (2), (3)
-        with timer("write"):
-            site = render_site(ctx, parsed, selection, plan)  # (2), (3)
-            new = next_manifest(scanned, selection, plan, feeds, site)
-            deleted = commit(ctx, scanned, parsed, selection.summary, plan, new)  # (4), (5)
+        plan = timer.run("plan", plan_feeds, ctx, scanned, selection)
+        refuse_emptying(ctx, selection, plan)
+        timer.run("announce", announce, ctx, selection, plan)  # (1)
+        feeds = timer.run("render", render_feeds, ctx, parsed, selection, plan)  # (2), (3)
+        site = timer.run("site", render_site, ctx, parsed, selection, plan)  # (2), (3)
+        new = next_manifest(scanned, selection, plan, feeds, site)
+        deleted = timer.run(
+            "commit", commit, ctx, scanned, parsed, selection.summary, plan, new
+        )  # (4), (5)
         written, unchanged = file_changes(selection, plan, new, feeds, site)
         return _outcome(
             ctx,
@@ -246,8 +231,8 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             unchanged=unchanged,
             deleted=deleted,
             plan=plan,
-            parsed=parsed_files,
-            cached=cached_files,
+            parsed=parsed.parsed,
+            cached=parsed.cached,
         )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 from feeds.errors import OutputError
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
+
 _temp_names = itertools.count()
 # Names Windows cannot give a file or folder, whatever follows a dot ('con', 'NUL.txt');
 # the output may be synced to a Windows machine.

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from feeds import __version__
-from feeds.cache import FileKey
+from feeds.cache import FileIdentity
 from feeds.config import Config
 from feeds.model import FeedGroup, Problem, Stub
 
@@ -69,7 +69,7 @@ def inputs_fingerprint(
     config_fp: str,
     parser: str,
     paths: tuple[str, ...],
-    identities: tuple[FileKey | None, ...],
+    identities: tuple[FileIdentity | None, ...],
     skipped: Iterable[Problem],
 ) -> str:
     """A digest of everything a build reads: the config, every article file's identity,

@@ -1,4 +1,6 @@
-"""Read one article file and parse its YAML front matter, safely.
+"""Read one article file and parse its YAML front matter, safely; `parse_file`, the parse
+stage's unit of work, then validates it into the record the parse cache stores (workers
+and the build's own process run this same code).
 
 One file's trouble is a `Problem` for that file, never an exception for the run.
 """
@@ -14,6 +16,9 @@ from typing import Any
 import yaml
 
 from feeds import yaml12
+from feeds.cache import FileIdentity, Record, make_record
+from feeds.config import Config
+from feeds.files import NOT_REGULAR
 from feeds.model import Problem, RawDoc
 
 yaml_rs: Any
@@ -59,9 +64,9 @@ class _PythonFrontMatterLoader(yaml12.UniqueKeyLoader):
 
 
 _PythonFrontMatterLoader.yaml_implicit_resolvers = FrontMatterLoader.yaml_implicit_resolvers
-_PythonFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", yaml12.construct_int)  # type: ignore[type-var]
+_PythonFrontMatterLoader.add_constructor(yaml12.INT_TAG, yaml12.construct_int)  # type: ignore[type-var]
 _PythonFrontMatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
+    yaml12.TIMESTAMP_TAG,
     yaml12.construct_timestamp,  # type: ignore[type-var]
 )
 
@@ -244,7 +249,7 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
         with open(fd, "rb") as file:
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return Problem(path, "file", "not a regular file; skipped")
+                return Problem(path, "file", f"{NOT_REGULAR}; skipped")
             size = info.st_size
             if size > max_bytes:
                 message = f"{size} bytes is larger than content.max_bytes ({max_bytes})"
@@ -259,3 +264,16 @@ def read_document(root: Path, path: str, max_bytes: int, parser: str = PARSER) -
     except UnicodeDecodeError as exc:
         return Problem(path, "file", f"not UTF-8 text (bad byte at offset {exc.start})")
     return parse_front_matter(path, text, parser)
+
+
+def parse_file(config: Config, parser: str, path: str, identity: FileIdentity | None) -> Record:
+    """Read, parse and validate the file at `path` (relative to `content.dir`) whose scan
+    gave it `identity` (None: its stat failed, so the record never matches again)."""
+    content = config.content
+    doc = read_document(content.dir, path, content.max_bytes, parser)
+    if isinstance(doc, Problem):
+        return make_record(path, identity, None, (doc,))
+    from feeds.validate import validate  # imported here: a no-change run never needs it
+
+    result = validate(doc, config.site.timezone, max_topics=config.select.max_topics)
+    return make_record(path, identity, result.article, result.problems)

@@ -19,14 +19,11 @@ from pathlib import Path
 from feeds.errors import FeedsError, OutputError
 
 LOCK_FILE = ".feeds.lock"
-EX_TEMPFAIL = 75  # sysexits.h: "try again later", what cron wrappers expect for "busy"
 _POLL_SECONDS = 0.1
 
 
 class LockedError(FeedsError):
-    """Another run holds the output folder's lock; the CLI exits with code 75."""
-
-    exit_code = EX_TEMPFAIL
+    """Another run holds the output folder's lock (the CLI exits with EX_TEMPFAIL)."""
 
 
 @contextmanager

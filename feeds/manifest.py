@@ -19,9 +19,9 @@ from pathlib import Path
 
 from feeds.errors import OutputError
 from feeds.files import regular_size, write_atomic
-from feeds.logs import fields
+from feeds.formats import MANIFEST_FILE
+from feeds.reporting import fields
 
-MANIFEST_FILE = ".feeds-manifest.json"
 # Paths written since the manifest last listed them, one a line, appended before each
 # write: a run killed while writing leaves in it every file it may have created, so the
 # next run can count them as ours (and delete them if their feed is gone).

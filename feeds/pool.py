@@ -22,11 +22,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from feeds.archive import ArchivePage
-from feeds.cache import FileKey, Record, unpack_article
+from feeds.cache import FileIdentity, Record, unpack_article
 from feeds.config import Config
 from feeds.errors import FeedsError
+from feeds.load import parse_file
 from feeds.model import FeedGroup, Stub
-from feeds.parse import parse_file
 from feeds.write import FileResult, Writer
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ SAFE_PATH = "PYTHONSAFEPATH"  # set: Python puts no working folder first on `sys
 # live feed), its items' whole articles, packed, in order, and their providers' feed
 # folders ('' for none).
 RenderTask = tuple[FeedGroup[Stub], int, tuple[bytes, ...], tuple[str, ...]]
-ParseTask = tuple[str, FileKey | None]
+ParseTask = tuple[str, FileIdentity | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def cpu_count() -> int:
 
 def parse_chunk(job: Job, items: Sequence[ParseTask]) -> list[Record]:
     """Parse some files into their records."""
-    return [parse_file(job.config, job.parser, path, key) for path, key in items]
+    return [parse_file(job.config, job.parser, path, identity) for path, identity in items]
 
 
 def render_chunk(job: Job, tasks: Sequence[RenderTask]) -> list[list[FileResult]]:

@@ -1,7 +1,7 @@
 """`feeds init`: the files of a new site, a starter config, two example articles and a
 `.gitignore`.
 
-The config is written from the declarations in feeds/config.py, key by key, with each
+The config is written from the declarations in `feeds.config`, key by key, with each
 key's README line as its comment and its default as its value, so it lists every key
 there is, each with the default the program really uses. Optional keys are commented out.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from feeds.config import Cache, Config
+from feeds.config.settings import Key, documented, keys
 from feeds.errors import OutputError
 from feeds.files import write_atomic
-from feeds.settings import Key, documented, keys
 
 CONFIG_FILE = "config/feeds.yaml"
 # The keys without a default, given a value to start with.

@@ -1,7 +1,7 @@
 """Read one YAML scalar as what an article field holds: a date, a flag or a number.
 
 Each reader returns None for a value it cannot take, so its field's rule in
-`feeds.validate` decides what that means (a rejection or a warning); `show` renders the
+`feeds.validate` decides what that means (a rejection or a warning); `describe` renders the
 value for the report line.
 """
 
@@ -22,7 +22,7 @@ _SHOWN_LIMIT = 10**_SHOWN_DIGITS
 _MAX_FLOAT = sys.float_info.max
 
 
-def show(value: object) -> str:
+def describe(value: object) -> str:
     """A short, terminal-safe rendering of a bad value for a report line."""
     if isinstance(value, str):
         return repr(value if len(value) <= 80 else value[:77] + "...")

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from feeds.cache import FileKey, file_key
+from feeds.cache import FileIdentity, file_identity
 from feeds.config import Content
 from feeds.errors import InputError
+from feeds.files import NOT_REGULAR
 from feeds.model import Problem
 
 UNLISTED = "cannot be listed: {reason}; its articles keep their last published state"
 FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
-SPECIAL_FILE = "not a regular file (a FIFO, socket or device); skipped"
+SPECIAL_FILE = f"{NOT_REGULAR}; skipped"
 _MODE = operator.attrgetter("st_mode")
 
 
@@ -32,12 +33,12 @@ class Scan:
     that could not be listed ('a/b/'), whose files this run cannot see."""
 
     paths: tuple[str, ...]
-    identities: tuple[FileKey | None, ...]  # one for each path
+    identities: tuple[FileIdentity | None, ...]  # one for each path
     problems: tuple[Problem, ...] = ()
     unlisted: tuple[str, ...] = ()
 
     @functools.cached_property
-    def keys(self) -> dict[str, FileKey | None]:
+    def identity_of(self) -> dict[str, FileIdentity | None]:
         """Each path's identity. Made when first asked for: a run with nothing to do
         only fingerprints the identities."""
         return dict(zip(self.paths, self.identities, strict=True))
@@ -73,7 +74,7 @@ class _Walk:
         self.match = re.compile(rf"(?!\.)(?:{patterns})").match  # and never a '.' name
         self.root = os.path.realpath(content.dir) + os.sep
         self.paths: list[str] = []
-        self.identities: list[FileKey | None] = []
+        self.identities: list[FileIdentity | None] = []
         self.problems: list[Problem] = []
         self.unlisted: list[str] = []
 
@@ -96,7 +97,7 @@ class _Walk:
         subfolders: list[tuple[str, str, str]] = []  # name, path, prefix
         if None not in infos and all(map(stat.S_ISREG, map(_MODE, infos))):
             self.paths += map(prefix.__add__, matching)  # the usual case, without a loop
-            self.identities += map(file_key, cast(list[os.stat_result], infos))  # no None
+            self.identities += map(file_identity, cast(list[os.stat_result], infos))  # no None
         else:
             for name, info in zip(matching, infos, strict=True):
                 self.take(base, prefix, name, info, subfolders)
@@ -138,7 +139,7 @@ class _Walk:
             self.problems.append(Problem(prefix + name, "file", SPECIAL_FILE))
             return
         self.paths.append(prefix + name)
-        self.identities.append(None if info is None else file_key(info))
+        self.identities.append(None if info is None else file_identity(info))
 
 
 def _lstat_all(folder: str, names: list[str]) -> list[os.stat_result | None]:

@@ -1,6 +1,6 @@
 """`feeds serve`: the output folder over HTTP, for previewing before publishing.
 
-Every response carries the Content-Type publishing gives its file (feeds.mediatypes), an
+Every response carries the Content-Type publishing gives its file (feeds.httpheaders), an
 ETag and a Last-Modified date, and a conditional request is answered `304 Not Modified`,
 so a feed reader can be pointed at the preview. What is served is what `feeds publish`
 would upload: regular files whose names are not internal ('.'-names, `_headers`), each
@@ -43,9 +43,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from feeds import __version__
-from feeds.logs import fields
-from feeds.mediatypes import classify, is_public
+from feeds.formats import PAGE_FILE, content_type
+from feeds.httpheaders import classify, is_public
+from feeds.reporting import fields
 from feeds.watch import Rebuild
+
+_PLAIN_TEXT = content_type("message.txt")  # of the answers that are no file
+_PAGE_TYPE = content_type(PAGE_FILE)  # a page gets the reload script
 
 log = logging.getLogger("feeds")
 
@@ -234,11 +238,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         here = self.server.here(self.headers.get("Host"))
         if here is None:  # a name the preview is not at: a page of some other site's?
             body = f"421 Misdirected Request: this preview is at {self.server.url}\n".encode()
-            self._send(421, {"Content-Type": "text/plain; charset=utf-8"}, body, with_body)
+            self._send(421, {"Content-Type": _PLAIN_TEXT}, body, with_body)
             return
         path = urlsplit(self.path).path
         if path == VERSION_PATH:
-            headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+            headers = {"Content-Type": _PLAIN_TEXT, "Cache-Control": "no-store"}
             self._send(200, headers, served.version.encode(), with_body)
             return
         found = find(served.root, path)
@@ -246,7 +250,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(301, {"Location": found.location}, b"", with_body)
         elif found is None:
             body = b"404 Not Found\n"
-            self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, body, with_body)
+            self._send(404, {"Content-Type": _PLAIN_TEXT}, body, with_body)
         else:
             self._send_file(found, served, here, with_body)
 
@@ -255,7 +259,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         content, modified = found.content, found.mtime
         if _TEXT in content_type:  # its links lead to the preview, at the port asked
             content = content.replace(served.base_url.encode(), here.encode())
-        if content_type.startswith("text/html"):
+        if content_type == _PAGE_TYPE:
             # The script carries the version, so the page changes with it.
             content, modified = with_reload(content, served.version), max(modified, served.since)
         etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
@@ -307,7 +311,7 @@ def find(root: Path, url_path: str) -> Found | Moved | None:
     folder = "/" + "".join(quote(part, safe="") + "/" for part in parts)
     if not url_path.endswith("/"):
         return Moved(folder)  # built from the names: never '//host', so never off-site
-    index = find(root, folder + "index.html")
+    index = find(root, folder + PAGE_FILE)
     return index if isinstance(index, Found) else None
 
 

@@ -1,8 +1,8 @@
 """The values the build's stages pass along, and the `Context` every stage may use.
 
 The stages are functions of the `Context` and of the values the stages before them
-returned: the input side in `feeds.intake` (scan, parse, select), the output side in
-`feeds.output` (plan, render, write, commit); `feeds.engine` runs them in order. None of
+returned: the input side in `feeds.input_stages`, the output side in `feeds.output_stages`;
+`feeds.engine` runs them in order (the README's Architecture lists them). None of
 them prints or decides wording, and none knows whether it runs for real or as a dry run
 (the writer and the cache it is given know).
 """
@@ -21,7 +21,7 @@ from feeds.model import FeedGroup, Problem, Stub
 from feeds.pool import (
     Workers,
 )
-from feeds.progress import ProgressFactory
+from feeds.reporting import ProgressFactory
 from feeds.scan import Scan
 from feeds.write import FileResult, Writer
 

@@ -8,6 +8,7 @@ import posixpath
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from feeds.formats import MEDIA_TYPES
 from feeds.ignorable import has_ignorable, ignorable_pattern
 
 # XML 1.0 forbids these outright (C0 controls but tab, LF and CR; surrogates; U+FFFE/FFFF);
@@ -53,20 +54,6 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _SPACE = re.compile(r"\s+")
-_IMAGE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".jpe": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".svg": "image/svg+xml",
-    ".bmp": "image/bmp",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".ico": "image/x-icon",
-}
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 # Characters left as they are when a URL is re-quoted: RFC 3986 reserved and unreserved,
 # plus '%' so existing escapes survive.
@@ -175,7 +162,7 @@ def _already_clean(value: str) -> bool:
     return all(_HOST_LABEL.fullmatch(label) for label in match["host"].split("."))
 
 
-def http_url(value: object, base: str | None = None) -> str | None:
+def clean_http_url(value: object, base: str | None = None) -> str | None:
     """An absolute http(s) URL safe to publish, or None.
 
     Relative references resolve against `base` when given. The host is lower-cased and
@@ -222,7 +209,8 @@ def _http_url_slow(value: str, base: str | None) -> str | None:
 def image_mime(url: str) -> str | None:
     """The image MIME type told by the URL path's extension (query ignored), or None."""
     extension = posixpath.splitext(urlsplit(url).path)[1].lower()
-    return _IMAGE_TYPES.get(extension)
+    found = MEDIA_TYPES.get(extension, "")
+    return found if found.startswith("image/") else None
 
 
 _CLEAN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?::[0-9]+)?(?=[/?#]|$)")

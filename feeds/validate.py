@@ -11,11 +11,11 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
+from feeds.groupkeys import first_topics
 from feeds.ignorable import without_ignorable
-from feeds.keys import first_topics
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
-from feeds.scalars import parse_number, parse_published, show, to_utc
-from feeds.text import http_url, image_mime, plain_name, plain_text, url_host
+from feeds.scalars import describe, parse_number, parse_published, to_utc
+from feeds.text import clean_http_url, image_mime, plain_name, plain_text, url_host
 
 # An image side in pixels: ASCII digits only (str.isdigit also takes '²', which int()
 # refuses), and at most what Media RSS's integer attributes hold.
@@ -82,7 +82,7 @@ class _Checker:
         """Plain text from a string or number; other shapes are reported and ignored."""
         text = _text_of(value)
         if text is None:
-            self.warn(field, f"expected text, got {show(value)}; ignored")
+            self.warn(field, f"expected text, got {describe(value)}; ignored")
             return ""
         return text
 
@@ -93,7 +93,7 @@ class _Checker:
             return self.text(field, value)
         name, changed = plain_name(value)
         if changed:
-            outcome = f"now {show(name)}" if name else "nothing is left; dropped"
+            outcome = f"now {describe(name)}" if name else "nothing is left; dropped"
             self.warn(field, f"invisible characters (bidi controls, zero-width) removed; {outcome}")
         return name
 
@@ -106,7 +106,7 @@ def _disguised_keys(check: _Checker) -> None:
         if isinstance(key, str) and key not in FIELDS:
             field = bare_key(key)
             if field in FIELDS:
-                message = f"the key {show(key)} is {field!r} with invisible or space characters"
+                message = f"the key {describe(key)} is {field!r} with invisible or space characters"
                 check.reject(field, f"{message}; write it as {field!r}")
 
 
@@ -114,7 +114,7 @@ def _title(check: _Checker) -> str:
     value = check.data.get("title")
     title = _text_of(value)
     if title is None:
-        check.reject("title", f"expected text, got {show(value)}")
+        check.reject("title", f"expected text, got {describe(value)}")
         return ""
     if not title:
         check.reject("title", "missing or empty; every article needs a title")
@@ -124,12 +124,12 @@ def _title(check: _Checker) -> str:
 def _urls(check: _Checker) -> tuple[str, str]:
     """(id, link): id is originalUrl when usable, else webUrl; link is webUrl, else originalUrl."""
     raw_web, raw_original = check.data.get("webUrl"), check.data.get("originalUrl")
-    web, original = http_url(raw_web), http_url(raw_original)
+    web, original = clean_http_url(raw_web), clean_http_url(raw_original)
     if raw_original is not None and original is None:
-        check.warn("originalUrl", f"expected an absolute http(s) URL, got {show(raw_original)}")
+        check.warn("originalUrl", f"expected an absolute http(s) URL, got {describe(raw_original)}")
     if web is None and raw_web is not None:
         fallback = "; using originalUrl" if original else ""
-        message = f"expected an absolute http(s) URL, got {show(raw_web)}{fallback}"
+        message = f"expected an absolute http(s) URL, got {describe(raw_web)}{fallback}"
         (check.warn if original else check.reject)("webUrl", message)
     elif web is None and original is None:
         check.reject("webUrl", "missing, and no originalUrl to fall back on")
@@ -145,7 +145,7 @@ def _published_at(check: _Checker, tz: tzinfo) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
     moment = to_utc(value, tz)
     if moment is None:
-        check.reject("publishedDateTime", f"expected an ISO 8601 date-time, got {show(value)}")
+        check.reject("publishedDateTime", f"expected an ISO 8601 date-time, got {describe(value)}")
         return datetime.min.replace(tzinfo=UTC)
     return moment
 
@@ -154,7 +154,7 @@ def _published(check: _Checker) -> bool:
     value = check.data.get("published")
     flag = parse_published(value)
     if flag is None:
-        check.reject("published", f"expected true/false, yes/no or 1/0, got {show(value)}")
+        check.reject("published", f"expected true/false, yes/no or 1/0, got {describe(value)}")
         return False
     return flag
 
@@ -163,7 +163,7 @@ def _number(check: _Checker, field: str, otherwise: str) -> float | None:
     value = check.data.get(field)
     number = None if value is None else parse_number(value)
     if value is not None and number is None:
-        check.warn(field, f"expected a number, got {show(value)}; {otherwise}")
+        check.warn(field, f"expected a number, got {describe(value)}; {otherwise}")
     return number
 
 
@@ -187,7 +187,7 @@ def _provider(check: _Checker, value: object, link: str, field: str) -> Provider
         name, domain = check.name(field, value), ""
     else:
         if value is not None:
-            check.warn(field, f"expected a mapping with name and domain, got {show(value)}")
+            check.warn(field, f"expected a mapping with name and domain, got {describe(value)}")
         name, domain = "", ""
     domain = domain or host
     return Provider(name=name or domain, domain=domain)
@@ -218,7 +218,7 @@ def _dimension(check: _Checker, value: object, field: str) -> int | None:
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_PIXELS:
         return value
-    check.warn(field, f"expected a whole number of pixels, got {show(value)}; ignored")
+    check.warn(field, f"expected a whole number of pixels, got {describe(value)}; ignored")
     return None
 
 
@@ -227,18 +227,18 @@ def _images(check: _Checker, value: object, base: str, field: str) -> tuple[Imag
     if value is None:
         return ()
     if not isinstance(value, list):
-        check.warn(field, f"expected a list of images, got {show(value)}; ignored")
+        check.warn(field, f"expected a list of images, got {describe(value)}; ignored")
         return ()
     images: list[Image] = []
     for index, item in enumerate(value):
         where = f"{field}[{index}]"
         if not isinstance(item, Mapping):
-            check.warn(where, f"expected a mapping with a url, got {show(item)}; image dropped")
+            check.warn(where, f"expected a mapping with a url, got {describe(item)}; image dropped")
             continue
-        url = http_url(item.get("url"), base=base)
+        url = clean_http_url(item.get("url"), base=base)
         if url is None:
             raw = item.get("url")
-            reason = "missing" if raw is None else f"expected an http(s) URL, got {show(raw)}"
+            reason = "missing" if raw is None else f"expected an http(s) URL, got {describe(raw)}"
             check.warn(f"{where}.url", f"{reason}; image dropped")
             continue
         width = _dimension(check, item.get("width"), f"{where}.width")
@@ -252,19 +252,19 @@ def _related(check: _Checker, tz: tzinfo) -> tuple[Related, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        check.warn("related", f"expected a list of related items, got {show(value)}; ignored")
+        check.warn("related", f"expected a list of related items, got {describe(value)}; ignored")
         return ()
     related: list[Related] = []
     for index, item in enumerate(value):
         where = f"related[{index}]"
         if not isinstance(item, Mapping):
-            check.warn(where, f"expected a mapping, got {show(item)}; related item dropped")
+            check.warn(where, f"expected a mapping, got {describe(item)}; related item dropped")
             continue
-        url = http_url(item.get("webUrl"))
+        url = clean_http_url(item.get("webUrl"))
         title = check.text(f"{where}.title", item.get("title"))
         if url is None or not title:
             field, raw = ("webUrl", item.get("webUrl")) if url is None else ("title", None)
-            reason = "missing" if raw is None else f"expected an http(s) URL, got {show(raw)}"
+            reason = "missing" if raw is None else f"expected an http(s) URL, got {describe(raw)}"
             check.warn(f"{where}.{field}", f"{reason}; related item dropped")
             continue
         provider = _provider(check, item.get("provider"), url, f"{where}.provider")

@@ -25,9 +25,10 @@ from threading import Event
 
 import watchfiles
 
+from feeds.cache import FileIdentity, file_identity
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
-from feeds.logs import fields
+from feeds.reporting import fields
 
 log = logging.getLogger("feeds")
 
@@ -38,7 +39,7 @@ _DEBOUNCE_MS = 400  # the longest a burst of changes is gathered before a rebuil
 _QUIET_MS = 50  # a burst ends after this long without a change
 _RETRY_SECONDS = 1.0  # after the watch itself failed
 
-Stamp = tuple[int, int, int, int] | None  # a file's identity; None when it is missing
+Stamp = FileIdentity | None  # a file's identity; None when it is missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def stamp(path: Path) -> Stamp:
         info = os.stat(path)
     except (OSError, ValueError):  # missing, unreadable, or a name no file can have
         return None
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return file_identity(info)
 
 
 def _folder(path: Path) -> tuple[int, int] | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from feeds.errors import OutputError
 from feeds.files import is_regular_file, safe_target, safe_targets, same_bytes, write_atomic
-from feeds.logs import fields
 from feeds.manifest import Manifest, journal_append, reset_journal, save_manifest, sweep_temp_files
 from feeds.model import RenderedFile
+from feeds.reporting import fields
 
 __all__ = ["DryRun", "FileResult", "Writer"]
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-_INT_TAG = "tag:yaml.org,2002:int"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+INT_TAG = "tag:yaml.org,2002:int"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 INT_RE = re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
@@ -42,11 +42,11 @@ FLOAT_RE = re.compile(
 def yaml12_resolvers(resolvers: dict[Any, list[tuple[str, Any]]]) -> dict[Any, list[Any]]:
     """Implicit resolvers with YAML 1.1's int and float rules replaced by YAML 1.2's."""
     kept = {
-        first: [(tag, regexp) for tag, regexp in entries if tag not in (_INT_TAG, _FLOAT_TAG)]
+        first: [(tag, regexp) for tag, regexp in entries if tag not in (INT_TAG, _FLOAT_TAG)]
         for first, entries in resolvers.items()
     }
     for first in "-+0123456789":
-        kept.setdefault(first, []).append((_INT_TAG, INT_RE))
+        kept.setdefault(first, []).append((INT_TAG, INT_RE))
     for first in "-+0123456789.":
         kept.setdefault(first, []).append((_FLOAT_TAG, FLOAT_RE))
     return kept
@@ -119,8 +119,8 @@ UniqueKeyLoader.construct_mapping = construct_mapping  # type: ignore[assignment
 def install(loader_class: Any) -> None:
     """Give a SafeLoader subclass the YAML 1.2 scalar rules and duplicate-key refusal."""
     loader_class.yaml_implicit_resolvers = yaml12_resolvers(loader_class.yaml_implicit_resolvers)
-    loader_class.add_constructor(_INT_TAG, construct_int)
-    loader_class.add_constructor(_TIMESTAMP_TAG, construct_timestamp)
+    loader_class.add_constructor(INT_TAG, construct_int)
+    loader_class.add_constructor(TIMESTAMP_TAG, construct_timestamp)
     loader_class.construct_mapping = construct_mapping
 
 

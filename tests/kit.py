@@ -28,9 +28,8 @@ from feeds.cache import unpack_article
 from feeds.cli import cli
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
-from feeds.load import PARSER
+from feeds.load import PARSER, parse_file
 from feeds.model import Article, FeedGroup
-from feeds.parse import parse_file
 
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.

@@ -6,7 +6,7 @@ Each example writes one article file with one field (or one part of a field: a p
 name, an image's width, a related item's date) replaced by a YAML value drawn from
 scalars that trouble converters (`²`, 5,000-digit integers, `1e400`, `.nan`, dates out of
 range), quoted text, and small lists and mappings of those. The file goes through
-`feeds.parse.parse_file`, the parse stage's unit of work, under every parser; its record
+`feeds.load.parse_file`, the parse stage's unit of work, under every parser; its record
 must decode to a sane outcome, and the article (if any) must render.
 
 `select.max_topics` caps the topics of one article: each topic is a feed to write, so an
@@ -28,11 +28,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.cache import Record, decode, file_key, unpack_article
+from feeds.cache import Record, decode, file_identity, unpack_article
 from feeds.config import Config
-from feeds.load import PARSERS
+from feeds.load import PARSERS, parse_file
 from feeds.model import Article, FeedGroup, GroupKind
-from feeds.parse import parse_file
 from feeds.render import render_group
 from tests.kit import article, make_site
 
@@ -155,7 +154,7 @@ def outcomes(config: Config, text: str) -> Iterator[tuple[str, Record]]:
     """Each parser's record of an article file with this text."""
     path = config.content.dir / "a.md"
     path.write_text(text, encoding="utf-8")
-    key = file_key(os.stat(path))
+    key = file_identity(os.stat(path))
     for parser in PARSERS:
         yield parser, parse_file(config, parser, "a.md", key)
 

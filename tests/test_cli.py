@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.clitools import terminal_progress
+from feeds.cli.console import terminal_progress
 from tests.kit import Site, article, feeds_cli, make_site, snapshot
 
 
@@ -184,6 +184,11 @@ def test_verbose_adds_stage_timings(site: Site) -> None:
     timing = [line for line in err.splitlines() if "parse" in line and "render" in line]
     assert len(timing) == 1
     assert "feeds rendered" in timing[0]
+    # Each stage is timed under its name, in the order the README's Architecture lists them.
+    stages = [
+        part.split()[0] for part in timing[0].removeprefix("feeds: ").split(";")[0].split(", ")
+    ]
+    assert stages == ["scan", "parse", "select", "plan", "announce", "render", "site", "commit"]
 
 
 def test_json_log_lines(site: Site) -> None:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import S3Target, Templates, load_config, parse_config
-from feeds.custom import Caps
+from feeds.config import CacheControl, Caps, S3Target, Templates, load_config, parse_config
 from feeds.errors import ConfigError
-from feeds.mediatypes import CacheControl
 from tests.kit import BASE_URL, article, config_data, make_site
 
 

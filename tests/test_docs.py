@@ -10,7 +10,7 @@ import yaml
 
 from feeds.cli import cli
 from feeds.config import Config
-from feeds.settings import documented
+from feeds.config.settings import documented
 from tests.kit import REPO, feeds_cli
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ import feeds.text as text_module
 from feeds import codec
 from feeds.load import first_forbidden, read_document, split_front_matter
 from feeds.model import Article
-from feeds.text import _already_clean, _http_url_slow, http_url, needs_cleaning
+from feeds.text import _already_clean, _http_url_slow, clean_http_url, needs_cleaning
 from feeds.validate import validate
 from feeds.yaml12 import has_sequence_key, may_have_sequence_key
 from tests.kit import SAMPLES, article_files
@@ -56,7 +56,7 @@ HOSTS = st.sampled_from(
 )
 def test_fast_url_path_agrees_with_the_slow_one(scheme: str, host: str, rest: str) -> None:
     url = f"{scheme}://{host}{rest}"
-    assert http_url(url) == _http_url_slow(url, None)
+    assert clean_http_url(url) == _http_url_slow(url, None)
     if _already_clean(url):
         assert _http_url_slow(url, None) == url
 
@@ -71,7 +71,7 @@ def test_every_corpus_style_url_agrees() -> None:
         "https://a.example.com/a b",
         "https://a.example.com/%zz",
     ]:
-        assert http_url(url) == _http_url_slow(url, None), url
+        assert clean_http_url(url) == _http_url_slow(url, None), url
 
 
 @given(st.text(alphabet="ab?*[]:{} -\n", max_size=30))
@@ -163,15 +163,15 @@ def test_plain_text_fast_path_agrees(value: str) -> None:
 )
 def test_fast_url_path_agrees_with_a_base_too(host: str, rest: str, base: str | None) -> None:
     url = f"https://{host}{rest}"
-    assert http_url(url, base=base) == _http_url_slow(url, base)
-    assert http_url(url + ";", base=base) == _http_url_slow(url + ";", base)
+    assert clean_http_url(url, base=base) == _http_url_slow(url, base)
+    assert clean_http_url(url + ";", base=base) == _http_url_slow(url + ";", base)
 
 
 @given(host=HOSTS, rest=st.lists(URL_CHARS, max_size=12).map("".join))
 def test_url_host_fast_path_agrees(host: str, rest: str) -> None:
     from urllib.parse import urlsplit
 
-    url = http_url(f"https://{host}{rest}")
+    url = clean_http_url(f"https://{host}{rest}")
     if url is not None:
         assert text_module.url_host(url) == (urlsplit(url).hostname or "")
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.mediatypes import HEADERS_FILE, CacheControl, headers_for, render_headers_file
+from feeds.config import CacheControl
+from feeds.formats import HEADERS_FILE
+from feeds.httpheaders import headers_for, render_headers_file
 from tests.kit import make_site, small_corpus
 
 CACHE = CacheControl()

@@ -19,7 +19,8 @@ import lxml.html
 import pytest
 
 from feeds.errors import InputError
-from feeds.manifest import MANIFEST_FILE, Manifest, journal_append, load_manifest, save_manifest
+from feeds.formats import MANIFEST_FILE
+from feeds.manifest import Manifest, journal_append, load_manifest, save_manifest
 from feeds.scan import FOLDER_LINK, OUTSIDE_LINK, SPECIAL_FILE
 from tests.kit import (
     LONG_AGO_NS,

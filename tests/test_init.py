@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from feeds.config import Config, S3Target, load_config, parse_config
-from feeds.settings import documented
+from feeds.config.settings import documented
 from tests.fake_aws import publish_to
 from tests.kit import assert_valid_atom, feeds_cli
 from tests.servers import S3Server

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.jsonfeed import dumps
+from feeds.render.jsonfeed import dumps
 from tests.kit import NS, article, make_site, snapshot
 from tests.test_properties import NASTY_FRAGMENTS
 

@@ -501,3 +501,11 @@ def test_problem_renders_as_a_report_line() -> None:
         str(Problem("2024/bad.md", "publishedDateTime", "expected x"))
         == "2024/bad.md: publishedDateTime: expected x"
     )
+
+
+def test_an_icon_image_has_the_media_type_the_icon_is_served_with(tmp_path: Path) -> None:
+    """Its registered type (RFC 6838 registry: image/vnd.microsoft.icon), in the feed as
+    in the headers a served icon gets."""
+    images = [{"url": "https://news.example.com/img/logo.ico"}]
+    article = accepted(parse_text(tmp_path, article_file(images=images)))
+    assert [image.mime for image in article.images] == ["image/vnd.microsoft.icon"]

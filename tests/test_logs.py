@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.clitools import setup_logging
-from feeds.logs import fields
+from feeds.cli.console import setup_logging
+from feeds.reporting import fields
 from tests.kit import article, make_site
 
 FORGED = "a\nError: forged.md"

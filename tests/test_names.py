@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.group import LONG_HASH_DIGITS, provider_slug, slugify
-from feeds.keys import provider_key, topic_key
+from feeds.groupkeys import provider_key, topic_key
 from feeds.model import GroupKind
 from tests.kit import article, make_site
 

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from feeds.frontpage import FRONT_PAGE_FEEDS
+from feeds.render.frontpage import FRONT_PAGE_FEEDS
 from tests.kit import BASE_URL, NS, SECRET, article, make_site, snapshot
 from tests.nasty import NASTY
 

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from feeds.config import CacheControl
 from feeds.lock import output_lock
-from feeds.mediatypes import CacheControl
 from feeds.publish import publish
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     MANIFEST_NAME,
     ManifestEntry,
     render_manifest,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from feeds.publish_plan import MANIFEST_NAME, scan_output
+from feeds.publish.plan import MANIFEST_NAME, scan_output
 from tests.fake_aws import publish_to, s3_client
 from tests.fault_proxy import FaultProxy
 from tests.kit import Site, article, make_site

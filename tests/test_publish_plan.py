@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.mediatypes import CacheControl, headers_for
-from feeds.publish_plan import (
+from feeds.config import CacheControl
+from feeds.httpheaders import headers_for
+from feeds.publish.plan import (
     Action,
     BucketManifest,
     LocalFile,
@@ -70,7 +71,13 @@ def test_plan_reason_per_file(
 
 
 def test_plan_orders_assets_feeds_feed_pages_then_site_pages() -> None:
-    keys = ["index.html", "feeds.opml", "topics/a/index.html", "topics/a/rss.xml", "style.css"]
+    keys = [
+        "index.html",
+        "feeds.opml",
+        "topics/a/index.html",
+        "topics/a/rss.xml",
+        "style.css",
+    ]
     keys += ["atom.xml", "topics/a/feed.json"]
     plan = make_plan([local(k) for k in keys], {}, {}, delete=False)
     assert [f.key for f in plan.uploads] == [

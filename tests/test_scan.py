@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.cache import FileKey, file_key
+from feeds.cache import FileIdentity, file_identity
 from feeds.config import Content
 from feeds.fingerprint import inputs_fingerprint
 from feeds.scan import SPECIAL_FILE, scan
@@ -27,8 +27,8 @@ def _tree(root: Path) -> Content:
 def test_paths_come_depth_first_in_name_order_with_their_stat_identity(tmp_path: Path) -> None:
     found = scan(_tree(tmp_path))
     assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
-    assert found.identities == tuple(file_key(os.stat(tmp_path / p)) for p in found.paths)
-    assert found.keys == dict(zip(found.paths, found.identities, strict=True))
+    assert found.identities == tuple(file_identity(os.stat(tmp_path / p)) for p in found.paths)
+    assert found.identity_of == dict(zip(found.paths, found.identities, strict=True))
     assert found.problems == ()
 
 
@@ -61,8 +61,8 @@ def test_a_file_gone_before_its_stat_keeps_its_path_without_an_identity(
     monkeypatch.setattr(os, "lstat", lstat)
     found = scan(content)
     assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
-    assert found.keys["d.md"] is None  # parsing reports why
-    assert found.keys["z.md"] == file_key(real_lstat(tmp_path / "z.md"))
+    assert found.identity_of["d.md"] is None  # parsing reports why
+    assert found.identity_of["z.md"] == file_identity(real_lstat(tmp_path / "z.md"))
 
 
 def test_a_file_replaced_by_a_special_file_after_the_listing_is_skipped(
@@ -81,9 +81,9 @@ def test_a_file_replaced_by_a_special_file_after_the_listing_is_skipped(
 
 def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None:
     paths = ("a.md", "b/c.md")
-    identities: tuple[FileKey | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
+    identities: tuple[FileIdentity | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
 
-    def digest(paths: tuple[str, ...], identities: tuple[FileKey | None, ...]) -> str:
+    def digest(paths: tuple[str, ...], identities: tuple[FileIdentity | None, ...]) -> str:
         return inputs_fingerprint("config", "parser", paths, identities, ())
 
     before = digest(paths, identities)

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.config import FeedRules, SelectRules
-from feeds.custom import Caps
-from feeds.group import make_groups, slugify
-from feeds.keys import topic_key
+from feeds.config import Caps, FeedRules, SelectRules
+from feeds.group import make_groups, resolve_duplicates, select, slugify
+from feeds.groupkeys import topic_key
 from feeds.model import Article, GroupKind, Provider
-from feeds.select import resolve_duplicates, select
 from tests.kit import NOW
 
 BASE = Article(

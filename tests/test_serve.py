@@ -26,7 +26,8 @@ from urllib.parse import quote, urlsplit
 import feedparser
 import pytest
 
-from feeds.mediatypes import CacheControl, headers_for, is_public
+from feeds.config import CacheControl
+from feeds.httpheaders import headers_for, is_public
 from feeds.serve import RELOAD_MARK, VERSION_PATH
 from tests.kit import BASE_URL, Site, article, assert_valid_atom, make_site, small_corpus, snapshot
 
@@ -188,9 +189,14 @@ def test_every_file_is_served_with_the_content_type_publishing_gives_it(
         for path, data in snapshot(site.out).items()
         if is_public(path) and not (site.out / path).is_symlink()
     }
-    assert {"rss.xml", "atom.xml", "feed.json", "feeds.opml", "index.html", "style.css"} <= set(
-        served
-    )
+    assert {
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "feeds.opml",
+        "index.html",
+        "style.css",
+    } <= set(served)
     for path, data in served.items():
         reply = server.get("/" + quote(path))
         content_type = headers_for(path, CacheControl()).content_type

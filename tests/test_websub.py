@@ -20,7 +20,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.websub import BATCH_SIZE, PingResult, ping_hub
+from feeds.publish.websub import BATCH_SIZE, PingResult, ping_hub
 from tests.fake_aws import publish_to, s3_client
 from tests.kit import BASE_URL, Site, article, make_site, small_corpus
 from tests.servers import Hub, S3Server, SlowHub, feed_urls

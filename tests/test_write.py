@@ -10,7 +10,7 @@ import pytest
 
 from feeds.errors import OutputError
 from feeds.files import safe_target, safe_targets, write_atomic
-from feeds.manifest import MANIFEST_FILE
+from feeds.formats import MANIFEST_FILE
 from tests.kit import LONG_AGO_NS, age, article, make_site, mtimes, snapshot
 
 

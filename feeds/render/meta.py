@@ -5,33 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from feeds.archive import ArchivePage, newest_page, page_folder, page_size
+from feeds.archive import ArchivePage, newest_page, page_size
+from feeds.config import Config, CustomFeed
+from feeds.formats import FORMATS, RSS_FILE, page_folder
 from feeds.model import AnyGroup, Article, GroupKind
 from feeds.text import strip_forbidden
 
-if TYPE_CHECKING:  # the config names the files declared here (feeds.custom's paths)
-    from feeds.config import Config
-    from feeds.custom import CustomFeed
-
 # Feeds with no items still need a date; a fixed one keeps their bytes stable.
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-RSS_FILE = "rss.xml"
-ATOM_FILE = "atom.xml"
-JSON_FILE = "feed.json"
-PAGE_FILE = "index.html"  # a feed's page; the top one is the front page
-OPML_FILE = "feeds.opml"
-STYLE_FILE = "style.css"  # the pages' style sheet
-ICON_FILE = "favicon.svg"  # the pages' icon, unless `site.icon` names one
-# Each format's file and media type, in the order pages and OPML prefer them.
-FORMAT_FILES = {"rss": RSS_FILE, "atom": ATOM_FILE, "json": JSON_FILE}
-FORMAT_TYPES = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
-FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 
 def directory_file(kind: GroupKind) -> str:
@@ -152,7 +134,7 @@ def _page_url(config: Config, group: AnyGroup, number: int) -> str:
 
 def subscribe_url(meta: FeedMeta, formats: tuple[str, ...]) -> str:
     """The URL a reader subscribes to: RSS when built, else Atom, else JSON Feed."""
-    for name in ("rss", "atom", "json"):
-        if name in formats:
-            return meta.url(FORMAT_FILES[name])
+    for declared in FORMATS:
+        if declared.name in formats:
+            return meta.url(declared.file_name)
     return meta.url(RSS_FILE)

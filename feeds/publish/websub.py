@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 from feeds import __version__
 from feeds.config import Site
-from feeds.httppost import post_form
-from feeds.logs import fields
-from feeds.mediatypes import FileKind, classify
+from feeds.formats import FileKind
+from feeds.httpheaders import classify
+from feeds.publish.httppost import post_form
+from feeds.reporting import fields
 
 log = logging.getLogger("feeds.websub")
 

@@ -12,11 +12,12 @@ from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-from feeds.body import Bodies
 from feeds.config import Config
-from feeds.entries import Sources
-from feeds.meta import JSON_FILE, FeedMeta
+from feeds.formats import JSON_FILE
 from feeds.model import Article, FeedGroup, Related
+from feeds.render.body import Bodies
+from feeds.render.entries import Sources
+from feeds.render.meta import FeedMeta
 
 VERSION = "https://jsonfeed.org/version/1.1"
 # The `_feeds` extension object (JSON Feed 1.1 "Extensions") carries the article's quality

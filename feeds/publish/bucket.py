@@ -38,20 +38,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from feeds.config import S3Target
 from feeds.errors import PublishError
 from feeds.files import read_regular
-from feeds.logs import fields
-from feeds.publish_plan import (
+from feeds.formats import content_type
+from feeds.publish.plan import (
     MANIFEST_NAME,
     BucketManifest,
     LocalFile,
     ManifestEntry,
-    Plan,
     RemoteObject,
+    UploadPlan,
     parse_manifest,
     pending_entry,
     render_manifest,
     upload_rank,
 )
-from feeds.s3retry import CONNECT_SECONDS, READ_SECONDS, BudgetSpent, Deadline, call
+from feeds.publish.s3retry import CONNECT_SECONDS, READ_SECONDS, BudgetSpent, Deadline, call
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -331,7 +332,7 @@ def _write_manifest(
                 Bucket=target.bucket,
                 Key=target.prefix + MANIFEST_NAME,
                 Body=body,
-                ContentType="application/json; charset=utf-8",
+                ContentType=content_type(MANIFEST_NAME),
                 CacheControl="no-store",
             ),
         )
@@ -344,7 +345,7 @@ def _announce(
     client: S3Client,
     target: S3Target,
     out_dir: Path,
-    plan: Plan,
+    plan: UploadPlan,
     entries: Mapping[str, ManifestEntry],
     deadline: Deadline,
 ) -> dict[str, ManifestEntry]:
@@ -373,7 +374,7 @@ def apply_plan(
     client: S3Client,
     target: S3Target,
     out_dir: Path,
-    plan: Plan,
+    plan: UploadPlan,
     stored: BucketManifest,
     entries: Mapping[str, ManifestEntry],
     deadline: Deadline,

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feeds.archive import newest_page, page_folder, page_size
-from feeds.assets import ICON, STYLE
+from feeds.archive import newest_page, page_size
 from feeds.config import Config
-from feeds.frontpage import directory_pages, index_page
-from feeds.mediatypes import HEADERS_FILE, render_headers_file
-from feeds.meta import FORMAT_FILES, ICON_FILE, OPML_FILE, PAGE_FILE, STYLE_FILE
+from feeds.formats import (
+    FORMAT_FILES,
+    HEADERS_FILE,
+    ICON_FILE,
+    OPML_FILE,
+    PAGE_FILE,
+    STYLE_FILE,
+    page_folder,
+)
+from feeds.httpheaders import render_headers_file
 from feeds.model import AnyGroup, Article, FeedGroup, RenderedFile
-from feeds.opml import render_opml
 from feeds.render import feed_file_names
+from feeds.render.assets import ICON, STYLE
+from feeds.render.frontpage import directory_pages, index_page
+from feeds.render.opml import render_opml
 
 
 def render_site_files(

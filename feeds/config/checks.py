@@ -1,4 +1,4 @@
-"""Checkers for config values, each named in a key's declaration (`feeds.settings.setting`).
+"""Checkers for config values, each named in a key's declaration (`feeds.config.settings.setting`).
 
 A checker turns a YAML value into its typed form or raises `Invalid` saying what was
 expected; the reader reports that as 'dotted.path: expected ..., got ...'.
@@ -21,10 +21,6 @@ from feeds.text import strip_forbidden
 
 Checker = Callable[[Any], Any]
 
-GROUPINGS = ("topic", "provider")
-FORMATS = ("rss", "atom", "json")
-CONTENT_MODES = ("full", "summary")
-ADDRESSING_STYLES = ("auto", "path", "virtual")
 TEMPLATE_FIELDS = ("name", "site")
 # BCP 47 as RSS <language> and xml:lang want it: 'en', 'en-US', 'pt-BR', 'zh-Hant'.
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
@@ -53,11 +49,11 @@ def show(value: object) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else _NOT_FINITE[repr(value)]
     if isinstance(value, int):
-        shown = scalars.show(value)  # which knows how long a number it can print
+        shown = scalars.describe(value)  # which knows how long a number it can print
         return str(value) if shown.startswith("a number (") else shown
     if isinstance(value, date):
         return value.isoformat()
-    return scalars.show(value)
+    return scalars.describe(value)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -199,27 +195,6 @@ def patterns(value: Any) -> tuple[str, ...]:
         msg = "expected at least one file pattern such as '*.md'"
         raise Invalid(msg)
     return found
-
-
-def formats(value: Any) -> tuple[str, ...]:
-    """A non-empty list of feed formats, in FORMATS order."""
-    given = text_list(value)
-    unknown = [f for f in given if f not in FORMATS]
-    if unknown or not given:
-        got = show(unknown[0]) if unknown else "an empty list"
-        msg = f"expected a non-empty list of {', '.join(FORMATS)}, got {got}"
-        raise Invalid(msg)
-    return tuple(f for f in FORMATS if f in given)  # one fixed order: stable output
-
-
-def groups(value: Any) -> tuple[str, ...]:
-    """A list of GROUPINGS, each once."""
-    given = text_list(value)
-    unknown = [g for g in given if g not in GROUPINGS]
-    if unknown:
-        msg = f"expected a list of {', '.join(GROUPINGS)}, got {show(unknown[0])}"
-        raise Invalid(msg)
-    return tuple(dict.fromkeys(given))
 
 
 def template(value: Any) -> str:

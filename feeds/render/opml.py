@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from email.utils import format_datetime
 
 from feeds.config import Config
-from feeds.meta import feed_meta, subscribe_url
 from feeds.model import AnyGroup, GroupKind
+from feeds.render.meta import feed_meta, subscribe_url
 
 SECTION_TITLES = {
     GroupKind.CUSTOM: "Custom feeds",

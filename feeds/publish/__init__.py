@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from feeds.bucket import (
+from feeds.config import CacheControl, Config, S3Target
+from feeds.errors import PublishError
+from feeds.lock import output_lock
+from feeds.publish.bucket import (
     Failure,
     apply_plan,
     confirm_pending,
@@ -23,24 +26,19 @@ from feeds.bucket import (
     list_remote,
     make_client,
 )
-from feeds.config import Config, S3Target
-from feeds.errors import PublishError
-from feeds.lock import output_lock
-from feeds.logs import fields
-from feeds.mediatypes import CacheControl
-from feeds.publish_plan import (
+from feeds.publish.plan import (
     MANIFEST_NAME,
-    Action,
     BucketManifest,
     LocalFile,
-    Plan,
     RemoteObject,
+    UploadPlan,
     listing_start,
     make_plan,
     resolve,
     scan_output,
 )
-from feeds.s3retry import Deadline
+from feeds.publish.s3retry import Deadline
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -55,20 +53,12 @@ class PublishReport:
 
     bucket: str
     prefix: str
-    plan: Plan
+    plan: UploadPlan
     uploaded: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
     failed: tuple[Failure, ...] = ()
     manifest_written: bool = False
     not_attempted: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        """One line: where, and how many keys were uploaded, unchanged, deleted, failed."""
-        skipped = sum(1 for step in self.plan.steps if step.action is Action.SKIP)
-        return (
-            f"s3://{self.bucket}/{self.prefix}: {len(self.uploaded)} uploaded, "
-            f"{skipped} unchanged, {len(self.deleted)} deleted, {len(self.failed)} failed"
-        )
 
 
 def _where(config: Config) -> tuple[S3Target, Path]:
@@ -92,7 +82,7 @@ def _scan(out_dir: Path, cache: CacheControl) -> tuple[LocalFile, ...]:
     return local
 
 
-def _warn_kept(plan: Plan) -> None:
+def _warn_kept(plan: UploadPlan) -> None:
     """One warning per key whose deletion the plan refused."""
     for step in plan.kept:
         log.warning("%(key)s: %(reason)s", fields(key=step.key, reason=step.reason))

@@ -13,7 +13,7 @@ from feeds.fingerprint import (
     config_fingerprint,
     inputs_fingerprint,
 )
-from feeds.group import make_groups, moved_feeds, provider_feeds
+from feeds.group import decide, make_groups, moved_feeds, provider_feeds, selection_horizon
 from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.model import Problem, Stub
 from feeds.pool import (
@@ -22,7 +22,6 @@ from feeds.pool import (
     parse_chunk,
 )
 from feeds.scan import Scan, scan
-from feeds.select import decide, selection_horizon
 from feeds.stages import Context, Parsed, Scanned, Selection, Summary
 
 
@@ -62,13 +61,13 @@ def _vouched(ctx: Context, found: Scan, decoded: _Decoded) -> tuple[set[str], tu
     vouched: set[str] = set()
     stale: list[str] = []
     corrupt = 0
-    keys, unlisted = found.keys, found.unlisted
+    identity_of, unlisted = found.identity_of, found.unlisted
     for record in ctx.cache.records() if ctx.cache is not None else ():
         path = record.path
         unseen = bool(unlisted) and path.startswith(unlisted)
-        if path not in keys and not unseen:
+        if path not in identity_of and not unseen:
             stale.append(path)
-        elif unseen or record.key == keys[path]:
+        elif unseen or record.identity == identity_of[path]:
             try:
                 decoded.add(record)
             except CorruptRecord:
@@ -107,19 +106,18 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     """Parse the files the cache does not vouch for (in the pool when there are many),
     caching each chunk's records as it arrives: a run holds in memory only the articles
     the cache can't take."""
-    keys = scanned.scan.keys
+    identity_of = scanned.scan.identity_of
     decoded = _Decoded()
     vouched, stale = _vouched(ctx, scanned.scan, decoded)
-    changed = [(path, keys[path]) for path in scanned.scan.paths if path not in vouched]
-    # A file changed within racy_seconds of the scan might change again within the same
-    # timestamp tick, keeping its size: its record serves this run but is not cached.
+    changed = [(path, identity_of[path]) for path in scanned.scan.paths if path not in vouched]
+    # Records of files changed within racy_seconds of the scan are not cached (Options).
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
     held: dict[str, bytes] = {}
     uncached = 0
     parallel = len(changed) >= MIN_PARALLEL_FILES
     with ctx.progress("parsing", len(changed)) as bar:
         for chunk in ctx.workers.map(parse_chunk, changed, PARSE_CHUNK, parallel):
-            keep = [r for r in chunk if keys[r.path] is not None and r.newest_ns < racy]
+            keep = [r for r in chunk if identity_of[r.path] is not None and r.newest_ns < racy]
             stored = _store(ctx, keep)
             held |= {r.path: r.article for r in chunk if r.article and r.path not in stored}
             uncached += len(chunk) - len(keep)
@@ -129,7 +127,7 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     if ctx.cache is not None and stale:
         ctx.cache.update((), stale)
     # A record not cached must make the next run look at its file again.
-    trusted = not uncached and None not in keys.values() and not scanned.scan.unlisted
+    trusted = not uncached and None not in identity_of.values() and not scanned.scan.unlisted
     return Parsed(
         tuple(decoded.stubs),
         tuple(decoded.problems),

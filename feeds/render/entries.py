@@ -1,9 +1,9 @@
 """The entries of a feed: RSS `<item>`s and Atom `<entry>`s, as serialised XML.
 
-feedgen 1.0.0 writes each feed's head (`feeds.render`), but not its entries: per entry it
+feedgen 1.0.0 writes each feed's head (`feeds.render.xmlfeeds`), but not its entries: per entry it
 makes a FeedEntry, one object per extension, and checks every dict it is given, which cost
 more than the rest of a render together. Here each entry is built as the very lxml elements
-feedgen 1.0.0 builds for the calls `feeds.render` used to make (same order, attributes and
+feedgen 1.0.0 builds for the calls `feeds.render.xmlfeeds` used to make (same order, attributes and
 text), and lxml serialises them as it serialises feedgen's tree, so the bytes are the same
 (`bench/same_output.sh` compares a build with an earlier commit's). feedgen's entry traps stay
 handled: every Atom link keeps its rel/type/title (#135), media:content is never wrapped in
@@ -19,8 +19,8 @@ from html import escape
 
 from lxml.etree import Element, SubElement, _Element, tostring
 
-from feeds.body import Bodies
 from feeds.model import Article, Image
+from feeds.render.body import Bodies
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"

@@ -20,7 +20,7 @@ import click
 
 from feeds import __version__
 from feeds.cache import clear_cache
-from feeds.clitools import (
+from feeds.cli.console import (
     DEFAULT_CONFIG,
     FeedsGroup,
     config_option,
@@ -28,6 +28,7 @@ from feeds.clitools import (
     finite,
     log_summary,
     print_plan,
+    publish_summary,
     report_problems,
     report_rebuild,
     setup_logging,
@@ -39,13 +40,13 @@ from feeds.engine import Options, Outcome
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
 from feeds.lock import LockedError
-from feeds.logs import fields
+from feeds.reporting import fields
 
 if TYPE_CHECKING:
     from feeds.publish import PublishReport
 
 log = logging.getLogger("feeds")
-EX_TEMPFAIL = 75  # sysexits.h: another run holds the output folder; cron tries again later
+EX_TEMPFAIL = 75  # sysexits.h: "try again later", what cron wrappers expect for "busy"
 
 
 @click.group(cls=FeedsGroup)
@@ -57,7 +58,7 @@ def cli() -> None:
 def _ping(config: Config, changed_paths: Sequence[str]) -> None:
     """Tell the WebSub hub, if there is one, about the feed files among `changed_paths`."""
     if config.site.websub_hub and changed_paths:
-        from feeds.websub import changed_feed_urls, ping_hub
+        from feeds.publish.websub import changed_feed_urls, ping_hub
 
         urls = changed_feed_urls(config.site, changed_paths)
         ping_hub(config.site.websub_hub, urls, budget=config.site.websub_budget)
@@ -88,14 +89,14 @@ def _publish_and_ping(config: Config, dry_run: bool, log_format: str) -> None:
             click.echo(str(step))
         click.echo(f"dry run: {_plan_summary(report)}; nothing was changed")
         return
-    log.info("published %s", report.summary())
+    log.info("published %s", publish_summary(report))
     _ping(config, report.uploaded)
     if report.failed or report.not_attempted:
         for failure in report.failed:
             log.error("%(key)s: %(reason)s", fields(key=failure.key, reason=failure.reason))
         untried = f", {len(report.not_attempted)} not attempted" if report.not_attempted else ""
         msg = (
-            f"{len(report.failed)} key(s) failed to publish{untried} ({report.summary()}); "
+            f"{len(report.failed)} key(s) failed to publish{untried} ({publish_summary(report)}); "
             "the next run retries them"
         )
         fail(msg, 1, log_format)

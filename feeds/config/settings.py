@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, get_args, get_origin, get_type_hints
 
-from feeds.checks import Checker, Invalid, positive_int, show
+from feeds.config.checks import Checker, Invalid, positive_int, show
 
 _CREDENTIAL_HINT = (
     "credentials are never read from the config file; set AWS_ACCESS_KEY_ID and "

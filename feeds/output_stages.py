@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from feeds import codec
-from feeds.archive import folder_of, is_page_folder
+from feeds.archive import folder_of
 from feeds.cache import unpack_article
 from feeds.errors import InputError
 from feeds.fingerprint import (
     feed_fingerprint,
     site_fingerprint,
 )
+from feeds.formats import is_page_folder
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
 from feeds.model import FeedGroup, GroupKind, Stub
 from feeds.pool import (
@@ -140,7 +141,7 @@ def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) 
     if plan.site_current:
         return Written((), {SITE_KEY: plan.old.feeds[SITE_KEY]})
     # Imported here: it imports feedgen, which a run that changes nothing should not pay.
-    from feeds.site import render_site_files
+    from feeds.render.site import render_site_files
 
     # The front page shows the all-articles feed's whole items; other feeds are only
     # named, counted and dated there, so they stay stubs (unpacking 100,000 articles for

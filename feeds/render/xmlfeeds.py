@@ -1,7 +1,7 @@
-"""Render one feed group as RSS 2.0 and Atom 1.0 bytes. The only module that imports feedgen.
+"""Render one feed document as RSS 2.0 and Atom 1.0 bytes. The only module that imports feedgen.
 
 feedgen 1.0.0 writes each feed's head (channel or feed elements); the entries are built by
-`feeds.entries` as the same elements feedgen writes, and spliced into the head's bytes.
+`feeds.render.entries` as the same elements feedgen writes, and spliced into the head's bytes.
 feedgen has traps this module owns, each marked where it is handled:
 - `updated`/`lastBuildDate` default to now(): always set from the items, never the clock.
 - the RSS channel <link> is the last link added: add rel="self" first, the site last.
@@ -9,12 +9,11 @@ feedgen has traps this module owns, each marked where it is handled:
   WebSub rel="hub" link and the RFC 5005 archive links.
 - its RSS dates have three-digit years before 1000 and set the locale: `_RssDates`.
 (Its entry traps, Atom entry links that lose rel/type/title (#135) among them, are
-`feeds.entries`'.)
+`feeds.render.entries`'.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -23,37 +22,20 @@ from feedgen.util import xml_elem
 from lxml.etree import _Element
 
 from feeds import __version__
-from feeds.archive import ArchivePage
-from feeds.body import Bodies, entry_html
 from feeds.config import Config, Site
-from feeds.entries import ITEM_NAMESPACES, MEDIA_NS, Sources, atom_entries, rfc822, rss_items
-from feeds.jsonfeed import render_json
-from feeds.meta import (
+from feeds.formats import (
+    ATOM,
     ATOM_FILE,
-    EMPTY_FEED_DATE,
-    FORMAT_FILES,
-    JSON_FILE,
     PAGE_FILE,
+    RSS,
     RSS_FILE,
-    FeedMeta,
-    content_mode,
-    feed_meta,
-    page_meta,
+    media_type,
 )
-from feeds.model import AnyGroup, Article, FeedGroup, GroupKind, RenderedFile
-from feeds.pages import feed_page
+from feeds.model import Article, FeedGroup
+from feeds.render.body import Bodies
+from feeds.render.entries import ITEM_NAMESPACES, MEDIA_NS, Sources, atom_entries, rfc822, rss_items
+from feeds.render.meta import EMPTY_FEED_DATE, FeedMeta
 from feeds.text import hex_char_refs
-
-# Re-exported: other modules and tests name them from here.
-__all__ = [
-    "ATOM_FILE",
-    "EMPTY_FEED_DATE",
-    "RSS_FILE",
-    "FeedMeta",
-    "feed_meta",
-    "render_archive_page",
-    "render_group",
-]
 
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -152,7 +134,7 @@ def render_rss(
     # The channel <description> is HTML, as an item's is (RSS profile 3.1): escaped once more.
     fg = _new_feed(meta, site, escape(meta.description, quote=False))
     fg.register_extension("feeds_ns", _RssNamespaces, BaseEntryExtension, atom=False, rss=True)
-    fg.link(href=meta.url(RSS_FILE), rel="self", type="application/rss+xml")
+    fg.link(href=meta.url(RSS_FILE), rel="self", type=RSS.media_type)
     fg.link(href=meta.home_url, rel="alternate")  # last link added is the channel <link>
     links = _hub(meta, site) + meta.archive.links(RSS_FILE)
     if links or meta.is_archive:
@@ -182,8 +164,8 @@ def render_atom(
     fg.feeds_extras.archive = meta.is_archive
     fg.id(meta.folder_url)  # an archive page is the same feed: the same id (RFC 5005 §4)
     fg.author(name=site.author)  # RFC 4287 4.1.1: a feed-level author covers every entry
-    fg.link(href=meta.url(ATOM_FILE), rel="self", type="application/atom+xml")
-    fg.link(href=meta.home_url, rel="alternate", type="text/html")
+    fg.link(href=meta.url(ATOM_FILE), rel="self", type=ATOM.media_type)
+    fg.link(href=meta.home_url, rel="alternate", type=media_type(PAGE_FILE))
     # WebSub discovery and RFC 5005's links: Atom keeps every link as given.
     for rel, href in _hub(meta, site) + meta.archive.links(ATOM_FILE):
         fg.link(href=href, rel=rel)
@@ -207,61 +189,3 @@ def _splice(head: bytes, end: bytes, entries: bytes) -> bytes:
         msg = f"feedgen wrote a feed that ends unexpectedly: {head[-40:]!r}"
         raise ValueError(msg)
     return head[: -len(end)] + entries + end
-
-
-def render_group(
-    group: FeedGroup[Article], config: Config, sources: Sequence[str] = ()
-) -> tuple[RenderedFile, ...]:
-    """Every file of one feed: its RSS, Atom and JSON Feed documents (those `output.formats`
-    names) and, with `output.pages`, its web page. Depends on nothing but its arguments.
-
-    `sources` are the folders of the items' providers' feeds ('' for none; none at all
-    when empty), which RSS items name as their `<source>`. The all-articles feed's page is
-    the site's top index.html, written with the site files.
-    """
-    meta = feed_meta(group, config)
-    return _documents(group, config, meta, group.folder, feed_file_names(group, config), sources)
-
-
-def render_archive_page(
-    page: ArchivePage[Article], config: Config, sources: Sequence[str] = ()
-) -> tuple[RenderedFile, ...]:
-    """The files of one archive page of a feed: its RSS, Atom and JSON Feed documents."""
-    names = tuple(FORMAT_FILES[name] for name in config.output.formats)
-    meta = page_meta(page, config)
-    return _documents(page.feed, config, meta, page.folder, names, sources)
-
-
-def _documents(
-    group: FeedGroup[Article],
-    config: Config,
-    meta: FeedMeta,
-    folder: str,
-    names: Sequence[str],
-    sources: Sequence[str],
-) -> tuple[RenderedFile, ...]:
-    """The files `names` of one feed document, in `folder`."""
-    prefix = f"{folder}/" if folder else ""
-    # Each item's HTML body, made once for the three formats.
-    full = content_mode(group, config) == "full"
-    bodies = tuple(entry_html(article) for article in group.items) if full else None
-    base = config.site.base_url
-    urls = tuple(f"{base}{source}/{RSS_FILE}" if source else "" for source in sources)
-    urls = urls or ("",) * len(group.items)
-    renderers = {RSS_FILE: render_rss, ATOM_FILE: render_atom, JSON_FILE: render_json}
-    files: list[RenderedFile] = []
-    for name in names:
-        if name == PAGE_FILE:
-            content = feed_page(group, config, meta).encode("utf-8")
-        else:
-            content = renderers[name](group, config, meta, bodies, urls)
-        files.append(RenderedFile(prefix + name, content))
-    return tuple(files)
-
-
-def feed_file_names(group: AnyGroup, config: Config) -> tuple[str, ...]:
-    """The names of the files `render_group` writes into the group's folder, in order."""
-    names = [FORMAT_FILES[name] for name in config.output.formats]
-    if config.output.pages and group.kind is not GroupKind.ALL:
-        names.append(PAGE_FILE)
-    return tuple(names)

@@ -1,5 +1,5 @@
 """The web pages written beside the feeds: one per feed, and the parts the site's front
-page shares with them (`feeds.frontpage`).
+page shares with them (`feeds.render.frontpage`).
 
 Plain HTML5 and one small CSS file, no JavaScript. Links to feed files are absolute
 (readers get the public URL); navigation and the style sheet are relative. Every text is
@@ -13,23 +13,17 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from feeds.body import size_attributes
 from feeds.config import Config
 from feeds.curate import rule_words
-from feeds.jsonfeed import json_number
-from feeds.meta import (
-    FORMAT_FILES,
-    FORMAT_LABELS,
-    FORMAT_TYPES,
-    ICON_FILE,
-    STYLE_FILE,
-    FeedMeta,
-    custom_feed,
-)
+from feeds.formats import FORMAT_FILES, FORMAT_NAMED, ICON_FILE, STYLE_FILE, media_type
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
+from feeds.render.body import size_attributes
+from feeds.render.jsonfeed import json_number
+from feeds.render.meta import FeedMeta, custom_feed
+from feeds.render.opml import ALL_TITLE
 
 _KIND_LABELS = {
-    GroupKind.ALL: "All articles",
+    GroupKind.ALL: ALL_TITLE,
     GroupKind.TOPIC: "Topic",
     GroupKind.PROVIDER: "Source",
     GroupKind.CUSTOM: "Custom feed",
@@ -60,8 +54,8 @@ def page_head(
     alternates = ""
     if meta is not None:
         alternates = "".join(
-            f'<link rel="alternate" type="{FORMAT_TYPES[name]}"'
-            f' title="{escape(meta.title)} ({FORMAT_LABELS[name]})"'
+            f'<link rel="alternate" type="{FORMAT_NAMED[name].media_type}"'
+            f' title="{escape(meta.title)} ({FORMAT_NAMED[name].label})"'
             f' href="{escape(meta.url(FORMAT_FILES[name]))}">\n'
             for name in config.output.formats
         )
@@ -81,7 +75,7 @@ def _icon(config: Config, root: str) -> str:
     that names none makes browsers ask for `/favicon.ico`)."""
     if config.site.icon:
         return f'<link rel="icon" href="{escape(config.site.icon)}">\n'
-    return f'<link rel="icon" type="image/svg+xml" href="{root}{ICON_FILE}">\n'
+    return f'<link rel="icon" type="{media_type(ICON_FILE)}" href="{root}{ICON_FILE}">\n'
 
 
 def _breakable(url: str) -> str:
@@ -95,8 +89,8 @@ def subscribe_box(meta: FeedMeta, config: Config) -> str:
     """'Subscribe' links to every format, with the address to paste into a reader."""
     urls = {name: meta.url(FORMAT_FILES[name]) for name in config.output.formats}
     rows = "".join(
-        f'<li><a class="feed" href="{escape(url)}" type="{FORMAT_TYPES[name]}">'
-        f"{FORMAT_LABELS[name]}</a> <code>{_breakable(url)}</code></li>\n"
+        f'<li><a class="feed" href="{escape(url)}" type="{FORMAT_NAMED[name].media_type}">'
+        f"{FORMAT_NAMED[name].label}</a> <code>{_breakable(url)}</code></li>\n"
         for name, url in urls.items()
     )
     return (

@@ -13,17 +13,11 @@ from collections.abc import Sequence
 from html import escape
 
 from feeds.config import Config
-from feeds.meta import (
-    FORMAT_FILES,
-    FORMAT_LABELS,
-    FORMAT_TYPES,
-    OPML_FILE,
-    directory_file,
-    feed_meta,
-)
+from feeds.formats import FORMAT_FILES, FORMAT_NAMED, OPML_FILE, media_type
 from feeds.model import AnyGroup, Article, FeedGroup, GroupKind
-from feeds.opml import ALL_TITLE, SECTION_TITLES
-from feeds.pages import (
+from feeds.render.meta import directory_file, feed_meta
+from feeds.render.opml import ALL_TITLE, SECTION_TITLES
+from feeds.render.pages import (
     ARTICLES_ID,
     article_list,
     page_head,
@@ -43,7 +37,7 @@ _TABLE_HEAD = (
     '<th scope="col" class="updated">Updated</th><th scope="col">Subscribe</th></tr></thead>\n'
 )
 _OPML_LINE = (
-    f'<p>For readers that import a list: <a href="{OPML_FILE}" type="text/x-opml">'
+    f'<p>For readers that import a list: <a href="{OPML_FILE}" type="{media_type(OPML_FILE)}">'
     f"{OPML_FILE}</a> (OPML) subscribes to every feed at once.</p>\n"
 )
 
@@ -58,8 +52,8 @@ def _row(group: AnyGroup, config: Config) -> str:
         name += f'<small class="rule">{rule}</small>'
     updated = time_html(meta.updated) if group.items else "never"
     links = " ".join(
-        f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_TYPES[f]}">'
-        f"{FORMAT_LABELS[f]}</a>"
+        f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_NAMED[f].media_type}">'
+        f"{FORMAT_NAMED[f].label}</a>"
         for f in config.output.formats
     )
     cells = f'<td class="num">{group.total}</td><td class="updated">{updated}</td><td>{links}</td>'

@@ -23,22 +23,17 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from feeds.config import CacheControl
 from feeds.errors import PublishError
-from feeds.files import read_regular
-from feeds.logs import fields
-from feeds.mediatypes import (
-    CacheControl,
-    FileKind,
-    Headers,
-    classify,
-    headers_for,
-    is_public,
-)
+from feeds.files import NOT_REGULAR, read_regular
+from feeds.formats import MANIFEST_FILE, FileKind
+from feeds.httpheaders import Headers, classify, headers_for, is_public
+from feeds.reporting import fields
 
 # The name publishing logged under before it was split into modules; kept for log filters.
 log = logging.getLogger("feeds.publish")
 
-MANIFEST_NAME = ".feeds-manifest.json"
+MANIFEST_NAME = MANIFEST_FILE  # the bucket's manifest, named as the build's
 MANIFEST_VERSION = 1
 
 
@@ -92,7 +87,7 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class UploadPlan:
     """Everything a publish will do, in order; `uploads` and `deletes` are what it changes.
 
     `kept` are the steps of manifest keys no longer produced whose object the listing shows
@@ -197,7 +192,7 @@ def make_plan(
     manifest: Mapping[str, ManifestEntry],
     *,
     delete: bool,
-) -> Plan:
+) -> UploadPlan:
     """Decide, for every local file and manifest key, whether to upload, skip or delete.
 
     Pure: the same listing and manifest always give the same plan. Only keys in the
@@ -208,7 +203,7 @@ def make_plan(
     file_steps, uploads = _file_steps(files, remote, manifest)
     gone = manifest.keys() - {file.key for file in files}
     gone_steps, deletes, kept = _gone_steps(gone, remote, manifest, delete=delete)
-    return Plan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes), tuple(kept))
+    return UploadPlan(tuple(file_steps + gone_steps), tuple(uploads), tuple(deletes), tuple(kept))
 
 
 def listing_start(local: Iterable[LocalFile], manifest: Mapping[str, ManifestEntry]) -> str:
@@ -236,8 +231,8 @@ def _publishable_bytes(path: Path, relative: str) -> bytes | None:
         raise PublishError(msg) from exc
     if not stat.S_ISLNK(info.st_mode):
         log.warning(
-            "%(path)s: not a regular file (a FIFO, socket or device); not published",
-            fields(path=relative),
+            "%(path)s: %(problem)s; not published",
+            fields(path=relative, problem=NOT_REGULAR),
         )
     return None
 

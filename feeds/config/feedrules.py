@@ -1,4 +1,5 @@
-"""The config keys of editorial feeds (`feeds.custom`) and of per-kind caps (`feeds.max_items`).
+"""The `feeds` section: which feeds are written and how long they are, their titles,
+their content, their archive pages and the editorial feeds (`feeds.custom`).
 
 A custom feed is one mapping of the `feeds.custom` list: where its files go (`path`), what
 it is called, which published articles it picks and in which order. Its `path` is checked
@@ -11,29 +12,32 @@ Windows cannot create.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from feeds import checks
-from feeds.archive import ARCHIVE_FOLDER, is_page_folder
-from feeds.checks import CONTENT_MODES, Invalid, show
+from feeds.config import checks
+from feeds.config.checks import Invalid, show
+from feeds.config.sections import MAX_AGE_DAYS
+from feeds.config.settings import int_setting, setting
 from feeds.files import windows_device
-from feeds.mediatypes import HEADERS_FILE
-from feeds.meta import FORMAT_FILES, ICON_FILE, OPML_FILE, PAGE_FILE, STYLE_FILE
+from feeds.formats import ARCHIVE_FOLDER, SITE_FILES, is_page_folder
 from feeds.model import GroupKind
-from feeds.settings import int_setting, setting
 
+GROUPINGS = ("topic", "provider")
+CONTENT_MODES = ("full", "summary")
 ORDERS = ("newest", "heat")
 MAX_ITEMS = 100_000
-# The config key `feeds.min_items` (declared among the others of `feeds`, in feeds.config).
-MIN_ITEMS_SETTING: Any = int_setting(
-    1, MAX_ITEMS, "a topic or provider feed is written only with at least this many articles"
-)
-# The files at the top of output.dir: a custom feed's folder may not take their names.
-SITE_FILES = frozenset(
-    [*FORMAT_FILES.values(), PAGE_FILE, OPML_FILE, STYLE_FILE, ICON_FILE, HEADERS_FILE]
-)
 _PATH = re.compile(r"[a-z0-9/-]+")
+
+
+def groups(value: Any) -> tuple[str, ...]:
+    """A list of GROUPINGS, each once."""
+    given = checks.text_list(value)
+    unknown = [g for g in given if g not in GROUPINGS]
+    if unknown:
+        msg = f"expected a list of {', '.join(GROUPINGS)}, got {show(unknown[0])}"
+        raise Invalid(msg)
+    return tuple(dict.fromkeys(given))
 
 
 def _path_problem(path: str) -> str | None:
@@ -154,7 +158,7 @@ class CustomFeed:
         doc="only articles with `heat` at least this (0 or more); no heat never passes",
     )
     max_age_days: int | None = int_setting(
-        None, 36_500, "when set, only articles at most this many days old"
+        None, MAX_AGE_DAYS, "when set, only articles at most this many days old"
     )
     max_items: int | None = int_setting(None, MAX_ITEMS, "the feed's length")
     content: str | None = setting(
@@ -198,3 +202,86 @@ def caps_setting(doc: str) -> Any:
         doc=f"{doc} (1 to {MAX_ITEMS}), or per kind: a mapping of `all`, `topic`, `provider` "
         f"and `custom` (a kind left out: {default.all})",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """One text template per kind of feed, with {name} and {site} placeholders.
+
+    {name} is the group's name (the site title for 'all'), {site} the site title. The
+    defaults are those of the key holding the templates (`feeds.titles`, ...).
+    """
+
+    all: str = setting(check=checks.template)
+    topic: str = setting(check=checks.template)
+    provider: str = setting(check=checks.template)
+
+    def fill(self, kind: str, name: str, site: str) -> str:
+        """The template for `kind` ('all', 'topic', 'provider') with its placeholders filled."""
+        template: str = getattr(self, kind)
+        return template.format(name=name, site=site)
+
+
+_TEMPLATE_MAPPING = f"a mapping with keys {', '.join(f.name for f in fields(Templates))}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRules:
+    """Which feeds exist and how long they are."""
+
+    max_items: Caps = caps_setting("the newest N articles per feed")
+    min_items: int = int_setting(
+        1, MAX_ITEMS, "a topic or provider feed is written only with at least this many articles"
+    )
+    all: bool = setting(True, check=checks.boolean, doc="write the all-articles feed")
+    groups: tuple[str, ...] = setting(GROUPINGS, check=groups, doc="which per-group feeds to write")
+    titles: Templates = setting(
+        Templates(all="{site}", topic="{site}: {name}", provider="{site}: {name}"),
+        expected=_TEMPLATE_MAPPING,
+        doc="feed titles per kind of feed; `{name}` is the topic or provider name (the site "
+        "title for `all`), `{site}` the site title; `{{`/`}}` are literal braces; kinds left "
+        "out keep their default",
+    )
+    descriptions: Templates = setting(
+        Templates(
+            all="",  # empty: the all-articles feed takes site.description (feeds.render.meta)
+            topic="The newest articles about {name} on {site}.",
+            provider="The newest articles from {name} on {site}.",
+        ),
+        expected=_TEMPLATE_MAPPING,
+        doc="feed descriptions, templates as in `feeds.titles`",
+    )
+    content: str = setting(
+        "full",
+        check=checks.choice(*CONTENT_MODES),
+        doc="`full`: the HTML body (image, excerpt, related coverage) goes into "
+        "`content:encoded`, Atom `<content>` and JSON `content_html`; `summary`: only the "
+        'excerpt (JSON `content_text`); Atom `rel="related"` links and JSON `_feeds.related` '
+        "stay",
+    )
+    archive: bool = setting(
+        False,
+        check=checks.boolean,
+        doc="also write each feed's older items as RFC 5005 archive pages, which new articles "
+        "never change (see Output, Archives)",
+    )
+    archive_page_size: int | None = int_setting(
+        None,
+        MAX_ITEMS,
+        "items per archive page: at most `feeds.max_items` (the smallest of `all`, `topic` and "
+        "`provider`), which it is when unset",
+    )
+    custom: tuple[CustomFeed, ...] = setting((), unique="path", doc="editorial feeds (below)")
+
+
+def page_size_problems(rules: FeedRules | None) -> list[str]:
+    """An archive page may hold at most a live feed's items: the newest page is written
+    once the first of its items has left the live feed, and must be complete by then."""
+    size = None if rules is None else rules.archive_page_size
+    if rules is None or size is None or size <= rules.max_items.archived:
+        return []
+    return [
+        f"feeds.archive_page_size: {size} is more than feeds.max_items "
+        f"({rules.max_items.archived}); "
+        "an archive page holds at most as many items as the live feed"
+    ]
