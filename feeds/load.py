@@ -209,21 +209,21 @@ def parse_front_matter(path: str, text: str, parser: str = PARSER) -> RawDoc | P
     # refuses, so the characters YAML forbids are refused here, before either runs.
     forbidden = first_forbidden(yaml_text)
     if forbidden is not None:
-        return Problem(path, "front matter", f"not valid YAML: {_where(yaml_text, forbidden)}")
+        return Problem(path, "front matter", f"{yaml12.NOT_YAML}: {_where(yaml_text, forbidden)}")
     try:
         if parser == "yaml-rs" and not yaml12.needs_pyyaml(yaml_text):
             data = yaml_rs.loads(yaml_text)
             if yaml12.may_have_sequence_key(yaml_text) and yaml12.has_sequence_key(data):
-                return Problem(path, "front matter", "not valid YAML: a list used as a key")
+                return Problem(path, "front matter", f"{yaml12.NOT_YAML}: a list used as a key")
         else:
             loader = FrontMatterLoader if parser == "libyaml" else _PythonFrontMatterLoader
             data = yaml.load(yaml_text, Loader=loader)
     except yaml.YAMLError as exc:
-        return Problem(path, "front matter", f"not valid YAML: {_yaml_reason(exc)}")
+        return Problem(path, "front matter", f"{yaml12.NOT_YAML}: {_yaml_reason(exc)}")
     except ValueError as exc:
         if yaml_rs is not None and isinstance(exc, yaml_rs.YAMLDecodeError):
             reason = _yaml_rs_reason(exc, yaml_text)
-            return Problem(path, "front matter", f"not valid YAML: {reason}")
+            return Problem(path, "front matter", f"{yaml12.NOT_YAML}: {reason}")
         return Problem(path, "front matter", f"cannot be parsed: {type(exc).__name__}")
     except (RecursionError, MemoryError, OverflowError) as exc:
         # libyaml's constructor recurses per nesting level; a hostile file can exhaust it.

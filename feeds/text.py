@@ -162,6 +162,12 @@ def _already_clean(value: str) -> bool:
     return all(_HOST_LABEL.fullmatch(label) for label in match["host"].split("."))
 
 
+def not_an_http_url(shown: str) -> str:
+    """Why a value that is not an absolute http(s) URL is refused (`shown`: the value as
+    the message quotes it), in the config and in an article alike."""
+    return f"expected an absolute http(s) URL, got {shown}"
+
+
 def clean_http_url(value: object, base: str | None = None) -> str | None:
     """An absolute http(s) URL safe to publish, or None.
 

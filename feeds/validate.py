@@ -15,7 +15,14 @@ from feeds.groupkeys import first_topics
 from feeds.ignorable import without_ignorable
 from feeds.model import Article, Image, Problem, Provider, RawDoc, Related, Validated
 from feeds.scalars import describe, parse_number, parse_published, to_utc
-from feeds.text import clean_http_url, image_mime, plain_name, plain_text, url_host
+from feeds.text import (
+    clean_http_url,
+    image_mime,
+    not_an_http_url,
+    plain_name,
+    plain_text,
+    url_host,
+)
 
 # An image side in pixels: ASCII digits only (str.isdigit also takes '²', which int()
 # refuses), and at most what Media RSS's integer attributes hold.
@@ -126,10 +133,10 @@ def _urls(check: _Checker) -> tuple[str, str]:
     raw_web, raw_original = check.data.get("webUrl"), check.data.get("originalUrl")
     web, original = clean_http_url(raw_web), clean_http_url(raw_original)
     if raw_original is not None and original is None:
-        check.warn("originalUrl", f"expected an absolute http(s) URL, got {describe(raw_original)}")
+        check.warn("originalUrl", not_an_http_url(describe(raw_original)))
     if web is None and raw_web is not None:
         fallback = "; using originalUrl" if original else ""
-        message = f"expected an absolute http(s) URL, got {describe(raw_web)}{fallback}"
+        message = not_an_http_url(describe(raw_web)) + fallback
         (check.warn if original else check.reject)("webUrl", message)
     elif web is None and original is None:
         check.reject("webUrl", "missing, and no originalUrl to fall back on")

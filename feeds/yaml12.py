@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+NOT_YAML = "not valid YAML"  # how a reason about a YAML error starts, config or article
+
 INT_TAG = "tag:yaml.org,2002:int"
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _FLOAT_TAG = "tag:yaml.org,2002:float"

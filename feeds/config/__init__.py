@@ -146,7 +146,7 @@ def load_config(path: Path) -> Config:
         data = yaml.load(file_text, Loader=_ConfigLoader)
     except yaml.YAMLError as exc:
         _name_marks(exc, path)
-        raise ConfigError(path, [f"not valid YAML: {exc}"]) from exc
+        raise ConfigError(path, [f"{yaml12.NOT_YAML}: {exc}"]) from exc
     except RecursionError as exc:  # PyYAML composes a document recursively
         raise ConfigError(path, [_too_deep(file_text)]) from exc
     return parse_config(data, path)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds import scalars
-from feeds.text import strip_forbidden
+from feeds.text import not_an_http_url, strip_forbidden
 
 Checker = Callable[[Any], Any]
 
@@ -157,7 +157,7 @@ def http_url(value: Any) -> str:
     except ValueError:  # an unclosed '[' of an IPv6 address, for one
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        msg = f"expected an absolute http(s) URL, got {show(value)}"
+        msg = not_an_http_url(show(value))
         raise Invalid(msg)
     return url
 
