@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.render.jsonfeed import dumps
+from feeds.render.jsonfeed import dumps, json_number, number
 from tests.kit import NS, article, make_site, snapshot
 from tests.test_properties import NASTY_FRAGMENTS
 
@@ -111,9 +111,14 @@ def test_serialised_with_sorted_keys(tmp_path: Path) -> None:
     assert doc["items"][0]["title"] == "日本 & x ]]>"
 
 
-_STRING = st.one_of(st.text(max_size=8), st.sampled_from(NASTY_FRAGMENTS))
+# Every string the renderer meets is cleaned text, so valid Unicode: no lone surrogates
+# (json.dumps would write them, and the UTF-8 encoding after it would fail).
+_VALID = [fragment for fragment in NASTY_FRAGMENTS if not 0xD800 <= ord(fragment[0]) <= 0xDFFF]
+_STRING = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=8), st.sampled_from(_VALID)
+)
 JSON_VALUES = st.recursive(
-    st.one_of(_STRING, st.none(), st.booleans(), st.integers(), st.floats()),
+    st.one_of(_STRING, st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.floats()),
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
         st.lists(inner, max_size=4).map(tuple),
@@ -123,13 +128,25 @@ JSON_VALUES = st.recursive(
 )
 
 
+def _floats(value: object, as_number: Any) -> object:
+    """`value` with each float replaced by `as_number(float)`."""
+    if isinstance(value, float):
+        return as_number(value)
+    if isinstance(value, dict):
+        return {key: _floats(item, as_number) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_floats(item, as_number) for item in value]
+    return value
+
+
 @settings(max_examples=300, deadline=None)
 @given(JSON_VALUES)
 def test_dumps_is_json_dumps_with_indent(value: object) -> None:
-    """Every character as json.dumps(ensure_ascii=False, sort_keys=True, indent=2) writes it,
-    for any nesting, any string (control characters, quotes, lone surrogates) and any
-    number, NaN and infinities included."""
-    assert dumps(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
+    """Every byte as json.dumps(ensure_ascii=False, sort_keys=True, indent=2) writes it, then
+    a newline, in UTF-8: any nesting, any string (control characters, quotes, '/', non-ASCII)
+    and any number passed as `number`, NaN and infinities included."""
+    expected = json.dumps(_floats(value, json_number), ensure_ascii=False, sort_keys=True, indent=2)
+    assert dumps(_floats(value, number)) == (expected + "\n").encode("utf-8")
 
 
 def test_summary_mode_leaves_the_body_out(tmp_path: Path) -> None:
