@@ -22,7 +22,6 @@ import click
 from feeds.errors import FeedsError, InputError
 from feeds.ignorable import ignorable_pattern
 from feeds.model import Problem
-from feeds.publish.plan import Action
 from feeds.reporting import Progress, fields, no_progress
 from feeds.scaffold import CONFIG_FILE
 
@@ -183,6 +182,10 @@ def timing_line(outcome: Outcome) -> str:
 
 def publish_summary(report: PublishReport) -> str:
     """One line: where, and how many keys were uploaded, unchanged, deleted, failed."""
+    # Imported here: importing the feeds.publish package imports boto3 (~0.17 s), which
+    # every run that does not publish would pay for.
+    from feeds.publish.plan import Action
+
     skipped = sum(1 for step in report.plan.steps if step.action is Action.SKIP)
     return (
         f"s3://{report.bucket}/{report.prefix}: {len(report.uploaded)} uploaded, "
