@@ -81,15 +81,21 @@ def clean_publish(site: Site, proxy: FaultProxy) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_objects_uploaded_before_a_failed_manifest_write_are_deleted_with_their_feed(
-    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
-) -> None:
+def published_then_solo_edited(tmp_path: Path, proxy: FaultProxy, bucket: str) -> Site:
+    """A site published cleanly, then its one-article provider's article edited and built."""
     site = faulty_site(tmp_path, proxy, bucket)
     clean_publish(site, proxy)
     site.write(
         {"solo.md": article(999, title="Solo, edited", topics=["T1"], provider="solo.example")}
     )
     site.build()
+    return site
+
+
+def test_objects_uploaded_before_a_failed_manifest_write_are_deleted_with_their_feed(
+    s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    site = published_then_solo_edited(tmp_path, proxy, bucket)
     # From the moment the feed's page (after its feeds) is uploaded, manifest PUTs fail.
     fail_manifest = lambda: proxy.add("PUT", MANIFEST_NAME, "500", times=0)  # noqa: E731
     proxy.add("PUT", SOLO + "index.html", "", then=fail_manifest)
@@ -230,12 +236,7 @@ def test_a_burst_of_faults_gets_every_request_its_tries(
 def test_a_put_applied_but_never_answered_leaves_the_new_bytes_and_is_known(
     s3: S3Server, bucket: str, tmp_path: Path, proxy: FaultProxy
 ) -> None:
-    site = faulty_site(tmp_path, proxy, bucket)
-    clean_publish(site, proxy)
-    site.write(
-        {"solo.md": article(999, title="Solo, edited", topics=["T1"], provider="solo.example")}
-    )
-    site.build()
+    site = published_then_solo_edited(tmp_path, proxy, bucket)
     proxy.clear()
     proxy.add("PUT", SOLO + "rss.xml", "cut", times=0)
     result = site.cli("publish")
