@@ -40,7 +40,7 @@ def folder_of(group: AnyGroup, page: int) -> str:
 def newest_page(group: AnyGroup, size: int) -> int:
     """The number of the group's newest archive page: enough pages of `size` to hold
     every item older than the live feed's (0: none, or `size` 0 for no archives)."""
-    older = group.total - len(group.items)
+    older = group.total - group.shown
     if size <= 0 or older <= 0 or group.kind is GroupKind.CUSTOM:
         return 0
     # Never a page the group cannot fill, whatever keeps its live feed short.

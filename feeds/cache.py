@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from feeds import codec
 from feeds.model import Article, Problem, Stub
@@ -39,7 +39,7 @@ CACHE_FILE = "parse.sqlite3"
 LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary
 LAST_RUN_TEMPORARY = "last-run.tmp"  # its next version, until renamed
 # Bump the number when what validation produces changes; field changes bump the digest.
-CACHE_FORMAT = f"6-{codec.layout_digest(Article, Stub, Problem)}"
+CACHE_FORMAT = f"7-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 
@@ -82,6 +82,10 @@ class Record(NamedTuple):
     problems: bytes | None  # packed `Problems`, None when there are none
     stub: bytes | None  # packed `Stub`, None when rejected
     article: bytes | None  # packed `Article`, None when rejected
+    # What deciding between duplicates reads, as columns the index can query: the
+    # article's id and publication time (POSIX seconds); None when rejected.
+    aid: str | None = None
+    at: int | None = None
 
     @property
     def identity(self) -> FileIdentity:
@@ -96,12 +100,42 @@ class Record(NamedTuple):
 
 _COLUMNS = Record._fields
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
+# One database holds the records and the membership index (`feeds.index`), so that a
+# record and what the index makes of it change in one transaction. `files.win` says
+# which record of an id is published; `pending` lists the paths whose records changed
+# since the index last took them in, with the id each had then.
+_META_TABLE = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+{_META_TABLE}
 CREATE TABLE IF NOT EXISTS files (
-    {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'path' else ''}" for c in _COLUMNS)}
+    {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'path' else ''}" for c in _COLUMNS)},
+    win INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS files_aid ON files(aid) WHERE aid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_won ON files(at) WHERE win;
+CREATE INDEX IF NOT EXISTS files_lost ON files(path) WHERE aid IS NOT NULL AND NOT win;
+CREATE INDEX IF NOT EXISTS files_problems ON files(path) WHERE problems IS NOT NULL;
+CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, aid TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feeds (
+    feed INTEGER PRIMARY KEY, kind TEXT NOT NULL, key BLOB NOT NULL,
+    total INTEGER NOT NULL, name BLOB, slug TEXT, updated INTEGER, fp TEXT,
+    UNIQUE (kind, key)
+);
+CREATE TABLE IF NOT EXISTS spellings (
+    feed INTEGER, spelling BLOB, n INTEGER NOT NULL, PRIMARY KEY (feed, spelling)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS members (
+    feed INTEGER, minus_rank REAL, minus_at INTEGER, aid TEXT, path TEXT NOT NULL,
+    spelling BLOB, PRIMARY KEY (feed, minus_rank, minus_at, aid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_path ON members(path);
+CREATE TABLE IF NOT EXISTS pages (
+    feed INTEGER, number INTEGER, fp TEXT NOT NULL, PRIMARY KEY (feed, number)
+) WITHOUT ROWID;
 """
+# The tables of the index proper: emptied to rebuild it.
+INDEX_TABLES = ("state", "feeds", "spellings", "members", "pages")
 
 
 def make_record(
@@ -120,6 +154,8 @@ def make_record(
         packed_problems,
         codec.pack(article.stub()),
         packed_article,
+        article.id,
+        int(article.published_at.timestamp()),
     )
 
 
@@ -135,15 +171,21 @@ def log_corrupt(count: int) -> None:
     )
 
 
-def decode(record: Record) -> tuple[Stub | None, tuple[Problem, ...]]:
-    """A record's stub (None when the file was rejected) and problems. Raises
-    CorruptRecord when they do not decode."""
+def unpack_stub(path: str, blob: bytes) -> Stub:
+    """A record's stub from its stored form. Raises CorruptRecord when it does not decode."""
     try:
-        stub = None if record.stub is None else codec.unpack(Stub, record.stub)
-        problems = () if record.problems is None else codec.unpack(Problems, record.problems).items
+        return codec.unpack(Stub, blob)
     except codec.Undecodable as exc:
-        raise CorruptRecord(record.path) from exc
-    return stub, problems
+        raise CorruptRecord(path) from exc
+
+
+def unpack_problems(path: str, blob: bytes) -> tuple[Problem, ...]:
+    """A record's problems from their stored form. Raises CorruptRecord when they do not
+    decode."""
+    try:
+        return codec.unpack(Problems, blob).items
+    except codec.Undecodable as exc:
+        raise CorruptRecord(path) from exc
 
 
 def unpack_article(blob: bytes) -> Article:
@@ -177,48 +219,69 @@ class ParseCache:
     def db(self) -> sqlite3.Connection:
         """The database, connected (created, or rebuilt when unusable) on first use."""
         if self._db is None:
-            connect = _writable_db if self.writable else _read_only_db
+            connect = _writable_db if self.writable else _dry_run_db
             self._db = connect(self.path, self.settings)
         return self._db
 
-    def records(self) -> Iterator[Record]:
-        """Every stored record, without the packed articles (fetch those with `articles`)."""
-        return map(Record._make, self.db.execute(f"SELECT {_NO_ARTICLE_COLUMNS} FROM files"))
+    def identities(self) -> Iterator[tuple[str, FileIdentity]]:
+        """Every stored record's path and the file identity it was made from."""
+        query = "SELECT path, size, mtime_ns, ctime_ns, ino FROM files"
+        return (
+            (path, (size, mtime, ctime, ino))
+            for path, size, mtime, ctime, ino in self.db.execute(query)
+        )
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""
-        found: dict[str, bytes] = {}
-        batch: list[str] = []
+        return dict(
+            self.select_in(
+                "SELECT path, article FROM files WHERE article IS NOT NULL AND path IN", paths
+            )
+        )
 
-        def fetch() -> None:
-            marks = ",".join("?" * len(batch))
-            query = f"SELECT path, article FROM files WHERE path IN ({marks})"
-            for path, blob in self.db.execute(query, batch):
-                if blob is not None:
-                    found[path] = blob
-            batch.clear()
-
-        for path in paths:
-            batch.append(path)
+    def select_in(self, query: str, values: Iterable[object]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `query`, which ends in `IN`, for `values`, 500 at a time (SQLite
+        limits how many values one statement takes)."""
+        batch: list[object] = []
+        for value in values:
+            batch.append(value)
             if len(batch) >= 500:
-                fetch()
+                yield from self.db.execute(f"{query} ({','.join('?' * len(batch))})", batch)
+                batch = []
         if batch:
-            fetch()
-        return found
+            yield from self.db.execute(f"{query} ({','.join('?' * len(batch))})", batch)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A transaction on the database, committed when the block ends without an
+        exception; for a dry run, a savepoint inside the run's own transaction, which is
+        rolled back when the cache is closed."""
+        db = self.db
+        begin, end, undo = (
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+            if self.writable
+            else ("SAVEPOINT step", "RELEASE step", "ROLLBACK TO step")
+        )
+        db.execute(begin)
+        try:
+            yield db
+        except BaseException:
+            db.execute(undo)
+            raise
+        db.execute(end)
 
     def update(self, rows: Sequence[Record], removed: Iterable[str]) -> None:
-        """Store new rows and forget removed paths, in one transaction."""
-        if not self.writable:
-            return
+        """Store new rows and forget removed paths, in one transaction, and list their
+        paths as pending for the index, with the id each had before."""
+        columns = ", ".join(_COLUMNS)
         marks = ",".join("?" * len(_COLUMNS))
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.executemany(f"INSERT OR REPLACE INTO files VALUES ({marks})", rows)
-            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        note = "INSERT OR IGNORE INTO pending VALUES (?1, (SELECT aid FROM files WHERE path = ?1))"
+        removed = list(removed)
+        with self.transaction() as db:
+            db.executemany(note, ((row.path,) for row in rows))
+            db.executemany(note, ((path,) for path in removed))
+            db.executemany(f"INSERT OR REPLACE INTO files ({columns}) VALUES ({marks})", rows)
+            db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
 
     def drop_corrupt(self) -> int:
         """Forget every record whose article does not decode (their files are parsed
@@ -233,6 +296,13 @@ class ParseCache:
         self.update((), corrupt)
         self.set_last_run(None)
         return len(corrupt)
+
+    def forget_index(self) -> None:
+        """Make the next run rebuild the membership index (one of its rows is damaged)."""
+        log.warning("the parse cache's membership index is damaged; rebuilding it", fields())
+        with self.transaction() as db:
+            db.execute("DELETE FROM state")
+        self.set_last_run(None)
 
     def last_run(self) -> tuple[str, bytes] | None:
         """The inputs fingerprint and summary the last complete run stored, if any and if
@@ -272,6 +342,8 @@ class ParseCache:
     def close(self) -> None:
         """Close the database, if it was opened."""
         if self._db is not None:
+            if self._db.in_transaction:  # a dry run's, or one a failure interrupted
+                self._db.execute("ROLLBACK")
             self._db.close()
             self._db = None
 
@@ -321,7 +393,7 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
         # WAL + NORMAL: a crash may lose the last commit but never corrupts the database;
         # a lost commit only means those files are parsed again.
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+        db.execute(_META_TABLE)
         found = dict(db.execute(_META_QUERY).fetchall())
         wanted = usable_meta(settings)
         if found != wanted:
@@ -331,11 +403,11 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
                     fields(path=path),
                 )
             (path.parent / LAST_RUN_FILE).unlink(missing_ok=True)
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM files")
-            db.execute("DELETE FROM meta")
+            # Tables of another format may have other columns: they go whole.
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            drops = "".join(f'DROP TABLE "{table}";' for (table,) in tables.fetchall())
+            db.executescript(f"BEGIN IMMEDIATE; {drops} {_SCHEMA} COMMIT;")
             db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
-            db.execute("COMMIT")
         # Touch the table so corruption shows here, where it can be handled.
         db.execute(_COUNT_QUERY).fetchone()
     except BaseException:
@@ -344,19 +416,22 @@ def _connect(path: Path, settings: str) -> sqlite3.Connection:
     return db
 
 
-def _read_only_db(path: Path, settings: str) -> sqlite3.Connection:
-    """The database at `path`, read-only, when it is there and usable; else an empty one
-    in memory, so that reading it finds nothing."""
+def _dry_run_db(path: Path, settings: str) -> sqlite3.Connection:
+    """The database at `path` when it is there and usable, inside a transaction that
+    closing the cache rolls back (a dry run makes a build's changes, then undoes them);
+    else an empty one in memory."""
     if path.exists():
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(path, isolation_level=None)
         try:
             if dict(db.execute(_META_QUERY).fetchall()) == usable_meta(settings):
+                db.execute("BEGIN")
                 return db
         except sqlite3.DatabaseError:
             pass
         db.close()
     db = sqlite3.connect(":memory:", isolation_level=None)
     db.executescript(_SCHEMA)
+    db.execute("BEGIN")
     return db
 
 

@@ -1,24 +1,22 @@
-"""Custom feeds: every `feeds.custom` feed filled in one pass over the selected articles,
-newest first as grouping sorted them, and each feed's rule in plain words.
+"""Custom feeds: whether an article meets a `feeds.custom` feed's rule, and each rule in
+plain words. `feeds.members` asks the rules; the index keeps each feed's order: a `newest`
+feed by date, a `heat` feed hottest first (ties to the newer article, then by id).
 
-A `newest` feed keeps its first `max_items` matches; a `heat` feed keeps its `max_items`
-hottest in a bounded heap (ties to the newer article, then to the one the sort put first),
-so no feed sorts the articles again. Names are compared by their keys (`feeds.groupkeys`), as
-topic and provider feeds group them.
+Names are compared by their keys (`feeds.groupkeys`), as topic and provider feeds group
+them.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from feeds.config import CustomFeed, FeedRules
+from feeds.config import CustomFeed
 from feeds.groupkeys import provider_key, topic_key
-from feeds.model import FeedGroup, GroupKind, Item
+from feeds.model import Item
 
 
 def _keys(names: Iterable[str]) -> frozenset[str]:
@@ -136,63 +134,6 @@ def matches(rule: Rule, article: Item, facts: Facts) -> bool:
     if rule.reads_topics and not _topics_hold(rule, facts.topics):
         return False
     return not rule.reads_providers or _providers_hold(rule, facts.provider)
-
-
-@dataclass(slots=True)
-class _Pick:
-    """A custom feed being filled: how many articles matched and which are kept, as
-    indexes into the newest-first articles."""
-
-    feed: CustomFeed
-    rule: Rule
-    cap: int
-    total: int = 0
-    newest: list[int] = field(default_factory=list)
-    hottest: list[tuple[float, int]] = field(default_factory=list)  # min-heap: (heat, -index)
-
-    def take(self, index: int, heat: float | None) -> None:
-        self.total += 1
-        if self.feed.order == "newest":
-            if len(self.newest) < self.cap:
-                self.newest.append(index)
-            return
-        entry = (heat or 0.0, -index)  # heat order: min_heat keeps out articles without
-        if len(self.hottest) < self.cap:
-            heapq.heappush(self.hottest, entry)
-        elif entry > self.hottest[0]:
-            heapq.heapreplace(self.hottest, entry)
-
-    def group(self, articles: Sequence[Item]) -> FeedGroup[Item]:
-        if self.feed.order == "newest":
-            ranked = self.newest
-        else:  # hottest first; on a tie the greater -index, the article met first
-            ranked = [-index for _, index in sorted(self.hottest, reverse=True)]
-        items = tuple(articles[index] for index in ranked)
-        path, title = self.feed.path, self.feed.title
-        return FeedGroup(GroupKind.CUSTOM, path, path, title, items, self.total)
-
-
-def custom_groups(
-    articles: Sequence[Item], rules: FeedRules, now: datetime
-) -> list[FeedGroup[Item]]:
-    """Every custom feed of `rules`, in config order, from `articles` (newest first), all
-    in one pass. `now` is the build's clock, for `max_age_days`."""
-    picks = [
-        _Pick(feed, rule_of(feed, now), feed.max_items or rules.max_items.custom)
-        for feed in rules.custom
-    ]
-    active = [pick.rule for pick in picks]
-    reads = (
-        any(rule.reads_topics for rule in active),
-        any(rule.reads_providers for rule in active),
-        any(rule.categories for rule in active),
-    )
-    for index, article in enumerate(articles if picks else ()):
-        facts = facts_of(article, *reads)
-        for pick in picks:
-            if matches(pick.rule, article, facts):
-                pick.take(index, article.heat)
-    return [pick.group(articles) for pick in picks]
 
 
 def _names(

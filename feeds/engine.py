@@ -9,6 +9,7 @@ outcome is put together.
 from __future__ import annotations
 
 import gc
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -23,10 +24,11 @@ from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
+from feeds.index import CorruptIndex
 from feeds.input_stages import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
-from feeds.model import BuildReport, FeedGroup, Stub
+from feeds.model import BuildReport, Listing
 from feeds.output_stages import (
     announce,
     commit,
@@ -135,6 +137,9 @@ def _guarded(config: Config, now: datetime, options: Options, writer: Writer) ->
             # don't (their files are parsed again) and run once more: the first attempt
             # left the output as a killed run would, which the second one handles.
             return _run(config, now, _without_corrupt_records(config, options, writer), writer)
+        except CorruptIndex:
+            # A row of the index is not one it writes: rebuild it from the records.
+            return _run(config, now, _without_index(config, options, writer), writer)
     except sqlite3.Error as exc:
         msg = f"{config.cache.dir}: the parse cache failed ({exc}); free some disk space "
         msg += "or delete it with `feeds cache clear`, then run again"
@@ -146,11 +151,20 @@ def _guarded(config: Config, now: datetime, options: Options, writer: Writer) ->
 def _without_corrupt_records(config: Config, options: Options, writer: Writer) -> Options:
     """Options for a run that meets no undecodable record: the same, once the cache has
     forgotten them; without the cache for a dry run, which may not change it."""
-    cache = _open_cache(config, options, writer)
-    if cache is None or not cache.writable:
+    if not options.use_cache or isinstance(writer, DryRun):
         return replace(options, use_cache=False)
-    with cache:
+    with _open_cache(config, options, writer) as cache:
         log_corrupt(cache.drop_corrupt())
+    return options
+
+
+def _without_index(config: Config, options: Options, writer: Writer) -> Options:
+    """Options for a run that rebuilds the index: the same, once the cache has forgotten
+    it; without the cache for a dry run, which may not change it."""
+    if not options.use_cache or isinstance(writer, DryRun):
+        return replace(options, use_cache=False)
+    with _open_cache(config, options, writer) as cache:
+        cache.forget_index()
     return options
 
 
@@ -203,20 +217,21 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             )
         parsed = timer.run("parse", parse_changed, ctx, scanned)
         selection = timer.run("select", select_feeds, ctx, scanned, parsed)
+        listings = tuple(feed.listing for feed in selection.feeds.feeds)
         if options.validate_only:
             return _outcome(
                 ctx,
                 timer,
                 selection.summary,
-                groups=selection.groups,
+                groups=listings,
                 parsed=parsed.parsed,
                 cached=parsed.cached,
             )
         plan = timer.run("plan", plan_feeds, ctx, scanned, selection)
         refuse_emptying(ctx, selection, plan)
         timer.run("announce", announce, ctx, selection, plan)  # (1)
-        feeds = timer.run("render", render_feeds, ctx, parsed, selection, plan)  # (2), (3)
-        site = timer.run("site", render_site, ctx, parsed, selection, plan)  # (2), (3)
+        feeds = timer.run("render", render_feeds, ctx, selection, plan)  # (2), (3)
+        site = timer.run("site", render_site, ctx, selection, plan)  # (2), (3)
         new = next_manifest(scanned, selection, plan, feeds, site)
         deleted = timer.run(
             "commit", commit, ctx, scanned, parsed, selection.summary, plan, new
@@ -226,7 +241,7 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
             ctx,
             timer,
             selection.summary,
-            groups=selection.groups,
+            groups=listings,
             written=written,
             unchanged=unchanged,
             deleted=deleted,
@@ -244,8 +259,7 @@ def _context(
     job = Job(config, options.parser, writer)
     workers = stack.enter_context(Workers(job, options.workers or cpu_count()))
     cache = _open_cache(config, options, writer, stack)
-    if cache is not None:
-        stack.callback(cache.close)
+    stack.callback(cache.close)
     return Context(
         config=config,
         now=now,
@@ -265,7 +279,7 @@ def _outcome(
     timer: _Timer,
     summary: Summary,
     *,
-    groups: tuple[FeedGroup[Stub], ...] = (),
+    groups: tuple[Listing, ...] = (),
     written: tuple[str, ...] = (),
     unchanged: tuple[str, ...] = (),
     deleted: tuple[str, ...] = (),
@@ -274,8 +288,9 @@ def _outcome(
     plan: Plan | None = None,
 ) -> Outcome:
     """The one place a run's outcome is put together; `plan` says what was rendered."""
-    rendered = len(plan.to_render) if plan is not None else 0
-    pages = len(plan.pages_to_render) if plan is not None else 0
+    units = plan.to_render if plan is not None else ()
+    pages = sum(1 for unit in units if unit.number)
+    rendered = len(units) - pages
     report = BuildReport(
         files_found=summary.files_found,
         articles_valid=summary.articles_valid,
@@ -302,15 +317,15 @@ def _outcome(
 
 def _open_cache(
     config: Config, options: Options, writer: Writer, stack: ExitStack | None = None
-) -> ParseCache | None:
-    """The parse cache; read-only for a dry run, which writes nothing anywhere. Without
-    the cache (--no-cache) a build still keeps its records in a database, a temporary one
-    in a folder that `stack` deletes, rather than every parsed article in memory."""
+) -> ParseCache:
+    """The parse cache; for a dry run, one whose changes are rolled back. Without the
+    cache (--no-cache) a build still keeps its records and index in a database, a
+    temporary one in a folder that `stack` deletes, rather than every article in memory."""
     settings = parse_settings(config, options.parser)
     writable = not isinstance(writer, DryRun)
     if options.use_cache:
         return open_cache(config.cache.dir, settings, writable=writable)
-    if stack is None or not writable:
-        return None
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-records-"))
+    folder = tempfile.mkdtemp(prefix="feeds-records-")
+    if stack is not None:
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
     return open_cache(Path(folder), settings)

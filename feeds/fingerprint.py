@@ -13,9 +13,9 @@ from pathlib import Path
 from feeds import __version__
 from feeds.cache import FileIdentity
 from feeds.config import Config
-from feeds.model import FeedGroup, Problem, Stub
+from feeds.model import FeedGroup, Listing, Problem, Stub
 
-FINGERPRINT_FORMAT = 2
+FINGERPRINT_FORMAT = 3
 _BATCH = 4096  # file identities hashed per marshal call
 
 
@@ -60,9 +60,15 @@ def feed_fingerprint(
     return h.hexdigest()
 
 
-def site_fingerprint(config_fp: str, feed_fps: Iterable[str]) -> str:
-    """The site-wide files depend on every feed and the config, and nothing else."""
-    return hashlib.blake2b("".join([config_fp, *feed_fps]).encode()).hexdigest()
+def site_fingerprint(config_fp: str, listings: Iterable[Listing], everything: str) -> str:
+    """The site-wide files list every feed (its place, name, total, length and date) and
+    show the all-articles feed's items (`everything`: its fingerprint); nothing else but
+    the config."""
+    listed = [
+        (feed.kind.value, feed.key, feed.slug, feed.name, feed.total, feed.shown, feed.updated)
+        for feed in listings
+    ]
+    return hashlib.blake2b(repr((config_fp, everything, listed)).encode()).hexdigest()
 
 
 def inputs_fingerprint(

@@ -4,23 +4,23 @@ and what the articles select into feeds."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
 
-from feeds import codec
-from feeds.archive import archive_pages, page_size
-from feeds.cache import CorruptRecord, Record, decode, log_corrupt
-from feeds.fingerprint import (
-    config_fingerprint,
-    inputs_fingerprint,
+from feeds import codec, index
+from feeds.cache import (
+    NO_IDENTITY,
+    FileIdentity,
+    Record,
+    unpack_problems,
+    unpack_stub,
 )
-from feeds.group import decide, make_groups, moved_feeds, provider_feeds, selection_horizon
+from feeds.errors import InputError
+from feeds.fingerprint import config_fingerprint, inputs_fingerprint
+from feeds.group import lost_duplicate
+from feeds.listing import list_feeds, moved_feeds
 from feeds.manifest import Manifest, files_in_place, load_manifest
-from feeds.model import Problem, Stub
-from feeds.pool import (
-    MIN_PARALLEL_FILES,
-    PARSE_CHUNK,
-    parse_chunk,
-)
+from feeds.members import clock_edges
+from feeds.model import GroupKind, Problem
+from feeds.pool import MIN_PARALLEL_FILES, PARSE_CHUNK, parse_chunk
 from feeds.scan import Scan, scan
 from feeds.stages import Context, Parsed, Scanned, Selection, Summary
 
@@ -36,46 +36,19 @@ def scan_files(ctx: Context) -> Scanned:
     return Scanned(found, config_fp, inputs_fp, started_ns)
 
 
-@dataclass(slots=True)
-class _Decoded:
-    """What the records of a run decode to: the articles' stubs and digests (by path), and
-    every file's problems."""
-
-    stubs: list[Stub] = field(default_factory=list)
-    digests: dict[str, str] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, record: Record) -> None:
-        """Decode one record. Raises CorruptRecord when it does not decode."""
-        stub, problems = decode(record)
-        if stub is not None:
-            self.stubs.append(stub)
-            self.digests[stub.path] = record.digest
-        self.problems += problems
-
-
-def _vouched(ctx: Context, found: Scan, decoded: _Decoded) -> tuple[set[str], tuple[str, ...]]:
-    """Decode the cached records of unchanged files; return their paths, and the cached
-    paths that are gone. Files in a folder that could not be listed keep their records;
-    a record that does not decode is a miss."""
+def _vouched(ctx: Context, found: Scan) -> tuple[set[str], tuple[str, ...]]:
+    """The cached paths whose files are unchanged, and the cached paths that are gone.
+    Files in a folder that could not be listed keep their records. Only identities are
+    read: what the records hold is the index's to use."""
     vouched: set[str] = set()
     stale: list[str] = []
-    corrupt = 0
     identity_of, unlisted = found.identity_of, found.unlisted
-    for record in ctx.cache.records() if ctx.cache is not None else ():
-        path = record.path
+    for path, identity in ctx.cache.identities():
         unseen = bool(unlisted) and path.startswith(unlisted)
         if path not in identity_of and not unseen:
             stale.append(path)
-        elif unseen or record.identity == identity_of[path]:
-            try:
-                decoded.add(record)
-            except CorruptRecord:
-                corrupt += 1
-                continue
+        elif unseen or identity == identity_of[path]:
             vouched.add(path)
-    if corrupt:
-        log_corrupt(corrupt)
     return vouched, tuple(stale)
 
 
@@ -83,7 +56,7 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
     """The last run's summary and manifest when its inputs are this run's, the selection
     cannot have changed since (no article came of age or expired) and its files are all
     in place: then there is nothing to parse, group, render or write."""
-    last = ctx.cache.last_run() if ctx.cache is not None else None
+    last = ctx.cache.last_run()
     if last is None or last[0] != scanned.inputs_fp:
         return None
     try:
@@ -104,70 +77,73 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
 
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     """Parse the files the cache does not vouch for (in the pool when there are many),
-    caching each chunk's records as it arrives: a run holds in memory only the articles
-    the cache can't take."""
+    caching each chunk's records as it arrives: a run holds in memory only a chunk."""
     identity_of = scanned.scan.identity_of
-    decoded = _Decoded()
-    vouched, stale = _vouched(ctx, scanned.scan, decoded)
+    vouched, stale = _vouched(ctx, scanned.scan)
     changed = [(path, identity_of[path]) for path in scanned.scan.paths if path not in vouched]
-    # Records of files changed within racy_seconds of the scan are not cached (Options).
+    # Records of files changed within racy_seconds of the scan are stored without their
+    # file's identity (Options), so the next run parses them again.
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
-    held: dict[str, bytes] = {}
-    uncached = 0
+    uncertain = 0
     parallel = len(changed) >= MIN_PARALLEL_FILES
     with ctx.progress("parsing", len(changed)) as bar:
         for chunk in ctx.workers.map(parse_chunk, changed, PARSE_CHUNK, parallel):
-            keep = [r for r in chunk if identity_of[r.path] is not None and r.newest_ns < racy]
-            stored = _store(ctx, keep)
-            held |= {r.path: r.article for r in chunk if r.article and r.path not in stored}
-            uncached += len(chunk) - len(keep)
-            for record in chunk:
-                decoded.add(record)
+            kept = [_trusted(record, identity_of[record.path], racy) for record in chunk]
+            uncertain += sum(record.size < 0 for record in kept)
+            ctx.cache.update(kept, ())
             bar.advance(len(chunk))
-    if ctx.cache is not None and stale:
+    if stale:
         ctx.cache.update((), stale)
-    # A record not cached must make the next run look at its file again.
-    trusted = not uncached and None not in identity_of.values() and not scanned.scan.unlisted
-    return Parsed(
-        tuple(decoded.stubs),
-        tuple(decoded.problems),
-        decoded.digests,
-        held,
-        trusted,
-        parsed=len(changed),
-        cached=len(vouched),
-    )
+    # A record not trusted must make the next run look at its file again.
+    trusted = not uncertain and not scanned.scan.unlisted
+    return Parsed(trusted, parsed=len(changed), cached=len(vouched))
 
 
-def _store(ctx: Context, records: list[Record]) -> set[str]:
-    """Cache the records, when the cache can take them; the paths stored."""
-    if ctx.cache is None or not ctx.cache.writable or not records:
-        return set()
-    ctx.cache.update(records, ())
-    return {record.path for record in records}
+def _trusted(record: Record, identity: FileIdentity | None, racy: int) -> Record:
+    """The record as stored: without its file's identity when that may not say whether
+    the file changed again (its stat failed, or it changed just before the scan)."""
+    if identity is not None and record.newest_ns < racy:
+        return record
+    size, mtime_ns, ctime_ns, ino = NO_IDENTITY
+    return record._replace(size=size, mtime_ns=mtime_ns, ctime_ns=ctime_ns, ino=ino)
 
 
 def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
-    """One version per id, the config's selection rules, then the feeds, on stubs only."""
-    config, now, stubs = ctx.config, ctx.now, parsed.stubs
-    problems = [*scanned.scan.problems, *parsed.problems]
-    decision = decide(stubs, problems, config.select, now, strict=ctx.strict)
-    grouped = make_groups(decision.selected, config.feeds, config.site.title, now)
-    size = page_size(config.feeds)
-    pages = tuple(page for group in grouped for page in archive_pages(group, size))
-    groups = tuple(replace(group, older=()) for group in grouped)  # the pages hold them now
-    moved = moved_feeds(groups)
-    report = sorted([*decision.problems, *moved], key=lambda problem: problem.path)
-    summary = Summary(
-        built_at=int(now.timestamp()),
-        valid_until=selection_horizon(decision.winners, config, now),
-        files_found=len(scanned.scan.paths),
-        articles_valid=len(stubs),
-        articles_selected=len(decision.selected),
-        rejected_files=len(decision.rejected),
-        feeds=len(groups),
-        problems=tuple(report),
-        archive_pages=len(pages),
-    )
-    sources = provider_feeds([*groups, *(page.feed for page in pages)])
-    return Selection(summary, groups, parsed.digests, pages, sources)
+    """Take the changes into the index (in one transaction, which a dry run rolls back),
+    then list the feeds to write and what the articles came to. Raises InputError, before
+    anything changes, when `strict` and a file was rejected."""
+    config, now, cache = ctx.config, ctx.now, ctx.cache
+    with cache.transaction():
+        changes = index.update(cache, config, scanned.config_fp, now)
+        problems = _report_lines(ctx, scanned)
+        feed_list = list_feeds(cache, config, scanned.config_fp, changes)
+        problems += moved_feeds(cache, feed_list)
+        everything = changes.feeds.get((GroupKind.ALL, ""))
+        summary = Summary(
+            built_at=int(now.timestamp()),
+            valid_until=index.next_edge(cache, clock_edges(config), now.timestamp()),
+            files_found=len(scanned.scan.paths),
+            articles_valid=index.counts(cache),
+            articles_selected=everything.total if everything is not None else 0,
+            rejected_files=len({problem.path for problem in problems if problem.rejected}),
+            feeds=len(feed_list.feeds),
+            problems=tuple(sorted(problems, key=lambda problem: problem.path)),
+            archive_pages=sum(len(feed.pages) for feed in feed_list.feeds),
+        )
+    return Selection(summary, feed_list)
+
+
+def _report_lines(ctx: Context, scanned: Scanned) -> list[Problem]:
+    """What the scan skipped, every stored record's problems and every lost duplicate.
+    Raises InputError when `strict` and a file was rejected."""
+    problems: list[Problem] = [*scanned.scan.problems]
+    for path, packed in index.stored_problems(ctx.cache):
+        problems += unpack_problems(path, packed)
+    for path, packed, winner in index.lost_duplicates(ctx.cache):
+        problems.append(lost_duplicate(unpack_stub(path, packed), winner))
+    rejected = {problem.path for problem in problems if problem.rejected}
+    if ctx.strict and rejected:
+        msg = f"{len(rejected)} article file(s) rejected and --strict is set; nothing written"
+        report: tuple[Problem, ...] = tuple(sorted(problems, key=lambda problem: problem.path))
+        raise InputError(msg, report)
+    return problems

@@ -172,17 +172,55 @@ class FeedGroup(Generic[Item]):
     @property
     def folder(self) -> str:
         """The feed's folder relative to the output dir: '' for all, 'topics/<slug>', ..."""
-        if self.kind is GroupKind.ALL:
-            return ""
-        return self.kind.folders + self.slug
+        return feed_folder(self.kind, self.slug)
+
+    @property
+    def shown(self) -> int:
+        """How many items its live feed holds."""
+        return len(self.items)
+
+    @property
+    def updated(self) -> datetime | None:
+        """The newest publication time of its items; None without items."""
+        return max((item.published_at for item in self.items), default=None)
 
     def filled(self, articles: tuple[Article, ...]) -> FeedGroup[Article]:
         """The same feed holding these whole articles (its items', in order)."""
         return FeedGroup(self.kind, self.key, self.slug, self.name, articles, self.total)
 
+    def listing(self) -> Listing:
+        """What lists of feeds say of it."""
+        return Listing(
+            self.kind, self.key, self.slug, self.name, self.total, self.shown, self.updated
+        )
 
-# Grouped feeds whose items may be stubs or whole articles: what lists of feeds read.
-AnyGroup = FeedGroup[Stub] | FeedGroup[Article]
+
+def feed_folder(kind: GroupKind, slug: str) -> str:
+    """A feed's folder relative to the output dir: '' for all, 'topics/<slug>', ..."""
+    return "" if kind is GroupKind.ALL else kind.folders + slug
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What lists of feeds (the front page, the OPML file, `_headers`) say of one feed,
+    without its items: a run knows this of every feed, and items only of those it renders."""
+
+    kind: GroupKind
+    key: str
+    slug: str
+    name: str
+    total: int
+    shown: int  # items in its live feed
+    updated: datetime | None  # its live items' newest publication time
+
+    @property
+    def folder(self) -> str:
+        """The feed's folder relative to the output dir."""
+        return feed_folder(self.kind, self.slug)
+
+
+# Feeds as lists of feeds read them: with their items (stubs or whole articles) or not.
+AnyGroup = FeedGroup[Stub] | FeedGroup[Article] | Listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +240,6 @@ class BuildReport:
     articles_selected: int
     rejected_files: int
     problems: tuple[Problem, ...]
-    groups: tuple[FeedGroup[Stub], ...] = ()
+    groups: tuple[Listing, ...] = ()
     written: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()

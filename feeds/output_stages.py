@@ -3,27 +3,19 @@ that is safe under kill -9, and committing the manifest."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from feeds import codec
-from feeds.archive import folder_of
 from feeds.cache import unpack_article
 from feeds.errors import InputError
-from feeds.fingerprint import (
-    feed_fingerprint,
-    site_fingerprint,
-)
+from feeds.fingerprint import site_fingerprint
 from feeds.formats import is_page_folder
+from feeds.listing import IndexedFeed, live_group, page_group
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
 from feeds.model import FeedGroup, GroupKind, Stub
-from feeds.pool import (
-    MIN_PARALLEL_FEEDS,
-    RENDER_BATCH,
-    RENDER_CHUNK,
-    RenderTask,
-    render_chunk,
-)
-from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Written
+from feeds.pool import MIN_PARALLEL_FEEDS, RENDER_BATCH, RENDER_CHUNK, RenderTask, render_chunk
+from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Unit, Written
 from feeds.write import FileResult
 
 # The manifest keys of topic and provider feeds, as `FeedGroup.folder` makes them.
@@ -44,26 +36,35 @@ def plan_feeds(ctx: Context, scanned: Scanned, selection: Selection) -> Plan:
             and files_in_place(out_dir, entry.files)
         )
 
-    groups, pages, config_fp = selection.groups, selection.pages, scanned.config_fp
-    digests, sources = selection.digests, selection.sources
-    fps = tuple(feed_fingerprint(group, digests, sources, config_fp) for group in groups)
-    to_render = tuple(i for i, g in enumerate(groups) if not current(g.folder, fps[i]))
-    page_fps = tuple(
-        feed_fingerprint(page.feed, digests, sources, config_fp, page.number) for page in pages
+    feeds = selection.feeds.feeds
+    to_render = tuple(
+        unit
+        for unit in selection.units()
+        if not current(unit.folder, _fingerprint(feeds[unit.index], unit.number))
     )
-    pages_to_render = tuple(
-        i for i, page in enumerate(pages) if not current(page.folder, page_fps[i])
+    site_fp = site_fingerprint(
+        scanned.config_fp, [feed.listing for feed in feeds], _everything_fp(selection)
     )
-    site_fp = site_fingerprint(config_fp, fps)
-    site_current = current(SITE_KEY, site_fp)
-    return Plan(old, fps, to_render, site_fp, site_current, page_fps, pages_to_render)
+    return Plan(old, to_render, site_fp, current(SITE_KEY, site_fp))
+
+
+def _fingerprint(feed: IndexedFeed, number: int) -> str:
+    return feed.pages[number - 1] if number else feed.fingerprint
+
+
+def _everything_fp(selection: Selection) -> str:
+    """The all-articles feed's fingerprint: the front page shows its items."""
+    return next(
+        (feed.fingerprint for feed in selection.feeds.feeds if feed.listing.kind is GroupKind.ALL),
+        "",
+    )
 
 
 def refuse_emptying(ctx: Context, selection: Selection, plan: Plan) -> None:
     """Raise InputError, before anything changes, when this run would delete every topic
     and provider feed the last run wrote: a clock set far back or a rule that selects
     nothing must not empty the site, unless the run allows it."""
-    if ctx.allow_empty or any(group.kind.per_group for group in selection.groups):
+    if ctx.allow_empty or any(feed.listing.kind.per_group for feed in selection.feeds.feeds):
         return
     had = sum(key.startswith(_GROUP_FOLDERS) and not is_page_folder(key) for key in plan.old.feeds)
     if had:
@@ -81,7 +82,7 @@ def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
     then the manifest is marked incomplete and stops vouching for the feeds about to be
     rewritten (the files this run creates are journaled as they are written)."""
     ctx.writer.sweep(plan.old)
-    rewriting = plan.rewriting(selection)
+    rewriting = plan.rewriting()
     if not rewriting:
         return
     intent = {
@@ -91,52 +92,57 @@ def announce(ctx: Context, selection: Selection, plan: Plan) -> None:
     ctx.writer.announce(Manifest(intent, complete=False))
 
 
-def render_feeds(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
+def render_feeds(ctx: Context, selection: Selection, plan: Plan) -> Written:
     """Render the planned feeds and archive pages (in the pool when there are many) and
-    write their files whose bytes changed. Their articles are unpacked RENDER_BATCH
-    documents at a time: a first build with archives renders every article."""
-    units: list[tuple[FeedGroup[Stub], int, str]] = [
-        (selection.groups[i], 0, plan.fingerprints[i]) for i in plan.to_render
-    ]
-    units += [
-        (selection.pages[i].feed, selection.pages[i].number, plan.page_fingerprints[i])
-        for i in plan.pages_to_render
-    ]
+    write their files whose bytes changed. Their items are read from the index and their
+    articles unpacked RENDER_BATCH feeds at a time: a first build with archives renders
+    every article."""
+    units = plan.to_render
     parallel = len(units) >= MIN_PARALLEL_FEEDS
     results: list[FileResult] = []
     entries: dict[str, FeedEntry] = {}
+    feeds = selection.feeds.feeds
     with ctx.progress("rendering", len(units)) as bar:
         for start in range(0, len(units), RENDER_BATCH):
             batch = units[start : start + RENDER_BATCH]
-            tasks = _tasks(ctx, parsed, selection, [(group, page) for group, page, _ in batch])
+            tasks = _tasks(ctx, selection, batch)
             chunks = ctx.workers.map(render_chunk, tasks, RENDER_CHUNK, parallel)
             done = (feed for chunk in chunks for feed in chunk)
-            for (group, page, fingerprint), feed_results in zip(batch, done, strict=True):
-                entries[folder_of(group, page)] = FeedEntry(fingerprint, _sizes(feed_results))
+            for unit, feed_results in zip(batch, done, strict=True):
+                fingerprint = _fingerprint(feeds[unit.index], unit.number)
+                entries[unit.folder] = FeedEntry(fingerprint, _sizes(feed_results))
                 results += feed_results
                 bar.advance(1)
     return Written(tuple(results), entries)
 
 
-def _tasks(
-    ctx: Context, parsed: Parsed, selection: Selection, units: list[tuple[FeedGroup[Stub], int]]
-) -> list[RenderTask]:
+def _group(ctx: Context, selection: Selection, unit: Unit) -> FeedGroup[Stub]:
+    feed = selection.feeds.feeds[unit.index]
+    if unit.number:
+        return page_group(ctx.cache, ctx.config, feed, unit.number)
+    return live_group(ctx.cache, ctx.config, feed)
+
+
+def _tasks(ctx: Context, selection: Selection, units: Sequence[Unit]) -> list[RenderTask]:
     """What a worker needs to render each feed or archive page: the feed without its
     items, the page number, its whole articles (packed) and their providers' feeds."""
-    blobs = _articles(ctx, parsed, {item.path for group, _ in units for item in group.items})
-    sources = selection.sources
-    return [
-        (
-            replace(group, items=()),
-            page,
-            tuple(blobs[item.path] for item in group.items),
-            tuple(sources.get(item.path, "") for item in group.items),
+    groups = [_group(ctx, selection, unit) for unit in units]
+    blobs = ctx.cache.articles({item.path for group in groups for item in group.items})
+    tasks: list[RenderTask] = []
+    for unit, group in zip(units, groups, strict=True):
+        sources = selection.feeds.provider_folders(group.items)
+        tasks.append(
+            (
+                replace(group, items=()),
+                unit.number,
+                tuple(blobs[item.path] for item in group.items),
+                tuple(sources.get(item.path, "") for item in group.items),
+            )
         )
-        for group, page in units
-    ]
+    return tasks
 
 
-def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) -> Written:
+def render_site(ctx: Context, selection: Selection, plan: Plan) -> Written:
     """Write the site-wide files (OPML, front page, style sheet, `_headers`) unless current."""
     if plan.site_current:
         return Written((), {SITE_KEY: plan.old.feeds[SITE_KEY]})
@@ -144,14 +150,15 @@ def render_site(ctx: Context, parsed: Parsed, selection: Selection, plan: Plan) 
     from feeds.render.site import render_site_files
 
     # The front page shows the all-articles feed's whole items; other feeds are only
-    # named, counted and dated there, so they stay stubs (unpacking 100,000 articles for
-    # that would cost ~1 s).
+    # named, counted and dated there, from the index's listing.
     everything = None
-    for group in selection.groups:
-        if group.kind is GroupKind.ALL:
-            blobs = _articles(ctx, parsed, {item.path for item in group.items})
+    for feed in selection.feeds.feeds:
+        if feed.listing.kind is GroupKind.ALL:
+            group = live_group(ctx.cache, ctx.config, feed)
+            blobs = ctx.cache.articles(item.path for item in group.items)
             everything = group.filled(tuple(unpack_article(blobs[i.path]) for i in group.items))
-    files = render_site_files(selection.groups, everything, ctx.config)
+    listings = [feed.listing for feed in selection.feeds.feeds]
+    files = render_site_files(listings, everything, ctx.config)
     results = tuple(ctx.writer.write(files))
     return Written(results, {SITE_KEY: FeedEntry(plan.site_fp, _sizes(results))})
 
@@ -172,10 +179,9 @@ def commit(
     run for the no-change path. Returns the paths deleted."""
     deleted = ctx.writer.prune(plan.old.all_files() - new.all_files())
     ctx.writer.commit(new)
-    if ctx.cache is not None:
-        trusted = parsed.trusted and ctx.cache.count() == len(scanned.scan.paths)
-        inputs = scanned.inputs_fp if trusted else None
-        ctx.cache.set_last_run(inputs, codec.pack(summary))
+    trusted = parsed.trusted and ctx.cache.count() == len(scanned.scan.paths)
+    inputs = scanned.inputs_fp if trusted else None
+    ctx.cache.set_last_run(inputs, codec.pack(summary))
     return tuple(deleted)
 
 
@@ -184,22 +190,13 @@ def file_changes(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The files whose bytes this run changed, and every other file the manifest lists."""
     results = [result for part in written for result in part.results]
-    rewriting = plan.rewriting(selection)
+    rewriting = plan.rewriting()
     untouched = sorted(
         path for key, entry in new.feeds.items() if key not in rewriting for path in entry.files
     )
     changed = tuple(result.path for result in results if result.changed)
     unchanged = tuple(result.path for result in results if not result.changed)
     return changed, unchanged + tuple(untouched)
-
-
-def _articles(ctx: Context, parsed: Parsed, paths: set[str]) -> dict[str, bytes]:
-    """The packed whole articles of `paths`: parsed by this run, or from the cache."""
-    found = {path: parsed.held[path] for path in paths if path in parsed.held}
-    missing = paths - found.keys()
-    if missing and ctx.cache is not None:
-        found |= ctx.cache.articles(missing)
-    return found
 
 
 def _sizes(results: tuple[FileResult, ...] | list[FileResult]) -> dict[str, int]:

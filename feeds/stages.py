@@ -10,17 +10,16 @@ them prints or decides wording, and none knows whether it runs for real or as a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.archive import ArchivePage
+from feeds.archive import folder_of
 from feeds.cache import ParseCache
 from feeds.config import Config
+from feeds.listing import FeedList
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest
-from feeds.model import FeedGroup, Problem, Stub
-from feeds.pool import (
-    Workers,
-)
+from feeds.model import Problem
+from feeds.pool import Workers
 from feeds.reporting import ProgressFactory
 from feeds.scan import Scan
 from feeds.write import FileResult, Writer
@@ -37,7 +36,7 @@ class Context:
     racy_seconds: float
     progress: ProgressFactory
     writer: Writer
-    cache: ParseCache | None
+    cache: ParseCache
     workers: Workers
     allow_empty: bool = False  # let a run delete every topic and provider feed
 
@@ -70,13 +69,9 @@ class Scanned:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """What every file came to (in no particular order: selection sorts what it reports);
-    `trusted` when all are cached for the next run."""
+    """What reading the files did: every record is in the cache now; `trusted` when
+    all are cached for the next run to vouch for."""
 
-    stubs: tuple[Stub, ...]  # of the valid articles
-    problems: tuple[Problem, ...]
-    digests: Mapping[str, str]  # each valid article's, by path
-    held: Mapping[str, bytes]  # packed articles this run parsed that the cache lacks
     trusted: bool
     parsed: int  # files read and parsed
     cached: int  # files the cache vouched for
@@ -84,18 +79,31 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The feeds to build and their archive pages, with the article digests their
-    fingerprints are made of."""
+    """The feeds to write, fingerprinted from the index, with their archive pages."""
 
     summary: Summary
-    groups: tuple[FeedGroup[Stub], ...]
-    digests: Mapping[str, str]
-    pages: tuple[ArchivePage[Stub], ...] = ()
-    sources: Mapping[str, str] = field(default_factory=dict)  # path: its provider's feed folder
+    feeds: FeedList
 
     def folders(self) -> list[str]:
         """The manifest key of every feed and archive page: its folder."""
-        return [group.folder for group in self.groups] + [page.folder for page in self.pages]
+        return [unit.folder for unit in self.units()]
+
+    def units(self) -> list[Unit]:
+        """Every feed's live documents and each of its archive pages."""
+        return [
+            Unit(index, number, folder_of(feed.listing, number))
+            for index, feed in enumerate(self.feeds.feeds)
+            for number in range(len(feed.pages) + 1)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A feed's live documents (`number` 0) or one of its archive pages."""
+
+    index: int  # into the selection's feeds
+    number: int
+    folder: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +112,13 @@ class Plan:
     in place."""
 
     old: Manifest
-    fingerprints: tuple[str, ...]  # one per group
-    to_render: tuple[int, ...]  # indexes into the groups
+    to_render: tuple[Unit, ...]
     site_fp: str
     site_current: bool
-    page_fingerprints: tuple[str, ...] = ()  # one per archive page
-    pages_to_render: tuple[int, ...] = ()  # indexes into the pages
 
-    def rewriting(self, selection: Selection) -> set[str]:
+    def rewriting(self) -> set[str]:
         """The manifest keys whose files this run rewrites."""
-        keys = {selection.groups[index].folder for index in self.to_render}
-        keys |= {selection.pages[index].folder for index in self.pages_to_render}
+        keys = {unit.folder for unit in self.to_render}
         return keys if self.site_current else keys | {SITE_KEY}
 
 

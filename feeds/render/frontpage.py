@@ -50,7 +50,7 @@ def _row(group: AnyGroup, config: Config) -> str:
         name = f'<a href="{folder or "./"}">{name}</a>'
     if rule := rule_text(group, config):
         name += f'<small class="rule">{rule}</small>'
-    updated = time_html(meta.updated) if group.items else "never"
+    updated = time_html(meta.updated) if group.shown else "never"
     links = " ".join(
         f'<a href="{escape(meta.url(FORMAT_FILES[f]))}" type="{FORMAT_NAMED[f].media_type}">'
         f"{FORMAT_NAMED[f].label}</a>"

@@ -102,7 +102,7 @@ def feed_meta(group: AnyGroup, config: Config) -> FeedMeta:
     folder = f"{group.folder}/" if group.folder else ""
     folder_url = site.base_url + folder
     home_url = folder_url if config.output.pages else site.link
-    updated = max((a.published_at for a in group.items), default=EMPTY_FEED_DATE)
+    updated = group.updated or EMPTY_FEED_DATE
     newest = newest_page(group, page_size(config.feeds))
     archive = (
         ArchiveLinks(prev_archive=_page_url(config, group, newest)) if newest else ArchiveLinks()

@@ -156,7 +156,7 @@ def article_list(group: FeedGroup[Article], config: Config) -> str:
 def summary_line(group: AnyGroup, meta: FeedMeta) -> str:
     """'12 articles, updated <date>'."""
     count = f"{group.total} article{'' if group.total == 1 else 's'}"
-    updated = f", updated {time_html(meta.updated)}" if group.items else ""
+    updated = f", updated {time_html(meta.updated)}" if group.shown else ""
     return f'<p class="count">{count}{updated}</p>\n'
 
 
