@@ -1,10 +1,14 @@
 """Kill safety and incremental == clean: the two promises a cron job relies on.
 
+A build killed while it writes its output, or while it writes its parse cache database,
+leaves every output file old or new and complete, and the next run equals a clean build.
+
 The equality is drawn by hypothesis: articles edited, added and deleted; and, with custom
 feeds, their heat, topics, provider, category, quality and date drawn too, the custom
 feeds and the caps changed, and the clock moved across custom feeds' `max_age_days`. After
 every step the output must be byte for byte what a clean build of the same articles and
 config writes at the same moment, and the manifest must list exactly the files there are.
+tests/test_incremental_equality.py draws the changes an incremental build finds hardest.
 """
 
 from __future__ import annotations
