@@ -242,14 +242,13 @@ class ParseCache:
     def select_in(self, query: str, values: Iterable[object]) -> Iterator[tuple[Any, ...]]:
         """The rows of `query`, which ends in `IN`, for `values`, 500 at a time (SQLite
         limits how many values one statement takes)."""
-        batch: list[object] = []
-        for value in values:
-            batch.append(value)
-            if len(batch) >= 500:
-                yield from self.db.execute(f"{query} ({','.join('?' * len(batch))})", batch)
-                batch = []
-        if batch:
-            yield from self.db.execute(f"{query} ({','.join('?' * len(batch))})", batch)
+        values = list(values)
+        for start in range(0, len(values), 500):
+            batch = values[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            # Fetched whole: a cursor left open by a caller that stopped early would be
+            # closed later, maybe after the database.
+            yield from self.db.execute(f"{query} ({marks})", batch).fetchall()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -284,13 +283,18 @@ class ParseCache:
             db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
 
     def drop_corrupt(self) -> int:
-        """Forget every record whose article does not decode (their files are parsed
-        again); return how many there were."""
-        query = "SELECT path, article FROM files WHERE article IS NOT NULL"
+        """Forget every record whose stub, problems or article do not decode (their files
+        are parsed again); return how many there were."""
+        query = "SELECT path, stub, problems, article FROM files"
         corrupt = []
-        for path, blob in self.db.execute(query).fetchall():
+        for path, stub, problems, article in self.db.execute(query).fetchall():
             try:
-                unpack_article(blob)
+                if stub is not None:
+                    unpack_stub(path, stub)
+                if problems is not None:
+                    unpack_problems(path, problems)
+                if article is not None:
+                    unpack_article(article)
             except CorruptRecord:
                 corrupt.append(path)
         self.update((), corrupt)

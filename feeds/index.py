@@ -372,12 +372,13 @@ def lost_duplicates(cache: ParseCache) -> Iterator[tuple[str, bytes, str]]:
         "SELECT lost.path, lost.stub, won.path FROM files AS lost JOIN files AS won "
         "ON won.aid = lost.aid AND won.win WHERE lost.aid IS NOT NULL AND NOT lost.win"
     )
-    return iter(cache.db.execute(query))
+    return iter(cache.db.execute(query).fetchall())
 
 
 def stored_problems(cache: ParseCache) -> Iterator[tuple[str, bytes]]:
     """The path and packed problems of every record that has some."""
-    return iter(cache.db.execute("SELECT path, problems FROM files WHERE problems IS NOT NULL"))
+    query = "SELECT path, problems FROM files WHERE problems IS NOT NULL"
+    return iter(cache.db.execute(query).fetchall())
 
 
 def next_edge(cache: ParseCache, edges: Sequence[int], now: float) -> int | None:

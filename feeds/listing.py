@@ -95,10 +95,6 @@ def list_feeds(cache: ParseCache, config: Config, config_fp: str, update: Update
     for kind in (GroupKind.TOPIC, GroupKind.PROVIDER):
         keys = [state.key for state in written if state.kind is kind]
         slugs |= {(kind, key): slug for key, slug in resolve_slugs(keys, SLUG_OF[kind]).items()}
-    for state in update.feeds.values():  # feeds no longer written forget where they were
-        if (state.kind, state.key) not in slugs and state.slug is not None:
-            store_feed(cache, state, None, None, None)
-            store_pages(cache, state.feed, ())
     sources = {
         state.key: f"{GroupKind.PROVIDER.folders}{slugs[state.kind, state.key]}"
         for state in written
@@ -106,6 +102,10 @@ def list_feeds(cache: ParseCache, config: Config, config_fp: str, update: Update
     }
     names = _names(config)
     refolded = _sources_moved(cache, update, slugs)
+    for state in update.feeds.values():  # feeds no longer written forget where they were
+        if (state.kind, state.key) not in slugs and state.slug is not None:
+            store_feed(cache, state, None, None, None)
+            store_pages(cache, state.feed, ())
     feed_list = FeedList((), sources)
     made = []
     for state in written:

@@ -29,7 +29,7 @@ from feeds.cli import cli
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
 from feeds.load import PARSER, parse_file
-from feeds.model import Article, FeedGroup
+from feeds.model import Article, FeedGroup, Listing
 
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.
@@ -277,15 +277,28 @@ def article_files(root: Path) -> list[str]:
     )
 
 
-def feed_items(config: Config, group: FeedGroup, parser: str = PARSER) -> list[Article]:
-    """A feed's items, in feed order, as the whole articles the build makes of their files
-    (a report's groups hold only the fields selection and grouping read)."""
-    items: list[Article] = []
-    for item in group.items:
-        record = parse_file(config, parser, item.path, None)  # what a pool worker runs
-        assert record.article is not None, record.problems
-        items.append(unpack_article(record.article))
-    return items
+def feed_items(config: Config, feed: Listing, parser: str = PARSER) -> list[Article]:
+    """A feed's items, in feed order, as the whole articles the build makes of their files:
+    the ids its Atom (else RSS) file lists, each matched with the file under `content.dir`
+    (dot-names included) whose article has that id, the later of duplicates (as a build
+    decides: later date, then greater path)."""
+    folder = config.output.dir / feed.folder
+    if (folder / "atom.xml").exists():
+        ids = etree.parse(str(folder / "atom.xml")).xpath(
+            "/atom:feed/atom:entry/atom:id/text()", namespaces=NS
+        )
+    else:
+        ids = etree.parse(str(folder / "rss.xml")).xpath("/rss/channel/item/guid/text()")
+    by_id: dict[str, Article] = {}
+    root = config.content.dir
+    for path in sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()):
+        record = parse_file(config, parser, path, None)  # what a pool worker runs
+        if record.article is not None:
+            found = unpack_article(record.article)
+            known = by_id.get(found.id)
+            if known is None or (found.published_at, found.path) > (known.published_at, known.path):
+                by_id[found.id] = found
+    return [by_id[str(item_id)] for item_id in ids]
 
 
 def served_url(out: Path, path: Path) -> str:

@@ -31,7 +31,7 @@ from lxml import etree
 from feeds.cache import Record, file_identity, unpack_article, unpack_problems, unpack_stub
 from feeds.config import Config
 from feeds.load import PARSERS, parse_file
-from feeds.model import Article, FeedGroup, GroupKind
+from feeds.model import Article, FeedGroup, GroupKind, Problem, Stub
 from feeds.render import render_group
 from tests.kit import article, make_site
 
@@ -183,6 +183,13 @@ def assert_sane_article(config: Config, item: Article) -> None:
     assert render_group(group, config)  # every number and text becomes feed text
 
 
+def decode(record: Record) -> tuple[Stub | None, tuple[Problem, ...]]:
+    """A record's stub (None when its file was rejected) and problems, as stored."""
+    stub = None if record.stub is None else unpack_stub(record.path, record.stub)
+    problems = () if record.problems is None else unpack_problems(record.path, record.problems)
+    return stub, problems
+
+
 @settings(max_examples=120, deadline=None)
 @given(where=st.sampled_from(FIELDS), value=VALUE)
 @example(where=("images", 0, "width"), value="'²'")
@@ -197,13 +204,6 @@ def assert_sane_article(config: Config, item: Article) -> None:
 @example(where=("provider", "name"), value="9" * 5000)
 @example(where=("related", 0, "title"), value="9" * 5000)
 @example(where=("images", 0, "width"), value="9" * 5000)
-def decode(record: Record) -> tuple[Stub | None, tuple[Problem, ...]]:
-    """A record's stub (None when its file was rejected) and problems, as stored."""
-    stub = None if record.stub is None else unpack_stub(record.path, record.stub)
-    problems = () if record.problems is None else unpack_problems(record.path, record.problems)
-    return stub, problems
-
-
 def test_any_value_gives_a_sane_record_under_every_parser(
     config: Config, where: tuple[Any, ...], value: str
 ) -> None:

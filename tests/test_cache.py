@@ -153,7 +153,7 @@ def test_removed_file_leaves_the_cache(site: Site) -> None:
     site.build()
     config = site.config()
     with open_cache(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
-        assert sorted(record.path for record in cache.records()) == ["a.md", "bad.md"]
+        assert sorted(path for path, _ in cache.identities()) == ["a.md", "bad.md"]
 
 
 def test_cache_clear_command(site: Site, tmp_path: Path) -> None:

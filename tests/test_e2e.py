@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from feeds.config import Config
-from feeds.model import BuildReport, FeedGroup, GroupKind
+from feeds.model import BuildReport, GroupKind, Listing
 from tests.kit import (
     BASE_URL,
     SAMPLES,
@@ -45,7 +45,7 @@ def _built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(site.config(), report, files)
 
 
-def feed_paths(group: FeedGroup) -> tuple[str, str]:
+def feed_paths(group: Listing) -> tuple[str, str]:
     prefix = f"{group.folder}/" if group.folder else ""
     return prefix + "rss.xml", prefix + "atom.xml"
 
@@ -155,7 +155,9 @@ def test_broken_samples_are_reported_and_the_rest_published(built: Built) -> Non
 
 
 def test_hidden_files_are_ignored(built: Built) -> None:
-    assert all(not a.path.startswith(".") for g in built.report.groups for a in g.items)
+    items = [a for group in built.report.groups for a in feed_items(built.config, group)]
+    assert items
+    assert all(not a.path.startswith(".") for a in items)
     assert not any(p.path.startswith(".") for p in built.report.problems)
 
 

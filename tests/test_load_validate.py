@@ -16,7 +16,7 @@ from feeds.load import parse_front_matter, read_document, split_front_matter
 from feeds.model import Article, BuildReport, GroupKind, Problem, RawDoc, Validated
 from feeds.scalars import parse_number, parse_published, to_utc
 from feeds.validate import validate
-from tests.kit import SECRET, article, front_matter, make_site
+from tests.kit import SECRET, article, feed_items, front_matter, make_site
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC_ZONE = ZoneInfo("UTC")
@@ -222,7 +222,7 @@ def _checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
     site = make_site(tmp_path_factory.mktemp("nasty"), files, content={"max_bytes": MAX_BYTES})
     report = site.build().report
     (everything,) = [g for g in report.groups if g.kind is GroupKind.ALL]
-    return Checked(report, {a.path for a in everything.items})
+    return Checked(report, {a.path for a in feed_items(site.config(), everything)})
 
 
 def report_lines(report: BuildReport, path: str) -> list[str]:
@@ -280,7 +280,7 @@ def test_the_build_reads_matching_files_and_skips_dot_names(tmp_path: Path) -> N
     found = ["a.md", "a/b.md", "b.txt", "c.markdown", "linked.md", "sub/deeper/y.md"]
     found += ["sub/f.md", "sub2/w.md"]
     (everything,) = [g for g in report.groups if g.kind is GroupKind.ALL]
-    assert sorted(a.path for a in everything.items) == found
+    assert sorted(a.path for a in feed_items(site.config(), everything)) == found
     assert report.files_found == len(found) + 1
     broken, folder_link = report.problems
     assert (broken.path, broken.field, broken.rejected) == ("broken.md", "file", True)

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.load import PARSERS
-from feeds.model import Article, FeedGroup
+from feeds.model import Article, Listing
 from feeds.text import plain_text
 from tests.kit import ATOM_SCHEMA, NS, feed_items, front_matter, make_site
 
@@ -99,7 +99,7 @@ ARTICLE = st.fixed_dictionaries(
 
 def _build(
     articles: list[dict[str, Any]], root: Path, parser: str
-) -> list[tuple[FeedGroup, list[Article]]]:
+) -> list[tuple[Listing, list[Article]]]:
     """Write the articles into root/content and build them into root/site/public; return
     each feed with its items."""
     files = {f"{i}.md": front_matter(data, json_values=True) for i, data in enumerate(articles)}
