@@ -29,7 +29,7 @@ from feeds.cli import cli
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
 from feeds.load import PARSER, parse_file
-from feeds.model import Article, FeedGroup, Listing
+from feeds.model import Article, Listing
 
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.
