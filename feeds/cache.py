@@ -303,7 +303,6 @@ class ParseCache:
 
     def forget_index(self) -> None:
         """Make the next run rebuild the membership index (one of its rows is damaged)."""
-        log.warning("the parse cache's membership index is damaged; rebuilding it", fields())
         with self.transaction() as db:
             db.execute("DELETE FROM state")
         self.set_last_run(None)

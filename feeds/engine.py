@@ -24,7 +24,7 @@ from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
-from feeds.index import CorruptIndex
+from feeds.index import CorruptIndex, log_rebuild
 from feeds.input_stages import parse_changed, scan_files, select_feeds, unchanged_since_last_run
 from feeds.load import PARSER
 from feeds.lock import LOCK_FILE, output_lock
@@ -137,8 +137,9 @@ def _guarded(config: Config, now: datetime, options: Options, writer: Writer) ->
             # don't (their files are parsed again) and run once more: the first attempt
             # left the output as a killed run would, which the second one handles.
             return _run(config, now, _without_corrupt_records(config, options, writer), writer)
-        except CorruptIndex:
+        except CorruptIndex as exc:
             # A row of the index is not one it writes: rebuild it from the records.
+            log_rebuild(exc)
             return _run(config, now, _without_index(config, options, writer), writer)
     except sqlite3.Error as exc:
         msg = f"{config.cache.dir}: the parse cache failed ({exc}); free some disk space "

@@ -22,6 +22,7 @@ index; a config other than the index's empties it first.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +33,7 @@ from feeds.cache import INDEX_TABLES, ParseCache, unpack_stub
 from feeds.config import Config
 from feeds.members import Grouping, Membership, clock_edges, grouping, memberships_of, moved_between
 from feeds.model import GroupKind, Stub
+from feeds.reporting import fields
 
 _BATCH = 500  # values per `IN (...)` query
 _SUBJECTS = 5000  # articles whose memberships are recomputed per batch of writes
@@ -41,8 +43,19 @@ _SUBJECTS = 5000  # articles whose memberships are recomputed per batch of write
 Row = tuple[int, float, int, str, str]
 
 
+log = logging.getLogger("feeds")
+
+
 class CorruptIndex(Exception):
     """A stored index row that cannot be what the index writes: it is rebuilt."""
+
+
+def log_rebuild(reason: CorruptIndex) -> None:
+    """The one log line for an index rebuilt because a row of it did not hold together."""
+    log.warning(
+        "the index does not hold together (%(reason)s); rebuilding it from the records",
+        fields(reason=str(reason)),
+    )
 
 
 def blob(text: str) -> bytes:
@@ -296,7 +309,9 @@ def newest_paths(cache: ParseCache, feed: int, count: int, skip: int = 0) -> lis
     `skip`."""
     query = "SELECT path FROM members WHERE feed = ? ORDER BY minus_rank, minus_at, aid "
     query += "LIMIT ? OFFSET ?"
-    return [path for (path,) in cache.db.execute(query, (feed, count, skip))]
+    return _all_there(
+        feed, count, [path for (path,) in cache.db.execute(query, (feed, count, skip))]
+    )
 
 
 def oldest_paths(cache: ParseCache, feed: int, count: int, skip: int) -> list[str]:
@@ -304,7 +319,17 @@ def oldest_paths(cache: ParseCache, feed: int, count: int, skip: int) -> list[st
     `skip`, newest first."""
     query = "SELECT path FROM members WHERE feed = ? "
     query += "ORDER BY minus_rank DESC, minus_at DESC, aid DESC LIMIT ? OFFSET ?"
-    return [path for (path,) in cache.db.execute(query, (feed, count, skip))][::-1]
+    paths = [path for (path,) in cache.db.execute(query, (feed, count, skip))]
+    return _all_there(feed, count, paths[::-1])
+
+
+def _all_there(feed: int, count: int, paths: list[str]) -> list[str]:
+    """`paths`, when they are the `count` members asked for: the feed's stored total says
+    how many it has, so fewer rows mean the index lost some."""
+    if len(paths) != count:
+        msg = f"feed {feed} has fewer members than its total"
+        raise CorruptIndex(msg)
+    return paths
 
 
 def older_than(cache: ParseCache, feed: int, key: tuple[float, int, str], total: int) -> int:

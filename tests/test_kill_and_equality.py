@@ -147,23 +147,24 @@ def test_kill_9_while_writing_never_corrupts(tmp_path: Path) -> None:
     assert leftovers == [".feeds-manifest.json", ".feeds.lock"]
 
 
-# `feeds build` with a stop just before the K-th statement of one kind (BEGIN, INSERT,
-# DELETE, COMMIT) that writes its parse cache database; each row of a batch is a statement
-# of its own. sqlite3 raises no audit event per statement, so the script wraps the stdlib's
-# connect to trace every connection the build opens.
+# `feeds build` with a stop just before the K-th statement that starts with given words
+# ("BEGIN", "INSERT INTO members", "COMMIT") in its parse cache database, which holds the
+# records and the index; each row of a batch is a statement of its own. sqlite3 raises no
+# audit event per statement, so the script wraps the stdlib's connect to trace every
+# connection the build opens.
 BUILD_UNTIL_CACHE_WRITE = textwrap.dedent(
     """
     import os, signal, sqlite3, sys
-    kind, stop_at, connect = sys.argv[1], int(sys.argv[2]), sqlite3.connect
+    start, stop_at, connect = sys.argv[1].upper().split(), int(sys.argv[2]), sqlite3.connect
     seen = 0
 
     def trace(statement):
         global seen
-        words = statement.split()
-        if words and words[0].upper() == kind:
+        words = statement.upper().split()
+        if words[: len(start)] == start:
             seen += 1
             if seen == stop_at:
-                print(" ".join(words[:3]), flush=True)
+                print(" ".join(words[: len(start)]), flush=True)
                 os.kill(os.getpid(), signal.SIGSTOP)
 
     def traced(*args, **kwargs):
@@ -176,17 +177,21 @@ BUILD_UNTIL_CACHE_WRITE = textwrap.dedent(
     cli(sys.argv[3:], prog_name="feeds")
     """
 )
-# Where each round's run is killed. Round 0 builds into an empty cache, in one transaction
-# for its records; later rounds store edited and added files' records in one transaction,
-# then forget deleted files' in another.
+# Where each round's run is killed. Round 0 builds into an empty cache: its records in
+# one transaction, then the index in another. Later rounds store edited and added files'
+# records and forget deleted files' in one transaction, then take them into the index in
+# another, which the output's fingerprints are stored in too.
 CACHE_KILLS = (
     ("INSERT", 60),  # the first build, inside its records' transaction
     ("COMMIT", 1),  # just before the records commit
-    # The records committed, the deleted files not yet forgotten and no output written:
-    # the next run finds the edited files as the cache has them, and must still render them.
+    ("INSERT INTO members", 60),  # inside the index update, with members half patched
+    # The records committed, the index not updated and no output written: the next run
+    # finds the edited files as the cache has them, and must still render them.
     ("BEGIN", 2),
-    ("DELETE", 2),  # inside that second transaction
-    ("COMMIT", 2),  # just before it commits
+    ("DELETE FROM members", 10),  # inside the index update: members patched
+    ("UPDATE feeds SET total", 3),  # feeds' totals and names patched
+    ("UPDATE feeds SET slug", 5),  # fingerprints stored, no output written
+    ("COMMIT", 2),  # just before the index update commits
     ("INSERT", 1),  # at the first record
 )
 
@@ -219,7 +224,7 @@ def test_kill_9_while_writing_the_cache_database_then_the_next_run_equals_a_clea
             site,
             f"{kind} {stop_at}",
         )
-        assert stopped.split()[0] == kind
+        assert stopped == kind.upper()
         _all_complete(site.out)  # the output is an old or a new complete version
         subprocess.run(build, check=True, capture_output=True)
         assert snapshot(site.out) == site.fresh_output(tmp_path / f"clean-{round_}"), kind
