@@ -16,6 +16,7 @@ from feeds.engine import Options, build
 from feeds.errors import FeedsError
 from feeds.fingerprint import parse_settings
 from feeds.formats import MANIFEST_FILE
+from feeds.index import audit
 from feeds.load import LIBYAML, PARSER
 from feeds.lock import LOCK_FILE
 from feeds.pool import cpu_count
@@ -38,7 +39,18 @@ def _cache_state(path: Path, settings: str) -> str:
     size = sum(p.stat().st_size for p in path.parent.glob(f"{CACHE_FILE}*"))
     if meta != usable_meta(settings):
         return f"{count:,} records made with other settings; the next build rebuilds it"
-    return f"{count:,} records, {size / 1e6:.1f} MB"
+    return f"{count:,} records, {size / 1e6:.1f} MB; {_index_state(path)}"
+
+
+def _index_state(path: Path) -> str:
+    found = audit(path)
+    state = f"index of {found.feeds:,} feeds, {found.members:,} memberships"
+    if found.miscounted or found.stray:
+        state += (
+            f", DAMAGED: {found.miscounted:,} feeds miscounted, {found.stray:,} stray "
+            "memberships (run `feeds cache clear`)"
+        )
+    return state
 
 
 def doctor_lines(config_path: Path) -> Iterator[str]:

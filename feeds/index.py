@@ -24,10 +24,12 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from feeds.cache import INDEX_TABLES, ParseCache, unpack_stub
 from feeds.config import Config
@@ -422,3 +424,35 @@ def counts(cache: ParseCache) -> int:
     """How many valid articles the cache holds."""
     (valid,) = cache.db.execute("SELECT count(*) FROM files WHERE aid IS NOT NULL").fetchone()
     return int(valid)
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """What `feeds doctor` finds in the index: its size, and the rows no run checks
+    (that would take reading it whole): feeds whose total is not their member count,
+    members of no published record."""
+
+    feeds: int
+    members: int
+    miscounted: int
+    stray: int
+
+
+def audit(path: Path) -> Audit:
+    """Read the index of the cache database at `path` whole, without changing it;
+    sqlite3.DatabaseError when it is unusable."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (feeds,) = db.execute("SELECT count(*) FROM feeds").fetchone()
+        (members,) = db.execute("SELECT count(*) FROM members").fetchone()
+        (miscounted,) = db.execute(
+            "SELECT count(*) FROM feeds WHERE total != "
+            "(SELECT count(*) FROM members WHERE members.feed = feeds.feed)"
+        ).fetchone()
+        (stray,) = db.execute(
+            "SELECT count(*) FROM members WHERE NOT EXISTS "
+            "(SELECT 1 FROM files WHERE files.path = members.path AND win)"
+        ).fetchone()
+    finally:
+        db.close()
+    return Audit(int(feeds), int(members), int(miscounted), int(stray))

@@ -71,8 +71,8 @@ def test_a_cache_from_before_the_index_is_retired_and_the_next_run_is_a_full_bui
 
 
 # Rows no run writes, each found by the next run that reads it (the ghost member is the
-# newest of its feed). The run after the damage
-# edits article 4 (Space and AI, alpha.example), so that the feeds holding it are read.
+# newest of its feed). The run after the damage edits article 4 (Space and AI,
+# alpha.example), so that the feeds holding it are read.
 DAMAGE = {
     "a member whose record is gone": (
         "INSERT INTO members SELECT feed, -2e9, 0, 'ghost', 'ghost.md', spelling "
@@ -143,3 +143,19 @@ def test_the_index_holds_one_row_per_feed_and_membership(site: Site) -> None:
         "provider:beta.example": 6,
     }
     assert members == sum(feeds.values())
+
+
+def test_doctor_reads_the_index_whole_and_names_what_no_run_checks(site: Site) -> None:
+    site.build()
+    result = site.cli("doctor")
+    assert "index of 6 feeds, 48 memberships" in result.output
+    assert "DAMAGED" not in result.output
+    # Well-formed rows that say the wrong thing: a run reads only the rows it needs, so
+    # only reading the index whole finds them.
+    db = _cache(site)
+    db.execute("UPDATE feeds SET total = total + 1 WHERE kind = 'topic'")
+    db.execute("DELETE FROM files WHERE path = '05.md'")
+    db.close()
+    result = site.cli("doctor")
+    assert result.exit_code == 0, result.output
+    assert "DAMAGED: 3 feeds miscounted, 5 stray memberships" in result.output
