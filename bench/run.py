@@ -520,7 +520,8 @@ def table(results: list[SizeResult]) -> str:
                 m = runs[name]
                 lines.append(
                     f"| {n:,} | {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.peak_mb:.0f} "
-                    f"| {ratio(m.wall, 'floor.py')} | {ratio(m.wall, 'warm read')} | | | {m.load:.2f} |"
+                    f"| {ratio(m.wall, 'floor.py')} | {ratio(m.wall, 'warm read')} "
+                    f"| | | {m.load:.2f} |"
                 )
         for name in SCENARIOS:
             m = runs[name]

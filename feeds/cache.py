@@ -22,29 +22,33 @@ line); the cache is only ever a shortcut, never a source of truth.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
-import operator
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from feeds import codec
 from feeds.model import Article, Problem, Stub
+from feeds.records import (
+    CorruptRecord,
+    FileIdentity,
+    Record,
+    unpack_article,
+    unpack_problems,
+    unpack_stub,
+)
 from feeds.reporting import fields
 
 CACHE_FILE = "parse.sqlite3"
 LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary
 LAST_RUN_TEMPORARY = "last-run.tmp"  # its next version, until renamed
 # Bump the number when what validation produces changes; field changes bump the digest.
-CACHE_FORMAT = f"7-{codec.layout_digest(Article, Stub, Problem)}"
+CACHE_FORMAT = f"8-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
-
-FileIdentity = tuple[int, int, int, int]  # size, st_mtime_ns, st_ctime_ns, st_ino
-NO_IDENTITY: FileIdentity = (-1, -1, -1, -1)  # a file whose stat failed: never matches
 
 
 _META_QUERY = "SELECT name, value FROM meta"
@@ -56,54 +60,18 @@ def usable_meta(settings: str) -> dict[str, str]:
     return {"format": CACHE_FORMAT, "settings": settings}
 
 
-# The identity a cached record is valid for, from a file's stat. An attrgetter: the scan
-# maps it over every file of a folder at C speed.
-file_identity: Callable[[os.stat_result], FileIdentity] = operator.attrgetter(
-    "st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Problems:
-    """One file's problems, as one packable value."""
-
-    items: tuple[Problem, ...]
-
-
-class Record(NamedTuple):
-    """One file's parse outcome, as stored (and as a pool worker returns it)."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    ino: int
-    digest: str  # of the Article ('' when rejected)
-    problems: bytes | None  # packed `Problems`, None when there are none
-    stub: bytes | None  # packed `Stub`, None when rejected
-    article: bytes | None  # packed `Article`, None when rejected
-    # What deciding between duplicates reads, as columns the index can query: the
-    # article's id and publication time (POSIX seconds); None when rejected.
-    aid: str | None = None
-    at: int | None = None
-
-    @property
-    def identity(self) -> FileIdentity:
-        """The file identity this record was made from."""
-        return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
-
-    @property
-    def newest_ns(self) -> int:
-        """When the file last changed: its mtime or its ctime, whichever is later."""
-        return max(self.mtime_ns, self.ctime_ns)
-
-
 _COLUMNS = Record._fields
+# A record's folder, as `folder_of` says; SQL to index and query by. rtrim strips every
+# trailing character that is not a '/' (all of them, for a path without one).
+_FOLDER_OF = "rtrim(path, replace(path, '/', ''))"
+_UNVOUCHED = b""  # the digest of a folder whose files the next run must compare
 _NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
 # One database holds the records and the membership index (`feeds.index`), so that a
 # record and what the index makes of it change in one transaction. `files.win` says
 # which record of an id is published; `pending` lists the paths whose records changed
-# since the index last took them in, with the id each had then.
+# since the index last took them in, with the id each had then. `folders` has a row for
+# each folder holding records: the digest of its files' identities (`Scan.folder_digests`)
+# once every record there was made from them, `_UNVOUCHED` until then.
 _META_TABLE = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _SCHEMA = f"""
 {_META_TABLE}
@@ -115,6 +83,8 @@ CREATE INDEX IF NOT EXISTS files_aid ON files(aid) WHERE aid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_won ON files(at) WHERE win;
 CREATE INDEX IF NOT EXISTS files_lost ON files(path) WHERE aid IS NOT NULL AND NOT win;
 CREATE INDEX IF NOT EXISTS files_problems ON files(path) WHERE problems IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_folder ON files({_FOLDER_OF});
+CREATE TABLE IF NOT EXISTS folders (prefix TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, aid TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (
@@ -138,29 +108,9 @@ CREATE TABLE IF NOT EXISTS pages (
 INDEX_TABLES = ("state", "feeds", "spellings", "members", "pages")
 
 
-def make_record(
-    path: str, identity: FileIdentity | None, article: Article | None, problems: Sequence[Problem]
-) -> Record:
-    """The stored form of one file's validation outcome (identity None: its stat failed)."""
-    packed_problems = codec.pack(Problems(tuple(problems))) if problems else None
-    if article is None:
-        return Record(path, *(identity or NO_IDENTITY), "", packed_problems, None, None)
-    # The digest is of every field: equal digests, equal feed entries.
-    packed_article, digest = codec.pack_with_digest(article)
-    return Record(
-        path,
-        *(identity or NO_IDENTITY),
-        digest,
-        packed_problems,
-        codec.pack(article.stub()),
-        packed_article,
-        article.id,
-        int(article.published_at.timestamp()),
-    )
-
-
-class CorruptRecord(Exception):
-    """A stored record that does not decode: the cache was damaged or tampered with."""
+def folder_of(path: str) -> str:
+    """The folder of a record's path as the scan names folders: 'a/b/', or '' at the top."""
+    return path[: path.rfind("/") + 1]
 
 
 def log_corrupt(count: int) -> None:
@@ -169,31 +119,6 @@ def log_corrupt(count: int) -> None:
         "%(count)d parse cache records do not decode; their files are parsed again",
         fields(count=count),
     )
-
-
-def unpack_stub(path: str, blob: bytes) -> Stub:
-    """A record's stub from its stored form. Raises CorruptRecord when it does not decode."""
-    try:
-        return codec.unpack(Stub, blob)
-    except codec.Undecodable as exc:
-        raise CorruptRecord(path) from exc
-
-
-def unpack_problems(path: str, blob: bytes) -> tuple[Problem, ...]:
-    """A record's problems from their stored form. Raises CorruptRecord when they do not
-    decode."""
-    try:
-        return codec.unpack(Problems, blob).items
-    except codec.Undecodable as exc:
-        raise CorruptRecord(path) from exc
-
-
-def unpack_article(blob: bytes) -> Article:
-    """The whole article from its stored form. Raises CorruptRecord when it does not decode."""
-    try:
-        return codec.unpack(Article, blob)
-    except codec.Undecodable as exc:
-        raise CorruptRecord from exc
 
 
 class ParseCache:
@@ -223,13 +148,24 @@ class ParseCache:
             self._db = connect(self.path, self.settings)
         return self._db
 
-    def identities(self) -> Iterator[tuple[str, FileIdentity]]:
-        """Every stored record's path and the file identity it was made from."""
-        query = "SELECT path, size, mtime_ns, ctime_ns, ino FROM files"
-        return (
-            (path, (size, mtime, ctime, ino))
-            for path, size, mtime, ctime, ino in self.db.execute(query)
-        )
+    def folder_digests(self) -> dict[str, bytes]:
+        """Each folder holding records, and the digest of the files they were all made
+        from (`_UNVOUCHED` when some may not have been)."""
+        return dict(self.db.execute("SELECT prefix, digest FROM folders"))
+
+    def identities(self, prefixes: Iterable[str]) -> Iterator[tuple[str, FileIdentity]]:
+        """The path of each record in the folders `prefixes`, and the file identity it was
+        made from."""
+        query = f"SELECT path, size, mtime_ns, ctime_ns, ino FROM files WHERE {_FOLDER_OF} = ?"
+        for prefix in prefixes:
+            for path, size, mtime, ctime, ino in self.db.execute(query, (prefix,)).fetchall():
+                yield path, (size, mtime, ctime, ino)
+
+    def vouch(self, digests: Mapping[str, bytes]) -> None:
+        """Store the digests of folders whose records were all made from their files as
+        the digest says: the next run does not compare them while it stays the same."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", digests.items())
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""
@@ -276,11 +212,22 @@ class ParseCache:
         marks = ",".join("?" * len(_COLUMNS))
         note = "INSERT OR IGNORE INTO pending VALUES (?1, (SELECT aid FROM files WHERE path = ?1))"
         removed = list(removed)
+        folders = {folder_of(path) for path in itertools.chain(removed, (r.path for r in rows))}
         with self.transaction() as db:
             db.executemany(note, ((row.path,) for row in rows))
             db.executemany(note, ((path,) for path in removed))
             db.executemany(f"INSERT OR REPLACE INTO files ({columns}) VALUES ({marks})", rows)
             db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
+            db.executemany(
+                "INSERT OR REPLACE INTO folders SELECT ?1, ?2 "
+                f"WHERE EXISTS (SELECT 1 FROM files WHERE {_FOLDER_OF} = ?1)",
+                ((prefix, _UNVOUCHED) for prefix in folders),
+            )
+            db.executemany(
+                "DELETE FROM folders WHERE prefix = ?1 "
+                f"AND NOT EXISTS (SELECT 1 FROM files WHERE {_FOLDER_OF} = ?1)",
+                ((prefix,) for prefix in folders),
+            )
 
     def drop_corrupt(self) -> int:
         """Forget every record whose stub, problems or article do not decode (their files

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from feeds.cache import CorruptRecord, ParseCache, log_corrupt, open_cache
+from feeds.cache import ParseCache, log_corrupt, open_cache
 from feeds.config import Config
 from feeds.errors import FeedsError, OutputError
 from feeds.fingerprint import parse_settings
@@ -40,6 +40,7 @@ from feeds.output_stages import (
     render_site,
 )
 from feeds.pool import Job, Workers, cpu_count
+from feeds.records import CorruptRecord
 from feeds.reporting import ProgressFactory, no_progress
 from feeds.stages import Context, Plan, Summary
 from feeds.write import DryRun, Writer

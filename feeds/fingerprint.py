@@ -11,12 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from feeds import __version__
-from feeds.cache import FileIdentity
 from feeds.config import Config
 from feeds.model import FeedGroup, Listing, Problem, Stub
 
 FINGERPRINT_FORMAT = 3
-_BATCH = 4096  # file identities hashed per marshal call
 
 
 def parse_settings(config: Config, parser: str) -> str:
@@ -72,21 +70,14 @@ def site_fingerprint(config_fp: str, listings: Iterable[Listing], everything: st
 
 
 def inputs_fingerprint(
-    config_fp: str,
-    parser: str,
-    paths: tuple[str, ...],
-    identities: tuple[FileIdentity | None, ...],
-    skipped: Iterable[Problem],
+    config_fp: str, parser: str, folder_digests: Mapping[str, bytes], skipped: Iterable[Problem]
 ) -> str:
-    """A digest of everything a build reads: the config, every article file's identity,
-    and every entry the scan skipped with a warning (a link out, a FIFO, a folder it could
-    not list), so that one appearing or going away is a change the run reports."""
+    """A digest of everything a build reads: the config, every article file's identity
+    (by the digests of the folders they are in: `Scan.folder_digests`), and every entry
+    the scan skipped with a warning (a link out, a FIFO, a folder it could not list), so
+    that one appearing or going away is a change the run reports."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{config_fp}\0{parser}\0{sys.version}".encode())
     h.update(marshal.dumps(tuple((p.path, p.field, p.message) for p in skipped)))
-    # marshal encodes a batch of paths and their identities at C speed and without
-    # ambiguity; batches keep the bytes held at once small.
-    for start in range(0, len(paths), _BATCH):
-        batch = slice(start, start + _BATCH)
-        h.update(marshal.dumps((paths[batch], identities[batch])))
+    h.update(marshal.dumps(tuple(folder_digests.items())))
     return h.hexdigest()

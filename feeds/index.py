@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from feeds.cache import INDEX_TABLES, ParseCache, unpack_stub
+from feeds.cache import INDEX_TABLES, ParseCache
 from feeds.config import Config
 from feeds.members import Grouping, Membership, clock_edges, grouping, memberships_of, moved_between
 from feeds.model import GroupKind, Stub
+from feeds.records import unpack_stub
 from feeds.reporting import fields
 
 _BATCH = 500  # values per `IN (...)` query

@@ -4,15 +4,10 @@ and what the articles select into feeds."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from feeds import codec, index
-from feeds.cache import (
-    NO_IDENTITY,
-    FileIdentity,
-    Record,
-    unpack_problems,
-    unpack_stub,
-)
+from feeds.cache import folder_of
 from feeds.errors import InputError
 from feeds.fingerprint import config_fingerprint, inputs_fingerprint
 from feeds.group import lost_duplicate
@@ -21,6 +16,7 @@ from feeds.manifest import Manifest, files_in_place, load_manifest
 from feeds.members import clock_edges
 from feeds.model import GroupKind, Problem
 from feeds.pool import MIN_PARALLEL_FILES, PARSE_CHUNK, parse_chunk
+from feeds.records import NO_IDENTITY, FileIdentity, Record, unpack_problems, unpack_stub
 from feeds.scan import Scan, scan
 from feeds.stages import Context, Parsed, Scanned, Selection, Summary
 
@@ -30,26 +26,44 @@ def scan_files(ctx: Context) -> Scanned:
     started_ns = time.time_ns()
     found = scan(ctx.config.content)
     config_fp = config_fingerprint(ctx.config)
-    inputs_fp = inputs_fingerprint(
-        config_fp, ctx.parser, found.paths, found.identities, found.problems
-    )
+    inputs_fp = inputs_fingerprint(config_fp, ctx.parser, found.folder_digests, found.problems)
     return Scanned(found, config_fp, inputs_fp, started_ns)
 
 
-def _vouched(ctx: Context, found: Scan) -> tuple[set[str], tuple[str, ...]]:
-    """The cached paths whose files are unchanged, and the cached paths that are gone.
-    Files in a folder that could not be listed keep their records. Only identities are
-    read: what the records hold is the index's to use."""
-    vouched: set[str] = set()
-    stale: list[str] = []
-    identity_of, unlisted = found.identity_of, found.unlisted
-    for path, identity in ctx.cache.identities():
-        unseen = bool(unlisted) and path.startswith(unlisted)
-        if path not in identity_of and not unseen:
-            stale.append(path)
-        elif unseen or identity == identity_of[path]:
-            vouched.add(path)
-    return vouched, tuple(stale)
+@dataclass(frozen=True, slots=True)
+class _Changes:
+    """What the cache says of the scan: the files to parse (those it has no record of for
+    their identity), the cached paths whose files are gone, the folders it compared and
+    how many files it vouches for."""
+
+    to_parse: list[tuple[str, FileIdentity | None]]
+    gone: tuple[str, ...]
+    compared: tuple[str, ...]
+    vouched: int
+
+
+def _changes(ctx: Context, found: Scan) -> _Changes:
+    """Compare the scan with the cache folder by folder: a folder whose digest the cache
+    stored is vouched for unread; the records of the others, and of folders gone, are
+    compared path by path. Folders that could not be listed keep their records."""
+    stored, digests, unlisted = ctx.cache.folder_digests(), found.folder_digests, found.unlisted
+    compared = [prefix for prefix, digest in digests.items() if stored.get(prefix) != digest]
+    gone = [
+        prefix
+        for prefix in stored
+        if prefix not in digests and not (unlisted and prefix.startswith(unlisted))
+    ]
+    cached = dict(ctx.cache.identities([*compared, *gone]))
+    to_parse = []
+    for prefix in compared:
+        files = found.files_of[prefix]
+        for path, identity in zip(found.paths[files], found.identities[files], strict=True):
+            # A file whose stat failed (None) is parsed, to report why.
+            if identity is None or cached.pop(path, None) != identity:
+                to_parse.append((path, identity))
+    # What is left was not listed in its folder: those files are gone.
+    vouched = len(found.paths) - len(to_parse)
+    return _Changes(to_parse, tuple(cached), tuple(compared), vouched)
 
 
 def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, Manifest] | None:
@@ -78,25 +92,26 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     """Parse the files the cache does not vouch for (in the pool when there are many),
     caching each chunk's records as it arrives: a run holds in memory only a chunk."""
-    identity_of = scanned.scan.identity_of
-    vouched, stale = _vouched(ctx, scanned.scan)
-    changed = [(path, identity_of[path]) for path in scanned.scan.paths if path not in vouched]
+    changes = _changes(ctx, scanned.scan)
+    identity_of = dict(changes.to_parse)
     # Records of files changed within racy_seconds of the scan are stored without their
     # file's identity (Options), so the next run parses them again.
     racy = scanned.started_ns - int(ctx.racy_seconds * 1e9)
-    uncertain = 0
-    parallel = len(changed) >= MIN_PARALLEL_FILES
-    with ctx.progress("parsing", len(changed)) as bar:
-        for chunk in ctx.workers.map(parse_chunk, changed, PARSE_CHUNK, parallel):
+    uncertain: set[str] = set()  # the folders of such records
+    parallel = len(changes.to_parse) >= MIN_PARALLEL_FILES
+    with ctx.progress("parsing", len(changes.to_parse)) as bar:
+        for chunk in ctx.workers.map(parse_chunk, changes.to_parse, PARSE_CHUNK, parallel):
             kept = [_trusted(record, identity_of[record.path], racy) for record in chunk]
-            uncertain += sum(record.size < 0 for record in kept)
+            uncertain.update(folder_of(record.path) for record in kept if record.size < 0)
             ctx.cache.update(kept, ())
             bar.advance(len(chunk))
-    if stale:
-        ctx.cache.update((), stale)
+    if changes.gone:
+        ctx.cache.update((), changes.gone)
+    digests = scanned.scan.folder_digests
+    ctx.cache.vouch({p: digests[p] for p in changes.compared if p not in uncertain})
     # A record not trusted must make the next run look at its file again.
     trusted = not uncertain and not scanned.scan.unlisted
-    return Parsed(trusted, parsed=len(changed), cached=len(vouched))
+    return Parsed(trusted, parsed=len(changes.to_parse), cached=changes.vouched)
 
 
 def _trusted(record: Record, identity: FileIdentity | None, racy: int) -> Record:

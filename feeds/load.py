@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from feeds import yaml12
-from feeds.cache import FileIdentity, Record, make_record
 from feeds.config import Config
 from feeds.files import NOT_REGULAR
 from feeds.model import Problem, RawDoc
+from feeds.records import FileIdentity, Record, make_record
 
 yaml_rs: Any
 try:  # a Rust YAML 1.2 parser, ~6x faster than libyaml on front matter; see README

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from feeds import codec
-from feeds.cache import unpack_article
 from feeds.errors import InputError
 from feeds.fingerprint import site_fingerprint
 from feeds.formats import is_page_folder
@@ -15,6 +14,7 @@ from feeds.listing import IndexedFeed, live_group, page_group
 from feeds.manifest import SITE_KEY, FeedEntry, Manifest, files_in_place, load_manifest
 from feeds.model import FeedGroup, GroupKind, Stub
 from feeds.pool import MIN_PARALLEL_FEEDS, RENDER_BATCH, RENDER_CHUNK, RenderTask, render_chunk
+from feeds.records import unpack_article
 from feeds.stages import Context, Parsed, Plan, Scanned, Selection, Summary, Unit, Written
 from feeds.write import FileResult
 

@@ -22,11 +22,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from feeds.archive import ArchivePage
-from feeds.cache import FileIdentity, Record, unpack_article
 from feeds.config import Config
 from feeds.errors import FeedsError
 from feeds.load import parse_file
 from feeds.model import FeedGroup, Stub
+from feeds.records import FileIdentity, Record, unpack_article
 from feeds.write import FileResult, Writer
 
 if TYPE_CHECKING:

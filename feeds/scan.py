@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import hashlib
+import marshal
 import operator
 import os
 import re
@@ -13,17 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from feeds.cache import FileIdentity, file_identity
 from feeds.config import Content
 from feeds.errors import InputError
 from feeds.files import NOT_REGULAR
 from feeds.model import Problem
+from feeds.records import FileIdentity, file_identity
 
 UNLISTED = "cannot be listed: {reason}; its articles keep their last published state"
 FOLDER_LINK = "a link to a folder; not followed"
 OUTSIDE_LINK = "a link to a file outside content.dir; skipped"
 SPECIAL_FILE = f"{NOT_REGULAR}; skipped"
 _MODE = operator.attrgetter("st_mode")
+_BATCH = 4096  # file identities hashed per marshal call
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,34 @@ class Scan:
     identities: tuple[FileIdentity | None, ...]  # one for each path
     problems: tuple[Problem, ...] = ()
     unlisted: tuple[str, ...] = ()
+    # Each folder holding article files ('' or 'a/b/') and where its files end in
+    # `paths`: a folder's files are listed together, and start where the one before ends.
+    folders: tuple[tuple[str, int], ...] = ()
 
     @functools.cached_property
-    def identity_of(self) -> dict[str, FileIdentity | None]:
-        """Each path's identity. Made when first asked for: a run with nothing to do
-        only fingerprints the identities."""
-        return dict(zip(self.paths, self.identities, strict=True))
+    def files_of(self) -> dict[str, slice]:
+        """Where each folder's files are in `paths` and `identities`."""
+        starts = (0, *(end for _, end in self.folders))
+        return {
+            prefix: slice(start, end)
+            for (prefix, end), start in zip(self.folders, starts, strict=False)
+        }
+
+    @functools.cached_property
+    def folder_digests(self) -> dict[str, bytes]:
+        """A digest of each folder's article files and their identities: the cache
+        stores the digest of a folder whose files it holds records of, and does not look
+        at them again while the digest stays the same."""
+        digests = {}
+        for prefix, files in self.files_of.items():
+            h = hashlib.blake2b(digest_size=16)
+            # marshal encodes a batch of paths and identities at C speed and without
+            # ambiguity; batches keep the bytes held at once small.
+            for start in range(files.start, files.stop, _BATCH):
+                batch = slice(start, min(start + _BATCH, files.stop))
+                h.update(marshal.dumps((self.paths[batch], self.identities[batch])))
+            digests[prefix] = h.digest()
+        return digests
 
 
 def scan(content: Content) -> Scan:
@@ -63,7 +88,7 @@ def scan(content: Content) -> Scan:
         raise InputError(msg)
     require_articles(content.dir, content.patterns, walk.paths)
     paths, identities = tuple(walk.paths), tuple(walk.identities)
-    return Scan(paths, identities, tuple(walk.problems), tuple(walk.unlisted))
+    return Scan(paths, identities, tuple(walk.problems), tuple(walk.unlisted), tuple(walk.folders))
 
 
 class _Walk:
@@ -77,6 +102,7 @@ class _Walk:
         self.identities: list[FileIdentity | None] = []
         self.problems: list[Problem] = []
         self.unlisted: list[str] = []
+        self.folders: list[tuple[str, int]] = []
 
     def folder(self, path: str, prefix: str) -> list[tuple[str, str]]:
         """Take in one folder's files; return its subfolders (path, prefix) in name order.
@@ -107,6 +133,8 @@ class _Walk:
                 # Other files are not articles, whatever they are; folders may hold some.
                 if info is not None and (stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode)):
                     self.take(base, prefix, name, info, subfolders)
+        if len(self.paths) > (self.folders[-1][1] if self.folders else 0):
+            self.folders.append((prefix, len(self.paths)))
         return [(path, folder_prefix) for _, path, folder_prefix in sorted(subfolders)]
 
     def take(

@@ -25,9 +25,9 @@ from threading import Event
 
 import watchfiles
 
-from feeds.cache import FileIdentity, file_identity
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
+from feeds.records import FileIdentity, file_identity
 from feeds.reporting import fields
 
 log = logging.getLogger("feeds")

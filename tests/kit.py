@@ -24,12 +24,12 @@ import yaml
 from click.testing import CliRunner, Result
 from lxml import etree
 
-from feeds.cache import unpack_article
 from feeds.cli import cli
 from feeds.config import Config, load_config
 from feeds.engine import Options, Outcome, build
 from feeds.load import PARSER, parse_file
 from feeds.model import Article, Listing
+from feeds.records import unpack_article
 
 # The moment every in-process build runs at. The CLI builds as of the real clock, which is
 # after every date the tests write unless they say otherwise.

@@ -28,10 +28,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.cache import Record, file_identity, unpack_article, unpack_problems, unpack_stub
 from feeds.config import Config
 from feeds.load import PARSERS, parse_file
 from feeds.model import Article, FeedGroup, GroupKind, Problem, Stub
+from feeds.records import Record, file_identity, unpack_article, unpack_problems, unpack_stub
 from feeds.render import render_group
 from tests.kit import article, make_site
 

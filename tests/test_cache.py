@@ -153,7 +153,7 @@ def test_removed_file_leaves_the_cache(site: Site) -> None:
     site.build()
     config = site.config()
     with open_cache(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
-        assert sorted(path for path, _ in cache.identities()) == ["a.md", "bad.md"]
+        assert sorted(path for path, _ in cache.identities([""])) == ["a.md", "bad.md"]
 
 
 def test_cache_clear_command(site: Site, tmp_path: Path) -> None:
@@ -263,3 +263,39 @@ def test_cache_clear_removes_the_folder_it_emptied(tmp_path: Path) -> None:
     assert not cache_dir.exists()
     assert site.cli("cache clear").stdout == f"no cache at {cache_dir}\n"
     assert site.cli("build").exit_code == 0  # and the next build parses again
+
+
+def _foldered_site(tmp_path: Path) -> Site:
+    files = {"a/1.md": article(1), "a/2.md": article(2), "b/3.md": article(3), "4.md": article(4)}
+    return make_site(tmp_path, files)
+
+
+def test_a_folder_whose_files_are_as_they_were_is_vouched_for_without_reading_its_records(
+    tmp_path: Path,
+) -> None:
+    site = _foldered_site(tmp_path)
+    site.build()
+    db = sqlite3.connect(site.config().cache.dir / CACHE_FILE)
+    with db:  # a record that no longer matches its file, which only a comparison sees
+        db.execute("UPDATE files SET size = 0 WHERE path = 'a/1.md'")
+    db.close()
+    site.write({"b/3.md": article(3, title="Edited")})
+    assert site.build().files_parsed == 1  # folder a/ is as it was: not compared
+    site.write({"a/2.md": article(2, title="Edited")})
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (2, 2)  # a/ compared: 1 and 2
+
+
+def test_a_folder_removed_whole_takes_its_records_and_articles_away(tmp_path: Path) -> None:
+    site = _foldered_site(tmp_path)
+    site.build()
+    for path in (site.content / "a").iterdir():
+        path.unlink()
+    (site.content / "a").rmdir()
+    outcome = site.build()
+    assert (outcome.files_parsed, outcome.files_cached) == (0, 2)
+    config = site.config()
+    with open_cache(config.cache.dir, parse_settings(config, "yaml-rs")) as cache:
+        assert sorted(path for path, _ in cache.identities(["", "a/", "b/"])) == ["4.md", "b/3.md"]
+        assert sorted(cache.folder_digests()) == ["", "b/"]
+    assert snapshot(site.out) == site.fresh_output(tmp_path / "clean")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from feeds.cache import FileIdentity, file_identity
 from feeds.config import Content
 from feeds.fingerprint import inputs_fingerprint
-from feeds.scan import SPECIAL_FILE, scan
+from feeds.records import FileIdentity, file_identity
+from feeds.scan import SPECIAL_FILE, Scan, scan
 
 
 def _tree(root: Path) -> Content:
@@ -28,7 +28,7 @@ def test_paths_come_depth_first_in_name_order_with_their_stat_identity(tmp_path:
     found = scan(_tree(tmp_path))
     assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
     assert found.identities == tuple(file_identity(os.stat(tmp_path / p)) for p in found.paths)
-    assert found.identity_of == dict(zip(found.paths, found.identities, strict=True))
+    assert found.folders == (("", 4), ("sub/", 5))
     assert found.problems == ()
 
 
@@ -43,6 +43,7 @@ def test_folders_come_in_name_order_whatever_their_names_and_other_files_are_ski
     (tmp_path / "a" / "up").symlink_to(tmp_path / "a-b" / "2.md")  # not an article name
     found = scan(Content(dir=tmp_path, patterns=("*.md",)))
     assert found.paths == ("a/1.md", "a-b/2.md", "old.md/3.md")
+    assert found.folders == (("a/", 1), ("a-b/", 2), ("old.md/", 3))  # none for the top
     assert found.problems == ()
 
 
@@ -61,8 +62,9 @@ def test_a_file_gone_before_its_stat_keeps_its_path_without_an_identity(
     monkeypatch.setattr(os, "lstat", lstat)
     found = scan(content)
     assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
-    assert found.identity_of["d.md"] is None  # parsing reports why
-    assert found.identity_of["z.md"] == file_identity(real_lstat(tmp_path / "z.md"))
+    identity_of = dict(zip(found.paths, found.identities, strict=True))
+    assert identity_of["d.md"] is None  # parsing reports why
+    assert identity_of["z.md"] == file_identity(real_lstat(tmp_path / "z.md"))
 
 
 def test_a_file_replaced_by_a_special_file_after_the_listing_is_skipped(
@@ -84,7 +86,9 @@ def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None
     identities: tuple[FileIdentity | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
 
     def digest(paths: tuple[str, ...], identities: tuple[FileIdentity | None, ...]) -> str:
-        return inputs_fingerprint("config", "parser", paths, identities, ())
+        folders = tuple((path[: path.rfind("/") + 1], n + 1) for n, path in enumerate(paths))
+        found = Scan(paths, identities, folders=folders)
+        return inputs_fingerprint("config", "parser", found.folder_digests, ())
 
     before = digest(paths, identities)
     assert digest(paths, identities) == before
@@ -97,3 +101,12 @@ def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None
         changed.append(digest(paths, (identities[0], (key[0], key[1], key[2], key[3]))))
     assert before not in changed
     assert len(set(changed)) == len(changed)
+
+
+def test_a_folder_digest_changes_with_its_own_files_only(tmp_path: Path) -> None:
+    content = _tree(tmp_path)
+    before = scan(content).folder_digests
+    (tmp_path / "sub" / "b.md").write_text("new")
+    after = scan(content).folder_digests
+    assert after[""] == before[""]
+    assert after["sub/"] != before["sub/"]
