@@ -214,9 +214,7 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
         if last is not None:
             summary, manifest = last
             unchanged = tuple(sorted(manifest.all_files()))
-            return _outcome(
-                ctx, timer, summary, unchanged=unchanged, cached=len(scanned.scan.paths)
-            )
+            return _outcome(ctx, timer, summary, unchanged=unchanged, cached=scanned.scan.count)
         parsed = timer.run("parse", parse_changed, ctx, scanned)
         selection = timer.run("select", select_feeds, ctx, scanned, parsed)
         listings = tuple(feed.listing for feed in selection.feeds.feeds)

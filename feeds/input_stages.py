@@ -47,23 +47,22 @@ def _changes(ctx: Context, found: Scan) -> _Changes:
     stored is vouched for unread; the records of the others, and of folders gone, are
     compared path by path. Folders that could not be listed keep their records."""
     stored, digests, unlisted = ctx.cache.folder_digests(), found.folder_digests, found.unlisted
-    compared = [prefix for prefix, digest in digests.items() if stored.get(prefix) != digest]
+    compared = [f for f in found.folders if stored.get(f.prefix) != digests[f.prefix]]
     gone = [
         prefix
         for prefix in stored
         if prefix not in digests and not (unlisted and prefix.startswith(unlisted))
     ]
-    cached = dict(ctx.cache.identities([*compared, *gone]))
+    cached = dict(ctx.cache.identities([*(folder.prefix for folder in compared), *gone]))
     to_parse = []
-    for prefix in compared:
-        files = found.files_of[prefix]
-        for path, identity in zip(found.paths[files], found.identities[files], strict=True):
+    for folder in compared:
+        for path, identity in folder.files():
             # A file whose stat failed (None) is parsed, to report why.
             if identity is None or cached.pop(path, None) != identity:
                 to_parse.append((path, identity))
     # What is left was not listed in its folder: those files are gone.
-    vouched = len(found.paths) - len(to_parse)
-    return _Changes(to_parse, tuple(cached), tuple(compared), vouched)
+    vouched = found.count - len(to_parse)
+    return _Changes(to_parse, tuple(cached), tuple(f.prefix for f in compared), vouched)
 
 
 def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, Manifest] | None:
@@ -137,7 +136,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         summary = Summary(
             built_at=int(now.timestamp()),
             valid_until=index.next_edge(cache, clock_edges(config), now.timestamp()),
-            files_found=len(scanned.scan.paths),
+            files_found=scanned.scan.count,
             articles_valid=index.counts(cache),
             articles_selected=everything.total if everything is not None else 0,
             rejected_files=len({problem.path for problem in problems if problem.rejected}),

@@ -4,6 +4,7 @@ fingerprint that changes with any path or any part of any identity."""
 
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from feeds.config import Content
 from feeds.fingerprint import inputs_fingerprint
 from feeds.records import FileIdentity, file_identity
-from feeds.scan import SPECIAL_FILE, Scan, scan
+from feeds.scan import SPECIAL_FILE, Folder, Scan, scan
 
 
 def _tree(root: Path) -> Content:
@@ -24,11 +25,16 @@ def _tree(root: Path) -> Content:
     return Content(dir=root, patterns=("*.md",))
 
 
+def _paths(found: Scan) -> list[str]:
+    return [path for path, _ in found.files()]
+
+
 def test_paths_come_depth_first_in_name_order_with_their_stat_identity(tmp_path: Path) -> None:
     found = scan(_tree(tmp_path))
-    assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
-    assert found.identities == tuple(file_identity(os.stat(tmp_path / p)) for p in found.paths)
-    assert found.folders == (("", 4), ("sub/", 5))
+    paths = ["b.md", "c.md", "d.md", "z.md", "sub/a.md"]
+    assert list(found.files()) == [(p, file_identity(os.stat(tmp_path / p))) for p in paths]
+    assert [(folder.prefix, folder.count) for folder in found.folders] == [("", 4), ("sub/", 1)]
+    assert found.count == 5
     assert found.problems == ()
 
 
@@ -42,8 +48,8 @@ def test_folders_come_in_name_order_whatever_their_names_and_other_files_are_ski
     os.mkfifo(tmp_path / "a" / "pipe")  # not an article file, whatever it is: no problem
     (tmp_path / "a" / "up").symlink_to(tmp_path / "a-b" / "2.md")  # not an article name
     found = scan(Content(dir=tmp_path, patterns=("*.md",)))
-    assert found.paths == ("a/1.md", "a-b/2.md", "old.md/3.md")
-    assert found.folders == (("a/", 1), ("a-b/", 2), ("old.md/", 3))  # none for the top
+    assert _paths(found) == ["a/1.md", "a-b/2.md", "old.md/3.md"]
+    assert [folder.prefix for folder in found.folders] == ["a/", "a-b/", "old.md/"]  # no top
     assert found.problems == ()
 
 
@@ -61,8 +67,8 @@ def test_a_file_gone_before_its_stat_keeps_its_path_without_an_identity(
 
     monkeypatch.setattr(os, "lstat", lstat)
     found = scan(content)
-    assert found.paths == ("b.md", "c.md", "d.md", "z.md", "sub/a.md")
-    identity_of = dict(zip(found.paths, found.identities, strict=True))
+    identity_of = dict(found.files())
+    assert list(identity_of) == ["b.md", "c.md", "d.md", "z.md", "sub/a.md"]
     assert identity_of["d.md"] is None  # parsing reports why
     assert identity_of["z.md"] == file_identity(real_lstat(tmp_path / "z.md"))
 
@@ -77,7 +83,7 @@ def test_a_file_replaced_by_a_special_file_after_the_listing_is_skipped(
     real_lstat = os.lstat
     monkeypatch.setattr(os, "lstat", lambda path: fifo if path == swapped else real_lstat(path))
     found = scan(content)
-    assert found.paths == ("c.md", "d.md", "z.md", "sub/a.md")
+    assert _paths(found) == ["c.md", "d.md", "z.md", "sub/a.md"]
     assert [(p.path, p.message) for p in found.problems] == [("b.md", SPECIAL_FILE)]
 
 
@@ -86,8 +92,14 @@ def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None
     identities: tuple[FileIdentity | None, ...] = ((10, 20, 30, 40), (11, 21, 31, 41))
 
     def digest(paths: tuple[str, ...], identities: tuple[FileIdentity | None, ...]) -> str:
-        folders = tuple((path[: path.rfind("/") + 1], n + 1) for n, path in enumerate(paths))
-        found = Scan(paths, identities, folders=folders)
+        folders: dict[str, tuple[list[str], list[FileIdentity | None]]] = {}
+        for path, identity in zip(paths, identities, strict=True):
+            folder = folders.setdefault(path[: path.rfind("/") + 1], ([], []))
+            folder[0].append(path)
+            folder[1].append(identity)
+        found = Scan(
+            tuple(Folder(prefix, len(f[0]), marshal.dumps(f)) for prefix, f in folders.items())
+        )
         return inputs_fingerprint("config", "parser", found.folder_digests, ())
 
     before = digest(paths, identities)
