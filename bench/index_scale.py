@@ -76,7 +76,7 @@ def templates(work: Path) -> tuple[Config, list[Stub]]:
     config = load_config(work / "feeds.yaml")
     found = scan(config.content)
     stubs = []
-    for path, identity in zip(found.paths, found.identities, strict=True):
+    for path, identity in found.files():
         record = parse_file(config, PARSER, path, identity)
         if record.stub is not None:
             stubs.append(codec.unpack(Stub, record.stub))

@@ -115,26 +115,40 @@ def update(cache: ParseCache, config: Config, config_fp: str, now: datetime) -> 
         for table in INDEX_TABLES:
             db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM pending")
-        db.execute("UPDATE files SET win = 0 WHERE win")
-        aids: Iterable[str] = (aid for (aid,) in db.execute("SELECT DISTINCT aid FROM files"))
-        pending: set[str] = set()
+        subjects = _decide_all_winners(cache)
     else:
         rows = db.execute("SELECT path, aid FROM pending").fetchall()
         db.execute("DELETE FROM pending")
         pending = {path for path, _ in rows}
         aids = {aid for _, aid in rows if aid is not None}
         aids |= {aid for (aid,) in cache.select_in("SELECT aid FROM files WHERE path IN", pending)}
-    subjects = pending | _decide_winners(cache, sorted(a for a in aids if a is not None))
+        subjects = pending | _decide_winners(cache, sorted(a for a in aids if a is not None))
     last_clock = state.get("clock")
     if isinstance(last_clock, float | int):
         subjects |= _moved(cache, clock_edges(config), float(last_clock), now.timestamp())
     feeds = _load_feeds(cache)
-    touched = _apply(cache, grouping(config, now), feeds, sorted(subjects))
+    touched = _apply(cache, grouping(config, now), feeds, sorted(subjects), rebuilt)
     db.executemany(
         "INSERT OR REPLACE INTO state VALUES (?, ?)",
         [("config", config_fp), ("clock", now.timestamp())],
     )
     return Update(feeds, touched, rebuilt)
+
+
+# The record that wins each id, as `_decide_winners` decides it (the greatest
+# publication time, then the greatest path), for every id at once in SQL.
+_WINNERS = (
+    "SELECT path FROM (SELECT path, row_number() OVER (PARTITION BY aid "
+    "ORDER BY at DESC, path DESC) AS n FROM files WHERE aid IS NOT NULL) WHERE n = 1"
+)
+
+
+def _decide_all_winners(cache: ParseCache) -> set[str]:
+    """Mark the record that wins each id, over every record (the index is rebuilt);
+    return the winners' paths."""
+    cache.db.execute("UPDATE files SET win = 0 WHERE win")
+    cache.db.execute(f"UPDATE files SET win = 1 WHERE path IN ({_WINNERS})")
+    return {path for (path,) in cache.db.execute("SELECT path FROM files WHERE win")}
 
 
 def _decide_winners(cache: ParseCache, aids: Sequence[str]) -> set[str]:
@@ -185,17 +199,21 @@ def _apply(
     how: Grouping,
     feeds: dict[tuple[GroupKind, str], FeedState],
     subjects: Sequence[str],
+    rebuilt: bool,
 ) -> set[int]:
-    """Recompute the memberships of `subjects`, in batches; patch totals and spellings."""
+    """Recompute the memberships of `subjects`, in batches; patch totals and spellings.
+    Into an emptied index (`rebuilt`), rows are only added, and which of them changed
+    is not kept: every feed is fingerprinted whole."""
     touched: set[int] = set()
     for start in range(0, len(subjects), _SUBJECTS):
         batch = subjects[start : start + _SUBJECTS]
-        old = list(cache.select_in(_MEMBERS_OF, batch))
+        old = [] if rebuilt else list(cache.select_in(_MEMBERS_OF, batch))
         new = list(_new_rows(cache, how, feeds, batch))
         new.sort()
-        cache.db.executemany("DELETE FROM members WHERE path = ?", ((p,) for p in batch))
+        if not rebuilt:
+            cache.db.executemany("DELETE FROM members WHERE path = ?", ((p,) for p in batch))
         cache.db.executemany("INSERT INTO members VALUES (?, ?, ?, ?, ?, ?)", new)
-        touched |= _patch(feeds, old, new)
+        touched |= _patch(feeds, old, new, keep_changes=not rebuilt)
     _store_counts(cache, feeds, touched)
     return touched
 
@@ -245,11 +263,11 @@ def _patch(
     feeds: dict[tuple[GroupKind, str], FeedState],
     old: list[tuple[int, float, int, str, str, bytes]],
     new: list[tuple[int, float, int, str, str, bytes]],
+    keep_changes: bool,
 ) -> set[int]:
-    """Patch each feed's total, spelling counts and changed keys by the rows that left
-    (`old`) and came (`new`); return the feeds touched."""
+    """Patch each feed's total, spelling counts and (when `keep_changes`) changed keys by
+    the rows that left (`old`) and came (`new`); return the feeds touched."""
     by_id = {state.feed: state for state in feeds.values()}
-    gone, came = set(old), set(new)
     for rows, sign in ((old, -1), (new, 1)):
         for feed, minus_rank, minus_at, aid, _, spelling in rows:
             state = by_id.get(feed)
@@ -258,11 +276,12 @@ def _patch(
                 raise CorruptIndex(msg)
             state.total += sign
             state.spellings[unblob(spelling)] += sign
-            state.changed.append((minus_rank, minus_at, aid))
-    moved = {row[:4] for row in gone} ^ {row[:4] for row in came}
-    for feed, *_ in moved:
-        by_id[feed].resized = True
-    return {row[0] for row in gone | came}
+            if keep_changes:
+                state.changed.append((minus_rank, minus_at, aid))
+    if keep_changes:  # a member come or gone shifts the feed's later archive pages
+        for feed, *_ in {row[:4] for row in old} ^ {row[:4] for row in new}:
+            by_id[feed].resized = True
+    return {row[0] for row in old} | {row[0] for row in new}
 
 
 def _store_counts(
