@@ -613,9 +613,9 @@ def report(
     if sizes or hugo:
         measured += (
             " `load` is the 1-minute load average just before each run. Ratios: wall time "
-            "over the wall time of the yardstick timed in the same run (read floor: "
-            "`find DIR -type f -print0 | xargs -0 cat >/dev/null`). Verdict: s = the "
-            "seconds, x = the ratio."
+            "over the wall time of the yardstick timed in the same run (warm read floor: "
+            "the second pass of `find DIR -type f -print0 | xargs -0 cat >/dev/null`). "
+            "Verdict: s = the seconds, x = the ratio, MB = the run's peak."
         )
     parts = [f"## {title}\n", measured + "\n"]
     if sizes:

@@ -46,7 +46,7 @@ CACHE_FILE = "parse.sqlite3"
 LAST_RUN_FILE = "last-run"  # the last complete run's inputs and summary
 LAST_RUN_TEMPORARY = "last-run.tmp"  # its next version, until renamed
 # Bump the number when what validation produces changes; field changes bump the digest.
-CACHE_FORMAT = f"8-{codec.layout_digest(Article, Stub, Problem)}"
+CACHE_FORMAT = f"9-{codec.layout_digest(Article, Stub, Problem)}"
 
 log = logging.getLogger("feeds")
 
@@ -60,12 +60,13 @@ def usable_meta(settings: str) -> dict[str, str]:
     return {"format": CACHE_FORMAT, "settings": settings}
 
 
-_COLUMNS = Record._fields
+# A record's whole article is kept in a table of its own, so that the index's updates
+# of `files` (which record wins its id) rewrite small rows.
+_COLUMNS = tuple(column for column in Record._fields if column != "article")
 # A record's folder, as `folder_of` says; SQL to index and query by. rtrim strips every
 # trailing character that is not a '/' (all of them, for a path without one).
 _FOLDER_OF = "rtrim(path, replace(path, '/', ''))"
 _UNVOUCHED = b""  # the digest of a folder whose files the next run must compare
-_NO_ARTICLE_COLUMNS = ", ".join(c if c != "article" else "NULL" for c in _COLUMNS)
 # One database holds the records and the membership index (`feeds.index`), so that a
 # record and what the index makes of it change in one transaction. `files.win` says
 # which record of an id is published; `pending` lists the paths whose records changed
@@ -79,6 +80,7 @@ CREATE TABLE IF NOT EXISTS files (
     {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'path' else ''}" for c in _COLUMNS)},
     win INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS articles (path TEXT PRIMARY KEY, article BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS files_aid ON files(aid) WHERE aid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS files_won ON files(at) WHERE win;
 CREATE INDEX IF NOT EXISTS files_lost ON files(path) WHERE aid IS NOT NULL AND NOT win;
@@ -106,6 +108,13 @@ CREATE TABLE IF NOT EXISTS pages (
 """
 # The tables of the index proper: emptied to rebuild it.
 INDEX_TABLES = ("state", "feeds", "spellings", "members", "pages")
+
+
+def _without_article(row: Record) -> tuple[object, ...]:
+    """The record's `files` columns, in `_COLUMNS` order."""
+    return tuple(
+        value for name, value in zip(Record._fields, row, strict=True) if name != "article"
+    )
 
 
 def folder_of(path: str) -> str:
@@ -169,11 +178,7 @@ class ParseCache:
 
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""
-        return dict(
-            self.select_in(
-                "SELECT path, article FROM files WHERE article IS NOT NULL AND path IN", paths
-            )
-        )
+        return dict(self.select_in("SELECT path, article FROM articles WHERE path IN", paths))
 
     def select_in(self, query: str, values: Iterable[object]) -> Iterator[tuple[Any, ...]]:
         """The rows of `query`, which ends in `IN`, for `values`, 500 at a time (SQLite
@@ -216,7 +221,17 @@ class ParseCache:
         with self.transaction() as db:
             db.executemany(note, ((row.path,) for row in rows))
             db.executemany(note, ((path,) for path in removed))
-            db.executemany(f"INSERT OR REPLACE INTO files ({columns}) VALUES ({marks})", rows)
+            db.executemany(
+                f"INSERT OR REPLACE INTO files ({columns}) VALUES ({marks})",
+                map(_without_article, rows),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?)",
+                ((row.path, row.article) for row in rows if row.article is not None),
+            )
+            gone = [(row.path,) for row in rows if row.article is None]
+            gone += [(path,) for path in removed]
+            db.executemany("DELETE FROM articles WHERE path = ?", gone)
             db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
             db.executemany(
                 "INSERT OR REPLACE INTO folders SELECT ?1, ?2 "
@@ -232,7 +247,10 @@ class ParseCache:
     def drop_corrupt(self) -> int:
         """Forget every record whose stub, problems or article do not decode (their files
         are parsed again); return how many there were."""
-        query = "SELECT path, stub, problems, article FROM files"
+        query = (
+            "SELECT files.path, stub, problems, article FROM files "
+            "LEFT JOIN articles ON articles.path = files.path"
+        )
         corrupt = []
         for path, stub, problems, article in self.db.execute(query).fetchall():
             try:

@@ -95,17 +95,17 @@ def test_an_unreadable_folder_is_reported_and_its_articles_stay_published(
 @pytest.mark.parametrize(
     "damage",
     [
-        "stub = x'00ff'",  # not marshal data
-        "problems = x'00ff'",
-        f"stub = x'{marshal.dumps(('too', 'few')).hex()}'",  # the wrong arity
-        "article = x'00ff'",  # found only when a feed must be rendered
+        "files SET stub = x'00ff'",  # not marshal data
+        "files SET problems = x'00ff'",
+        f"files SET stub = x'{marshal.dumps(('too', 'few')).hex()}'",  # the wrong arity
+        "articles SET article = x'00ff'",  # found only when a feed must be rendered
     ],
 )
 def test_a_damaged_cache_record_is_a_miss(tmp_path: Path, damage: str) -> None:
     site = make_site(tmp_path, {"a.md": article(1), "b.md": article(2)})
     clean = site.build()
     db = sqlite3.connect(site.root / ".feeds-cache" / CACHE_FILE)
-    db.execute(f"UPDATE files SET {damage} WHERE path = 'a.md'")
+    db.execute(f"UPDATE {damage} WHERE path = 'a.md'")
     db.commit()
     db.close()
     (site.out / "rss.xml").unlink()  # so that every feed's articles are needed again
