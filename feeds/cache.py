@@ -252,7 +252,8 @@ class ParseCache:
             "LEFT JOIN articles ON articles.path = files.path"
         )
         corrupt = []
-        for path, stub, problems, article in self.db.execute(query).fetchall():
+        # Row by row: the whole articles of a large cache do not fit in memory at once.
+        for path, stub, problems, article in self.db.execute(query):
             try:
                 if stub is not None:
                     unpack_stub(path, stub)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds.cache import folder_of
 from feeds.config import Content
 from feeds.fingerprint import inputs_fingerprint
 from feeds.records import FileIdentity, file_identity
@@ -94,7 +95,7 @@ def test_the_inputs_fingerprint_changes_with_any_path_or_identity_part() -> None
     def digest(paths: tuple[str, ...], identities: tuple[FileIdentity | None, ...]) -> str:
         folders: dict[str, tuple[list[str], list[FileIdentity | None]]] = {}
         for path, identity in zip(paths, identities, strict=True):
-            folder = folders.setdefault(path[: path.rfind("/") + 1], ([], []))
+            folder = folders.setdefault(folder_of(path), ([], []))
             folder[0].append(path)
             folder[1].append(identity)
         found = Scan(
