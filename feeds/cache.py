@@ -173,6 +173,8 @@ class ParseCache:
     def vouch(self, digests: Mapping[str, bytes]) -> None:
         """Store the digests of folders whose records were all made from their files as
         the digest says: the next run does not compare them while it stays the same."""
+        if not digests:
+            return
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", digests.items())
 

@@ -49,11 +49,6 @@ class Record(NamedTuple):
     at: int | None = None
 
     @property
-    def identity(self) -> FileIdentity:
-        """The file identity this record was made from."""
-        return (self.size, self.mtime_ns, self.ctime_ns, self.ino)
-
-    @property
     def newest_ns(self) -> int:
         """When the file last changed: its mtime or its ctime, whichever is later."""
         return max(self.mtime_ns, self.ctime_ns)
