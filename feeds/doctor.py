@@ -83,7 +83,7 @@ def _program_lines() -> Iterator[str]:
 
 def _path_lines(config: Config) -> Iterator[str]:
     yield f"config: {config.path} (valid)"
-    yield f"content: {config.content.dir}"
+    yield f"content: {config.content.dir or config.content.database}"
     yield f"output: {config.output.dir}"
     cache_path = config.cache.dir / CACHE_FILE
     yield f"cache: {cache_path}: {_cache_state(cache_path, parse_settings(config, PARSER))}"

@@ -61,3 +61,7 @@ _REMEDIES = {
 
 class PublishError(FeedsError):
     """The bucket cannot be read or written at all (credentials, bucket, network)."""
+
+
+class StoreError(FeedsError):
+    """An article store cannot be opened, read or written (connection, missing table, SQL)."""

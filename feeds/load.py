@@ -278,7 +278,7 @@ def parse_file(config: Config, parser: str, path: str, identity: FileIdentity | 
     """Read, parse and validate the file at `path` (relative to `content.dir`) whose scan
     gave it `identity` (None: its stat failed, so the record never matches again)."""
     content = config.content
-    doc = read_document(content.dir, path, content.max_bytes, parser)
+    doc = read_document(content.folder, path, content.max_bytes, parser)
     if isinstance(doc, Problem):
         return make_record(path, identity, None, (doc,))
     from feeds.validate import validate  # imported here: a no-change run never needs it

@@ -88,14 +88,14 @@ def scan(content: Content) -> Scan:
     Raises InputError when no article file is found (see `require_articles`).
     """
     walk = _Walk(content)
-    todo = [(str(content.dir), "")]
+    todo = [(str(content.folder), "")]
     while todo:  # a loop, not recursion: a hostile tree may be nested very deep
         todo += reversed(walk.folder(*todo.pop()))
-    if "" in walk.unlisted and content.dir.is_dir():
+    if "" in walk.unlisted and content.folder.is_dir():
         reason = walk.problems[0].message.split(";")[0]
         msg = f"content.dir {content.dir} {reason}; nothing written"
         raise InputError(msg)
-    require_articles(content.dir, content.patterns, walk.folders)
+    require_articles(content.folder, content.patterns, walk.folders)
     return Scan(tuple(walk.folders), tuple(walk.problems), tuple(walk.unlisted))
 
 
@@ -105,7 +105,7 @@ class _Walk:
     def __init__(self, content: Content) -> None:
         patterns = "|".join(f"(?:{fnmatch.translate(p)})" for p in content.patterns)
         self.match = re.compile(rf"(?!\.)(?:{patterns})").match  # and never a '.' name
-        self.root = os.path.realpath(content.dir) + os.sep
+        self.root = os.path.realpath(content.folder) + os.sep
         # The files of the folder being listed, packed into a Folder when it is done.
         self.paths: list[str] = []
         self.identities: list[FileIdentity | None] = []

@@ -139,7 +139,7 @@ def watch(
     """
     state = _Watch(config_path, config, on_rebuild)
     while not stop.is_set():
-        folder = _folder(state.config.content.dir)
+        folder = _folder(state.config.content.folder)
         try:
             if folder is None:
                 _await_folder(state, stop, ready)
@@ -148,7 +148,7 @@ def watch(
         except Exception as exc:  # the watch failed (or a bug): it starts again
             log.error(
                 "%(path)s: cannot watch it (%(reason)s)",
-                fields(path=state.config.content.dir, reason=exc),
+                fields(path=state.config.content.folder, reason=exc),
             )
             ready.set()
             stop.wait(_RETRY_SECONDS)
@@ -159,7 +159,7 @@ def _watch_folder(state: _Watch, folder: tuple[int, int], stop: Event, ready: Ev
     must move: to another config's folder, or because this one is gone."""
     for changes in _changes(state.config, stop):
         ready.set()
-        if _folder(state.config.content.dir) != folder:
+        if _folder(state.config.content.folder) != folder:
             state.unseen = True  # gone or replaced: its watch sees nothing more
             return
         if (state.config_changed() or changes or state.unseen) and state.rebuild():
@@ -168,10 +168,12 @@ def _watch_folder(state: _Watch, folder: tuple[int, int], stop: Event, ready: Ev
 
 def _await_folder(state: _Watch, stop: Event, ready: Event) -> None:
     """Wait for the content folder to exist (again), rebuilding when the config changes."""
-    log.warning("%(path)s: no such folder; watching for it", fields(path=state.config.content.dir))
+    log.warning(
+        "%(path)s: no such folder; watching for it", fields(path=state.config.content.folder)
+    )
     ready.set()
     while not stop.wait(_CONFIG_POLL_MS / 1000):
-        if _folder(state.config.content.dir) is not None:
+        if _folder(state.config.content.folder) is not None:
             state.unseen = True
             return
         if state.config_changed() and state.rebuild():
@@ -181,14 +183,14 @@ def _await_folder(state: _Watch, stop: Event, ready: Event) -> None:
 def _moves_watch(watched: Config, loaded: Config) -> bool:
     """Whether the watch should start again with the newly loaded config: it changed, and
     names a content folder that exists."""
-    return loaded != watched and _folder(loaded.content.dir) is not None
+    return loaded != watched and _folder(loaded.content.folder) is not None
 
 
 def _changes(config: Config, stop: Event) -> Iterator[set[tuple[watchfiles.Change, str]]]:
     """Batches of relevant changes under content.dir; an empty batch every
     `_CONFIG_POLL_MS` without one, so that the config file is checked."""
     return watchfiles.watch(
-        config.content.dir,
+        config.content.folder,
         watch_filter=_article_filter(config),
         debounce=_DEBOUNCE_MS,
         step=_QUIET_MS,
@@ -203,7 +205,7 @@ def _article_filter(config: Config) -> Callable[[watchfiles.Change, str], bool]:
     """Which changed paths call for a rebuild: those under content.dir that a scan reads,
     so not under a '.'-name (editors' swap files, version control) nor in the output or
     cache folder (should either lie inside content.dir, a build would retrigger itself)."""
-    content, output, cache = config.content.dir, config.output.dir, config.cache.dir
+    content, output, cache = config.content.folder, config.output.dir, config.cache.dir
 
     def relevant(_change: watchfiles.Change, path: str) -> bool:
         changed = Path(path)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.fake_aws import fake_aws_env, s3_client
+from tests.postgres import Postgres
+from tests.postgres import started as started_postgres
 from tests.servers import S3Server, started
 
 
@@ -31,3 +33,15 @@ def bucket(s3: S3Server) -> str:
     s3_client(s3.url).create_bucket(Bucket=name)
     s3.reset()
     return name
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server of this test session, on a unix socket in a temporary folder."""
+    yield from started_postgres()
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres) -> str:
+    """The URL of a fresh, empty database of the session's server."""
+    return postgres.new_database()

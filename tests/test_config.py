@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import CacheControl, Caps, S3Target, Templates, load_config, parse_config
+from feeds.config import (
+    CacheControl,
+    Caps,
+    S3Target,
+    StoreColumns,
+    Templates,
+    load_config,
+    parse_config,
+)
 from feeds.errors import ConfigError
 from tests.kit import BASE_URL, article, config_data, make_site
 
@@ -21,6 +29,8 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert config.cache.dir == (tmp_path / "conf" / ".feeds-cache").resolve()
     assert config.content.patterns == ("*.md", "*.markdown", "*.txt")
     assert config.content.max_bytes == 1_048_576
+    assert (config.content.database, config.content.table) == (None, "articles")
+    assert config.content.columns == StoreColumns("key", "changed", "document", "deleted")
     assert config.site.link == "https://feeds.example.org/"
     assert config.site.description == "Test Site"
     assert config.site.author == "Test Site"
@@ -54,6 +64,43 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert (s3.bucket, s3.prefix, s3.endpoint_url, s3.region) == ("b", "", None, None)
     assert (s3.addressing_style, s3.delete) == ("auto", False)
     assert s3 == S3Target(bucket="b")
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("sqlite:///articles.db", "{dir}/articles.db"),
+        ("sqlite:///../data/articles.db", "{parent}/data/articles.db"),
+        ("sqlite:////srv/articles.db", "/srv/articles.db"),
+        ("postgresql://feeds@db.internal/news", "postgresql://feeds@db.internal/news"),
+        ("postgres:///news?host=/run/postgresql", "postgres:///news?host=/run/postgresql"),
+    ],
+)
+def test_an_article_store_is_named_by_its_url(tmp_path: Path, url: str, database: str) -> None:
+    """A SQLite file is a path, relative to the config file's folder as content.dir is; a
+    PostgreSQL URL is kept as given, for libpq."""
+    data = config_data(content={"database": url, "columns": {"deleted": False}})
+    del data["content"]["dir"]
+    config = parse_config(data, tmp_path / "conf" / "feeds.yaml")
+    expected = database.format(dir=tmp_path / "conf", parent=tmp_path)
+    assert str(config.content.database) == expected
+    assert isinstance(config.content.database, Path) == url.startswith("sqlite")
+    assert config.content.dir is None
+    assert config.content.columns.deleted is None
+
+
+def test_a_store_config_is_refused_by_build_until_the_build_reads_stores(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"a.md": article(1)})
+    text = site.config_path.read_text(encoding="utf-8")
+    site.config_path.write_text(
+        text.replace("dir: content", "database: sqlite:///articles.db", 1), encoding="utf-8"
+    )
+    result = site.cli("build")
+    assert result.exit_code == 1
+    assert "content.database: feeds build and feeds serve do not read article stores yet" in (
+        result.stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "feeds.yaml"]
 
 
 def test_base_url_gets_a_trailing_slash(tmp_path: Path) -> None:

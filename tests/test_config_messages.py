@@ -375,6 +375,63 @@ CASES: list[tuple[str, str | tuple[str, ...]]] = [
         "content.dir: {dir}/site contains output.dir {dir}/site/public; keep the article "
         "files and the output in folders apart",
     ),
+    # Article stores: one source, its URL, its names
+    (over("content: {}"), "content.dir: required, but missing (or give content.database)"),
+    (
+        over("content.database: sqlite:///articles.db"),
+        "content.database: give either content.dir or content.database, not both",
+    ),
+    (
+        over("content: {database: 'postgresql://feeds:s3cret@db.internal/news'}"),
+        "content.database: a password does not belong in the config file; set PGPASSWORD, "
+        "or use a password file (PGPASSFILE, ~/.pgpass) or a service file",
+    ),
+    (
+        over("content: {database: 'postgresql://feeds@db/news?password=s3cret'}"),
+        "content.database: a password does not belong in the config file; set PGPASSWORD, "
+        "or use a password file (PGPASSFILE, ~/.pgpass) or a service file",
+    ),
+    (
+        over("content: {database: 'mysql://db/news'}"),
+        'content.database: expected a sqlite:/// or postgresql:// URL, got "mysql://db/news"',
+    ),
+    (
+        over("content: {database: 'sqlite://articles.db'}"),
+        "content.database: expected sqlite:///relative.db or sqlite:////absolute.db, got "
+        '"sqlite://articles.db"',
+    ),
+    (
+        over("content: {database: 'sqlite:///public/articles.db'}"),
+        "content.database: {dir}/public/articles.db lies inside output.dir {dir}/public; keep "
+        "the article store out of the output",
+    ),
+    (
+        over("content.table: Articles"),
+        'content.table: expected a lowercase SQL name, optionally schema.name, got "Articles"',
+    ),
+    (
+        over("content.table: 'a.b.c'"),
+        'content.table: expected a lowercase SQL name, optionally schema.name, got "a.b.c"',
+    ),
+    (
+        over("content.columns: {key: 'id; DROP TABLE articles'}"),
+        "content.columns.key: expected a lowercase SQL name (letters a-z, digits and '_', not "
+        'starting with a digit, at most 63 characters), got "id; DROP TABLE articles"',
+    ),
+    (
+        over("content.columns: {changed: '\"stamp\"'}"),
+        "content.columns.changed: expected a lowercase SQL name (letters a-z, digits and '_', "
+        'not starting with a digit, at most 63 characters), got ""stamp""',
+    ),
+    (
+        over("content.columns: {deleted: true}"),
+        "content.columns.deleted: expected a lowercase SQL name, or false for no such column, "
+        "got true",
+    ),
+    (
+        over("content.columns: {stamp: changed}"),
+        "content.columns.stamp: unknown key (known keys: key, changed, document, deleted)",
+    ),
     # Custom feeds: paths
     (
         over("feeds.custom: [{path: '', title: Top}]"),

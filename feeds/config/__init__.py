@@ -30,6 +30,7 @@ from feeds.config.sections import (
     S3Target,
     SelectRules,
     Site,
+    StoreColumns,
 )
 from feeds.config.settings import Reader, keys, setting
 from feeds.errors import ConfigError
@@ -48,6 +49,7 @@ __all__ = [
     "S3Target",
     "SelectRules",
     "Site",
+    "StoreColumns",
     "Templates",
     "load_config",
     "parse_config",
@@ -98,6 +100,7 @@ def parse_config(data: object, path: Path) -> Config:
         if s.name not in missing
     }
     reader.problems += _overlap_problems(values) + page_size_problems(values.get("feeds"))
+    reader.problems += _source_problems(values)
     if reader.problems:
         raise ConfigError(path, reader.problems)
     return Config(path=path, **values)
@@ -126,6 +129,27 @@ def _overlap_problems(sections: Mapping[str, object]) -> list[str]:
         if relation is not None:
             problems.append(f"{name}.dir: {folder} {relation} {other}.dir {other_folder}; {remedy}")
     return problems
+
+
+def _source_problems(sections: Mapping[str, object]) -> list[str]:
+    """Exactly one of `content.dir` and `content.database`; a SQLite store out of the
+    output, which would publish it (`secured` fields and all)."""
+    content, output = sections.get("content"), sections.get("output")
+    if not isinstance(content, Content):
+        return []
+    if content.dir is None and content.database is None:
+        return ["content.dir: required, but missing (or give content.database)"]
+    if content.dir is not None and content.database is not None:
+        return ["content.database: give either content.dir or content.database, not both"]
+    database, served = content.database, getattr(output, "dir", None)
+    if isinstance(database, Path) and served is not None:
+        relation = checks.overlap(database, served)
+        if relation in ("is", "lies inside"):
+            return [
+                f"content.database: {database} {relation} output.dir {served}; keep the "
+                "article store out of the output"
+            ]
+    return []
 
 
 def load_config(path: Path) -> Config:

@@ -264,3 +264,69 @@ def overlap(folder: Path, other: Path) -> str | None:
     if other.is_relative_to(folder):
         return "contains"
     return "lies inside" if folder.is_relative_to(other) else None
+
+
+# A table or column name: lowercase, as PostgreSQL folds unquoted names, so the name in
+# the config is the name an unquoted `CREATE TABLE` made. It is quoted in every statement.
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def identifier(value: Any) -> str:
+    """A lowercase SQL name (letters, digits, '_'; at most 63 characters, PostgreSQL's limit)."""
+    name = text(value)
+    if not _IDENTIFIER.fullmatch(name):
+        msg = (
+            "expected a lowercase SQL name (letters a-z, digits and '_', not starting with a "
+            f"digit, at most 63 characters), got {show(value)}"
+        )
+        raise Invalid(msg)
+    return name
+
+
+def table_name(value: Any) -> str:
+    """A table or view name, optionally schema-qualified (`feeds.articles`)."""
+    name = text(value)
+    try:
+        return ".".join(identifier(part) for part in name.split(".", 1))
+    except Invalid:
+        msg = f"expected a lowercase SQL name, optionally schema.name, got {show(value)}"
+        raise Invalid(msg) from None
+
+
+def optional_column(value: Any) -> str | None:
+    """A column name, or false: no such column."""
+    if value is False:
+        return None
+    try:
+        return identifier(value)
+    except Invalid:
+        msg = f"expected a lowercase SQL name, or false for no such column, got {show(value)}"
+        raise Invalid(msg) from None
+
+
+def store_url(value: Any) -> Path | str:
+    """An article store: a SQLite file (`sqlite:///relative.db`, `sqlite:////abs.db`) as a
+    Path, which the reader resolves like any folder, or a PostgreSQL URL as given."""
+    url = text(value)
+    scheme, _, rest = url.partition("://")
+    if scheme == "sqlite":
+        if not rest.startswith("/") or len(rest) < 2 or "?" in rest or "#" in rest:
+            shown = show(value)
+            msg = f"expected sqlite:///relative.db or sqlite:////absolute.db, got {shown}"
+            raise Invalid(msg)
+        return Path(rest[1:])
+    if scheme not in ("postgresql", "postgres"):
+        msg = f"expected a sqlite:/// or postgresql:// URL, got {show(value)}"
+        raise Invalid(msg)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        msg = f"expected a postgresql:// URL, got {show(value)}"
+        raise Invalid(msg) from exc
+    if parts.password is not None or "password" in parts.query.lower():
+        msg = (
+            "a password does not belong in the config file; set PGPASSWORD, or use a "
+            "password file (PGPASSFILE, ~/.pgpass) or a service file"
+        )
+        raise Invalid(msg)
+    return url

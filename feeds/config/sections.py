@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from feeds.config import checks
 from feeds.config.checks import Invalid, show
 from feeds.config.settings import int_setting, setting
+from feeds.errors import InputError
 from feeds.formats import FORMAT_FILES, FileKind
 
 FORMATS = tuple(FORMAT_FILES)
@@ -91,20 +92,54 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
-class Content:
-    """Where the article files are and which ones to read."""
+class StoreColumns:
+    """`content.columns`: the names of an article store's columns (see Article stores)."""
 
-    dir: Path = setting(
+    key: str = setting("key", check=checks.identifier, doc="the article's unique key (text)")
+    changed: str = setting(
+        "changed", check=checks.identifier, doc="the stamp a trigger sets on every write"
+    )
+    document: str = setting("document", check=checks.identifier, doc="the article as a JSON object")
+    deleted: str | None = setting(
+        "deleted",
+        check=checks.optional_column,
+        doc="the boolean tombstone; `false`: no such column, deletions are found by key",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Where the articles are (a folder of files or a database) and which ones to read."""
+
+    dir: Path | None = setting(
+        None,
         check=checks.folder,
         doc="the folder of article files, searched recursively; names starting with `.` are "
-        "skipped. It may not be, contain or lie inside `output.dir`",
+        "skipped. It may not be, contain or lie inside `output.dir`. Required unless "
+        "`content.database` is given",
     )
+    database: Path | str | None = setting(
+        None,
+        check=checks.store_url,
+        doc="an article store instead of `content.dir`: `sqlite:///articles.db` (relative "
+        "to the config file's folder) or `postgresql://user@host/db` (see Article stores)",
+    )
+    table: str = setting("articles", check=checks.table_name, doc="the store's table or view")
+    columns: StoreColumns = setting(StoreColumns())
     patterns: tuple[str, ...] = setting(
         ("*.md", "*.markdown", "*.txt"),
         check=checks.patterns,
         doc="file name patterns of article files",
     )
     max_bytes: int = int_setting(1_048_576, 2**30, "larger files are rejected unread")
+
+    @property
+    def folder(self) -> Path:
+        """`content.dir`: a store has none, and the build does not read stores yet."""
+        if self.dir is None:
+            msg = "content.database: feeds build and feeds serve do not read article stores yet"
+            raise InputError(msg)
+        return self.dir
 
 
 @dataclass(frozen=True, slots=True)

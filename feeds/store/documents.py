@@ -1,0 +1,69 @@
+"""An article as a store keeps it: its front matter as a JSON object, and back.
+
+`document_text` writes a file's front matter as JSON such that validation gives the same
+Article from it; `raw_doc_from_row` reads a row's document into the `RawDoc` validation
+takes. YAML has values JSON has not (dates, binary, sets, keys that are not text): dates
+become ISO 8601 text, which validation reads as the same moment; the rest become what
+validation treats alike, and `feeds import` checks every article comes out the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from feeds.model import Problem, RawDoc
+
+if TYPE_CHECKING:
+    from feeds.store.rows import StoreRow
+
+JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+
+
+def row_name(table: str, key: str) -> str:
+    """How a report line names a row, where a file gives its path: `articles/KEY`."""
+    return f"{table}/{key}"
+
+
+def raw_doc_from_row(row: StoreRow, table: str = "articles") -> RawDoc | Problem:
+    """The row's document as validation takes it, named `table/key`; a Problem (field
+    `document`) when it is not JSON text of an object."""
+    name = row_name(table, row.key)
+    try:
+        data = json.loads(row.document)
+    except ValueError as exc:  # JSONDecodeError, or a number of over 4,300 digits
+        return Problem(name, "document", f"not valid JSON: {exc}")
+    except RecursionError:
+        return Problem(name, "document", "not valid JSON: nested too deep")
+    if not isinstance(data, dict):
+        kind = "null" if data is None else type(data).__name__
+        return Problem(name, "document", f"expected a JSON object of fields, got {kind}")
+    return RawDoc(name, data)
+
+
+def to_json(value: object) -> JSONValue:
+    """A parsed YAML value as JSON can hold it, read alike by validation."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        # JSON has no NaN or infinity; their text ('nan', 'inf') is what validation
+        # makes of the number, and is no number to it either.
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()  # naive stays naive: read in site.timezone, as the file
+    if isinstance(value, Mapping):
+        # Validation reads text keys only; a key of another kind is never a field.
+        return {k: to_json(v) for k, v in value.items() if isinstance(k, str)}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    # A tuple (!!omap, !!pairs), a set, bytes (!!binary): no field takes one, and an
+    # object of its text is no field's value either (import checks the outcome).
+    return {"value": str(value)}
+
+
+def document_text(data: Mapping[str, object]) -> str:
+    """A front matter as compact JSON text (UTF-8, not ASCII-escaped)."""
+    return json.dumps(to_json(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)

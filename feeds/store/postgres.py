@@ -1,0 +1,149 @@
+"""A PostgreSQL article store, read with psycopg 3.
+
+Transactions commit out of stamp order: one stamped early may commit after a later one
+has been read. The stamp is therefore the writer's transaction id (`pg_current_xact_id()`,
+64 bits, never wrapping), set by the trigger, and a read's cursor is the xmin of its own
+snapshot: every transaction whose rows that snapshot could not see (still running, or
+begun after it) has an id of at least xmin. The next read takes `changed >= xmin`, so a
+late commit is read then; a row read twice is the same row, which the build's digests
+find unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from feeds.errors import StoreError
+from feeds.store.rows import Cursor, StoreRow, Table, quoted
+
+# The README's DDL, for the default names (`feeds import` creates it).
+POSTGRES_DDL = """\
+CREATE TABLE articles (
+    key      text PRIMARY KEY,
+    changed  xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    document jsonb NOT NULL CHECK (jsonb_typeof(document) = 'object'),
+    deleted  boolean NOT NULL DEFAULT false
+);
+CREATE INDEX articles_changed ON articles (changed);
+CREATE FUNCTION articles_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.changed := pg_current_xact_id();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER articles_stamp BEFORE INSERT OR UPDATE ON articles
+    FOR EACH ROW EXECUTE FUNCTION articles_stamp();
+"""
+
+_KEYS_BATCH = 10_000  # keys per round trip of the sweep's server-side cursor
+
+
+class PostgresStore:
+    """A store in the PostgreSQL database at `url` (see `feeds.store.open_store`)."""
+
+    def __init__(self, url: str, table: Table, writable: bool) -> None:
+        self.table = table
+        self.where = url  # no password: the config refuses one in it
+        with self._failing("cannot connect"):
+            self.db = psycopg.connect(url, autocommit=False)
+            self.db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            self.db.read_only = not writable
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def _failing(self, action: str) -> Iterator[None]:
+        """The driver's errors as a StoreError: what failed, where, and the server's why."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            reason = str(exc).strip().partition("\n")[0] or type(exc).__name__
+            msg = f"content.database {self.where}: {action}: {reason}"
+            raise StoreError(msg) from exc
+
+    def _select(self, where: str) -> str:
+        names = self.table.columns
+        deleted = quoted(names.deleted) if names.deleted else "false"
+        return (
+            f"SELECT {quoted(names.key)}, {quoted(names.changed)}::text, "
+            f"{quoted(names.document)}::text, {deleted} FROM {quoted(self.table.name)} {where}"
+        )
+
+    def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
+        """See `feeds.store.Store.changed_since`."""
+        changed = quoted(self.table.columns.changed)
+        where = "" if cursor is None else f"WHERE {changed} >= %s::text::xid8"
+        params = () if cursor is None else (str(cursor.stamp),)
+        # REPEATABLE READ: the horizon and the rows come from one snapshot.
+        with self._failing("cannot read"), self.db.transaction():
+            horizon = self.db.execute(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+            ).fetchone()
+            found = self.db.execute(self._select(where + f" ORDER BY {changed}"), params).fetchall()
+        assert horizon is not None
+        return [_row(*one) for one in found], Cursor(int(horizon[0]))
+
+    def keys(self) -> Iterator[str]:
+        """See `feeds.store.Store.keys`."""
+        deleted = self.table.columns.deleted
+        live = f"WHERE NOT {quoted(deleted)}" if deleted else ""
+        key = quoted(self.table.columns.key)
+        query = f"SELECT {key} FROM {quoted(self.table.name)} {live}"
+        with (
+            self._failing("cannot read"),
+            self.db.transaction(),
+            self.db.cursor(name="feeds_keys") as stream,
+        ):
+            stream.itersize = _KEYS_BATCH
+            stream.execute(query)
+            for (found,) in stream:
+                yield str(found)
+
+    def documents(self, keys: Iterable[str]) -> list[StoreRow]:
+        """See `feeds.store.Store.documents`."""
+        key = quoted(self.table.columns.key)
+        with self._failing("cannot read"), self.db.transaction():
+            found = self.db.execute(
+                self._select(f"WHERE {key} = ANY(%s::text[])"), (list(keys),)
+            ).fetchall()
+        return [_row(*one) for one in found]
+
+    def create(self) -> None:
+        """See `feeds.store.Store.create`."""
+        with self._failing("cannot create the table"), self.db.transaction():
+            self.db.execute("SELECT pg_advisory_xact_lock(hashtext('feeds import'))")
+            there = self.db.execute("SELECT to_regclass(%s)", (quoted(self.table.name),)).fetchone()
+            if there is None or there[0] is None:
+                self.db.execute(POSTGRES_DDL.encode())
+
+    def load(self, documents: Iterable[tuple[str, str]]) -> int:
+        """See `feeds.store.Store.load`: COPY into a temporary table, then one upsert."""
+        names, table = self.table.columns, quoted(self.table.name)
+        key, document = quoted(names.key), quoted(names.document)
+        revive = f", {quoted(names.deleted)} = false" if names.deleted else ""
+        stale = f" OR t.{quoted(names.deleted)}" if names.deleted else ""
+        count = 0
+        with self._failing("cannot write"), self.db.transaction():
+            self.db.execute(
+                "CREATE TEMPORARY TABLE feeds_import (key text, document jsonb) ON COMMIT DROP"
+            )
+            with self.db.cursor().copy("COPY feeds_import (key, document) FROM STDIN") as copy:
+                for pair in documents:
+                    copy.write_row(pair)
+                    count += 1
+            self.db.execute(
+                f"INSERT INTO {table} AS t ({key}, {document}) "
+                f"SELECT key, document FROM feeds_import ON CONFLICT ({key}) "
+                f"DO UPDATE SET {document} = excluded.{document}{revive} "
+                f"WHERE t.{document} IS DISTINCT FROM excluded.{document}{stale}"
+            )
+        return count
+
+
+def _row(key: str, changed: str, document: str, deleted: bool | None) -> StoreRow:
+    return StoreRow(key, int(changed), document, bool(deleted))

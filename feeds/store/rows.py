@@ -1,0 +1,54 @@
+"""The values a store gives and takes, and the quoting of the names in its SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feeds.config import StoreColumns, checks
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRow:
+    """One row as read: `document` is JSON text; `deleted` is False without a tombstone."""
+
+    key: str
+    changed: int
+    document: str
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the next `changed_since` starts. SQLite: the largest stamp the read saw (the
+    next read takes stamps above it). PostgreSQL: the read snapshot's xmin, the oldest
+    transaction still running then (the next read takes stamps from it on)."""
+
+    stamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The table (or view) and its column names; `columns.deleted` None: no tombstone."""
+
+    name: str = "articles"
+    columns: StoreColumns = field(default_factory=StoreColumns)
+
+    def __post_init__(self) -> None:
+        # Names are written into SQL in quotes: only the config's checked names may be.
+        checks.table_name(self.name)
+        for column in (self.columns.key, self.columns.changed, self.columns.document):
+            checks.identifier(column)
+        checks.optional_column(self.columns.deleted or False)
+
+    def column_list(self) -> str:
+        """The four columns to select, quoted; `false` when there is no tombstone."""
+        names = self.columns
+        deleted = quoted(names.deleted) if names.deleted else "false"
+        return f"{quoted(names.key)}, {quoted(names.changed)}, {quoted(names.document)}, {deleted}"
+
+
+def quoted(name: str) -> str:
+    """A table or column name as SQL writes it, in double quotes (`schema.table` part by
+    part). The config allows only lowercase letters, digits and '_' in a name, so no name
+    holds a quote to escape."""
+    return ".".join(f'"{part}"' for part in name.split("."))

@@ -1,0 +1,176 @@
+"""A SQLite article store, read with the standard library's driver.
+
+SQLite runs one write transaction at a time, each committing before the next begins, so a
+stamp taken from a counter inside the write (the trigger below) grows in commit order: a
+read that saw stamps up to N has seen every write stamped N or less, and every later
+write is stamped above N. `changed > cursor` is then exact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+
+from feeds.errors import StoreError
+from feeds.store.rows import Cursor, StoreRow, Table, quoted
+
+# The README's DDL, for the default names (`feeds import` creates it). The counter table
+# keeps stamps growing after the row with the largest stamp is deleted, which
+# `max(changed) + 1` would hand out again.
+SQLITE_DDL = """\
+CREATE TABLE articles (
+    key      TEXT PRIMARY KEY NOT NULL,
+    changed  INTEGER NOT NULL DEFAULT 0,
+    document TEXT NOT NULL CHECK (json_valid(document)),
+    deleted  INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+);
+CREATE INDEX articles_changed ON articles (changed);
+CREATE TABLE articles_stamp (last INTEGER NOT NULL);
+INSERT INTO articles_stamp VALUES (0);
+CREATE TRIGGER articles_inserted AFTER INSERT ON articles BEGIN
+    UPDATE articles_stamp SET last = last + 1;
+    UPDATE articles SET changed = (SELECT last FROM articles_stamp) WHERE key = NEW.key;
+END;
+CREATE TRIGGER articles_updated AFTER UPDATE OF key, document, deleted ON articles BEGIN
+    UPDATE articles_stamp SET last = last + 1;
+    UPDATE articles SET changed = (SELECT last FROM articles_stamp) WHERE key = NEW.key;
+END;
+"""
+
+_CHUNK = 500  # keys per `IN (...)`: under SQLite's 999 parameters of old versions
+
+
+class SqliteStore:
+    """A store in the SQLite file `path` (see `feeds.store.open_store`)."""
+
+    def __init__(self, path: Path, table: Table, writable: bool) -> None:
+        self.path = path
+        self.table = table
+        mode = "rwc" if writable else "ro"  # a reader never creates a file
+        with self._failing("cannot open"):
+            # Autocommit: each read or load opens its own transaction, explicitly.
+            uri = f"{path.absolute().as_uri()}?mode={mode}"
+            self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout = 10000")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def _failing(self, action: str) -> Iterator[None]:
+        """The driver's errors as a StoreError: what failed, where, and SQLite's why."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            msg = f"content.database {self.path}: {action}: {exc}"
+            raise StoreError(msg) from exc
+
+    def _select(self, where: str = "") -> str:
+        return f"SELECT {self.table.column_list()} FROM {quoted(self.table.name)} {where}"
+
+    def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
+        """See `feeds.store.Store.changed_since`."""
+        changed = quoted(self.table.columns.changed)
+        since = -(2**63) if cursor is None else cursor.stamp
+        with self._failing("cannot read"):
+            self.db.execute("BEGIN")  # one snapshot for the rows and the stamp
+            try:
+                found = self.db.execute(
+                    self._select(f"WHERE {changed} > ? ORDER BY {changed}"), (since,)
+                ).fetchall()
+                (top,) = self.db.execute(
+                    f"SELECT max({changed}) FROM {quoted(self.table.name)}"
+                ).fetchone()
+            finally:
+                self.db.execute("COMMIT")
+        rows = [_row(*found_row) for found_row in found]
+        stamp = since if top is None or top < since else int(top)
+        return rows, Cursor(stamp)
+
+    def keys(self) -> Iterator[str]:
+        """See `feeds.store.Store.keys`."""
+        deleted = self.table.columns.deleted
+        live = f"WHERE NOT {quoted(deleted)}" if deleted else ""
+        key = quoted(self.table.columns.key)
+        with self._failing("cannot read"):
+            for (found,) in self.db.execute(f"SELECT {key} FROM {quoted(self.table.name)} {live}"):
+                yield str(found)
+
+    def documents(self, keys: Iterable[str]) -> list[StoreRow]:
+        """See `feeds.store.Store.documents`."""
+        found: list[StoreRow] = []
+        key = quoted(self.table.columns.key)
+        wanted = iter(keys)
+        with self._failing("cannot read"):
+            while chunk := list(islice(wanted, _CHUNK)):
+                marks = ", ".join("?" * len(chunk))
+                rows = self.db.execute(self._select(f"WHERE {key} IN ({marks})"), chunk)
+                found += [_row(*one) for one in rows]
+        return found
+
+    def create(self) -> None:
+        """See `feeds.store.Store.create`."""
+        with self._failing("cannot create the table"):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                there = self.db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = ?", (self.table.name,)
+                ).fetchone()
+                if there is None:
+                    for statement in _statements(SQLITE_DDL):
+                        self.db.execute(statement)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def load(self, documents: Iterable[tuple[str, str]]) -> int:
+        """See `feeds.store.Store.load`."""
+        names, table = self.table.columns, quoted(self.table.name)
+        key, document = quoted(names.key), quoted(names.document)
+        revive = f", {quoted(names.deleted)} = 0" if names.deleted else ""
+        upsert = (
+            f"INSERT INTO {table} ({key}, {document}) VALUES (?, ?) ON CONFLICT ({key}) "
+            f"DO UPDATE SET {document} = excluded.{document}{revive} "
+            f"WHERE {document} IS NOT excluded.{document}"
+            + (f" OR {quoted(names.deleted)}" if names.deleted else "")
+        )
+        count = 0
+
+        def counted() -> Iterator[tuple[str, str]]:
+            nonlocal count
+            for pair in documents:
+                count += 1
+                yield pair
+
+        with self._failing("cannot write"):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany(upsert, counted())
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        return count
+
+
+def _row(key: object, changed: object, document: object, deleted: object) -> StoreRow:
+    """A row as read; a BLOB document is taken as UTF-8 text (JSON's encoding)."""
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
+    stamp = changed if isinstance(changed, int) else int(str(changed))
+    return StoreRow(str(key), stamp, text, bool(deleted))
+
+
+def _statements(script: str) -> list[str]:
+    """The DDL's statements, one by one (executescript would commit on its own)."""
+    found, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            found.append(current.strip())
+            current = ""
+    return found
