@@ -23,7 +23,14 @@ $(STAMP): $(RUNTIME)
 build: $(RUNTIME)  ## Build the feeds for the bundled samples into public/.
 	$(BIN)/feeds build --config config/feeds.yaml -v
 
+# The article-store tests start a PostgreSQL server of their own (tests/postgres.py) with
+# the server's programs, from PATH or Debian's /usr/lib/postgresql/<version>/bin.
+POSTGRES_MISSING := PostgreSQL's initdb and pg_ctl are needed by the tests; install the \
+	server (Debian, Ubuntu: apt-get install postgresql) or put its bin folder on PATH
+
 test: $(STAMP)  ## Lint, type-check and run the test suite.
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { echo "$(POSTGRES_MISSING)" >&2; exit 1; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -35,7 +35,7 @@ from feeds.cli.console import (
     terminal_progress,
     with_log_options,
 )
-from feeds.config import Config, load_config
+from feeds.config import Config, checks, load_config
 from feeds.engine import Options, Outcome
 from feeds.engine import build as engine_build
 from feeds.errors import FeedsError, InputError
@@ -364,3 +364,47 @@ def init(folder: Path, force: bool) -> None:
     option = "" if config == DEFAULT_CONFIG else f" --config {shlex.quote(str(config))}"
     click.echo("Build the feeds, then preview them at http://127.0.0.1:8000/ as you edit:")
     click.echo(f"  feeds build{option}\n  feeds serve{option}")
+
+
+def _store_url(_ctx: click.Context, _param: click.Parameter, value: str) -> Path | str:
+    """`--to`: a store URL as `content.database` takes it, a SQLite path relative to here."""
+    try:
+        database = checks.store_url(value)
+    except checks.Invalid as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return database.resolve() if isinstance(database, Path) else database
+
+
+@cli.command(name="import")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "database",
+    required=True,
+    callback=_store_url,
+    help="The store: sqlite:///articles.db (relative to here) or postgresql://user@host/db.",
+)
+@with_log_options
+def import_(
+    folder: Path, database: Path | str, verbose: bool, quiet: bool, log_format: str
+) -> None:
+    """Load the article files under FOLDER into an article store (table `articles`),
+    creating the table when it is not there. Rejected files are reported and left out.
+
+    Example: feeds import content --to sqlite:///articles.db
+    """
+    from feeds.store.importer import import_folder  # only here: the store's drivers
+
+    setup_logging(verbose, quiet, log_format)
+    try:
+        imported = import_folder(folder, database)
+    except InputError as exc:
+        report_problems(exc.problems)
+        fail(str(exc), 1, log_format)
+    except FeedsError as exc:
+        fail(str(exc), 1, log_format)
+    report_problems(imported.problems)
+    log.info(
+        "%(rows)d articles imported, %(rejected)d files left out",
+        fields(rows=imported.rows, rejected=sum(p.rejected for p in imported.problems)),
+    )

@@ -2,7 +2,7 @@
 
 `document_text` writes a file's front matter as JSON such that validation gives the same
 Article from it; `raw_doc_from_row` reads a row's document into the `RawDoc` validation
-takes. YAML has values JSON has not (dates, binary, sets, keys that are not text): dates
+takes. YAML has values JSON has not (dates, binary, sets, keys that are not text, NUL): dates
 become ISO 8601 text, which validation reads as the same moment; the rest become what
 validation treats alike, and `feeds import` checks every article comes out the same.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -19,6 +20,12 @@ from feeds.model import Problem, RawDoc
 
 if TYPE_CHECKING:
     from feeds.store.rows import StoreRow
+
+# NUL and lone surrogates: no PostgreSQL text or jsonb value holds them.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Python prints integers of up to 4,300 digits (sys.int_info.str_digits_check_threshold
+# aside); below this many bits every integer has fewer digits.
+_PRINTABLE_BITS = 14_000
 
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
@@ -46,8 +53,14 @@ def raw_doc_from_row(row: StoreRow, table: str = "articles") -> RawDoc | Problem
 
 def to_json(value: object) -> JSONValue:
     """A parsed YAML value as JSON can hold it, read alike by validation."""
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        # PostgreSQL's JSON holds neither; text loses them anyway (import checks it did).
+        return _UNSTORABLE.sub("", value) if _UNSTORABLE.search(value) else value
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        # An integer too long to print is no text nor number to validation; nor is this.
+        return value if _printable(value) else {"value": None}
     if isinstance(value, float):
         # JSON has no NaN or infinity; their text ('nan', 'inf') is what validation
         # makes of the number, and is no number to it either.
@@ -62,6 +75,17 @@ def to_json(value: object) -> JSONValue:
     # A tuple (!!omap, !!pairs), a set, bytes (!!binary): no field takes one, and an
     # object of its text is no field's value either (import checks the outcome).
     return {"value": str(value)}
+
+
+def _printable(number: int) -> bool:
+    """Whether Python can print `number` (and so json write it)."""
+    if number.bit_length() < _PRINTABLE_BITS:
+        return True
+    try:
+        str(number)
+    except ValueError:
+        return False
+    return True
 
 
 def document_text(data: Mapping[str, object]) -> str:
