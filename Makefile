@@ -25,8 +25,8 @@ build: $(RUNTIME)  ## Build the feeds for the bundled samples into public/.
 
 # The article-store tests start a PostgreSQL server of their own (tests/postgres.py) with
 # the server's programs, from PATH or Debian's /usr/lib/postgresql/<version>/bin.
-POSTGRES_MISSING := PostgreSQL's initdb and pg_ctl are needed by the tests; install the \
-	server (Debian, Ubuntu: apt-get install postgresql) or put its bin folder on PATH
+POSTGRES_MISSING := the tests need PostgreSQL's server programs initdb and pg_ctl: Debian's \
+	and Ubuntu's package postgresql has them; or put their folder on PATH
 
 test: $(STAMP)  ## Lint, type-check and run the test suite.
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
