@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import psycopg
 
 from feeds.errors import StoreError
-from feeds.store.rows import Cursor, StoreRow, Table, quoted
+from feeds.store.rows import Cursor, StoreRow, Table, default_names, quoted
 
 # The README's DDL, for the default names (`feeds import` creates it).
 POSTGRES_DDL = """\
@@ -115,6 +115,7 @@ class PostgresStore:
 
     def create(self) -> None:
         """See `feeds.store.Store.create`."""
+        default_names(self.table)
         with self._failing("cannot create the table"), self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(hashtext('feeds import'))")
             there = self.db.execute("SELECT to_regclass(%s)", (quoted(self.table.name),)).fetchone()
@@ -142,7 +143,19 @@ class PostgresStore:
                 f"DO UPDATE SET {document} = excluded.{document}{revive} "
                 f"WHERE t.{document} IS DISTINCT FROM excluded.{document}{stale}"
             )
+        self._vacuum()
         return count
+
+    def _vacuum(self) -> None:
+        """VACUUM ANALYZE the table after a load. Until rows are marked visible to all,
+        the planner's probe of the `changed` index for its largest value visits every
+        row of the load (measured: 0.3 s of a no-change read's at 1,000,000 rows)."""
+        with self._failing("cannot vacuum"):
+            self.db.autocommit = True  # VACUUM runs outside a transaction
+            try:
+                self.db.execute(f"VACUUM (ANALYZE) {quoted(self.table.name)}")
+            finally:
+                self.db.autocommit = False
 
 
 def _row(key: str, changed: str, document: str, deleted: bool | None) -> StoreRow:

@@ -52,3 +52,10 @@ def quoted(name: str) -> str:
     part). The config allows only lowercase letters, digits and '_' in a name, so no name
     holds a quote to escape."""
     return ".".join(f'"{part}"' for part in name.split("."))
+
+
+def default_names(table: Table) -> None:
+    """Refuse to create `table` unless it has the names the DDL writes."""
+    if table != Table():
+        msg = f"the DDL makes table articles with the default columns, not {table}"
+        raise ValueError(msg)

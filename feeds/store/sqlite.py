@@ -15,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 
 from feeds.errors import StoreError
-from feeds.store.rows import Cursor, StoreRow, Table, quoted
+from feeds.store.rows import Cursor, StoreRow, Table, default_names, quoted
 
 # The README's DDL, for the default names (`feeds import` creates it). The counter table
 # keeps stamps growing after the row with the largest stamp is deleted, which
@@ -114,6 +114,7 @@ class SqliteStore:
 
     def create(self) -> None:
         """See `feeds.store.Store.create`."""
+        default_names(self.table)
         with self._failing("cannot create the table"):
             self.db.execute("BEGIN IMMEDIATE")
             try:
