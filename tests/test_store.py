@@ -9,10 +9,11 @@ set the stamps.
 from __future__ import annotations
 
 import json
+import random
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -326,3 +327,49 @@ def test_the_readme_view_serves_an_existing_schema_as_a_store(pg_url: str) -> No
         assert article.published_at == datetime(2023, 11, 2, 9, 0, tzinfo=UTC)
         db.write("UPDATE providers SET name = 'Beta News'")
         assert keys_of(store.changed_since(cursor)[0]) == ["7"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_read_leaves_the_reader_with_exactly_what_was_committed_before_it(
+    db: Database, seed: int
+) -> None:
+    """Writers open, write and commit in a random interleaving (in PostgreSQL several at
+    once, committing in any order; in SQLite one at a time, as SQLite allows), with reads
+    in between. Applying each read's rows to what the reads gave before must give exactly
+    the rows committed before the read: nothing missed, nothing uncommitted."""
+    rng = random.Random(seed)
+    open_writes: dict[int, dict[str, str]] = {}  # writer -> its uncommitted writes
+    committed: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    cursor: Cursor | None = None
+    with ExitStack() as stack:
+        count = 4 if db.kind == "postgresql" else 1
+        writers = [stack.enter_context(closing(db.connect())) for _ in range(count)]
+        store = stack.enter_context(open_store(db.database))
+        for step in range(200):
+            action = rng.choice(["write", "write", "commit", "read"])
+            n = rng.randrange(len(writers))
+            if action == "write":
+                # Keys another open transaction wrote are locked until it ends: not those.
+                held = {key for w, keys in open_writes.items() if w != n for key in keys}
+                key = rng.choice([k for k in (f"k{i}" for i in range(16)) if k not in held])
+                if n not in open_writes:
+                    writers[n].execute("BEGIN")
+                    open_writes[n] = {}
+                writers[n].execute(db.sql(UPSERT), (key, doc(step)))
+                open_writes[n][key] = doc(step)
+            elif action == "commit" and n in open_writes:
+                writers[n].execute("COMMIT")
+                committed |= open_writes.pop(n)
+            elif action == "read":
+                rows, cursor = store.changed_since(cursor)
+                seen |= {row.key: row.document for row in rows}
+                assert {k: json.loads(v) for k, v in seen.items()} == {
+                    k: json.loads(v) for k, v in committed.items()
+                }
+
+
+UPSERT = (
+    "INSERT INTO articles (key, document) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET document = excluded.document"
+)
