@@ -62,7 +62,9 @@ def _key_lines(key: Key, path: str, pad: str, commented: bool, default: object) 
         return _list_lines(key, pad)
     if key.section is None:
         derived = key.spec.default_from is not None  # null: another key's value
-        optional = default is not MISSING or derived
+        # A key with an example is given, even one a default lets be left out
+        # (`content.dir`, which `content.database` may replace).
+        optional = (default is not MISSING or derived) and path not in EXAMPLES
         value = _yaml(EXAMPLES.get(path, None if derived else default))
         line = _line(f"{key.name}: {value}", pad, commented or optional)
         return [*_comment(_doc(key, path), pad), line]
