@@ -373,3 +373,20 @@ UPSERT = (
     "INSERT INTO articles (key, document) VALUES (?, ?) "
     "ON CONFLICT (key) DO UPDATE SET document = excluded.document"
 )
+
+
+def test_a_read_in_batches_gives_the_rows_and_cursor_of_one_read(
+    db: Database, store: Store
+) -> None:
+    for n in range(7):
+        db.upsert(f"k{n}", doc(n))
+    _, before = store.changed_since(None)
+    for n in (5, 1, 3, 6, 0):
+        db.upsert(f"k{n}", doc(10 + n))
+    with store.read_changes(before, batch_rows=2) as changes:
+        batches = list(changes.batches)
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    rows, cursor = store.changed_since(before)
+    assert [row for batch in batches for row in batch] == rows
+    assert keys_of(rows) == ["k5", "k1", "k3", "k6", "k0"]  # in stamp order
+    assert changes.cursor == cursor

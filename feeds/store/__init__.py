@@ -10,14 +10,16 @@ since the run that returned `cursor`, and the cursor for the next run. Each row'
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from feeds.store.documents import raw_doc_from_row, row_name
-from feeds.store.rows import Cursor, StoreRow, Table
+from feeds.store.rows import BATCH_ROWS, Changes, Cursor, StoreRow, Table
 
 __all__ = [
+    "BATCH_ROWS",
+    "Changes",
     "Cursor",
     "Store",
     "StoreRow",
@@ -41,6 +43,14 @@ class Store(Protocol):
         """The rows written since the read that returned `cursor` (None: every row), in
         stamp order, and the cursor for the next read: one consistent snapshot. A row may
         come again in a later read; never is one written after `cursor` missed."""
+        ...
+
+    def read_changes(
+        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
+    ) -> AbstractContextManager[Changes]:
+        """`changed_since` a batch at a time, for memory: the cursor first, then the rows
+        in lists of at most `batch_rows`, taken inside the `with` block (the read's
+        transaction, which ends with the block)."""
         ...
 
     def keys(self) -> Iterator[str]:

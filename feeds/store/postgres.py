@@ -13,11 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 
 from feeds.errors import StoreError
-from feeds.store.rows import Cursor, StoreRow, Table, default_names, quoted
+from feeds.store.rows import (
+    BATCH_ROWS,
+    Changes,
+    Cursor,
+    Reading,
+    StoreRow,
+    Table,
+    default_names,
+    quoted,
+)
 
 # The README's DDL, for the default names (`feeds import` creates it).
 POSTGRES_DDL = """\
@@ -41,7 +51,7 @@ CREATE TRIGGER articles_stamp BEFORE INSERT OR UPDATE ON articles
 _KEYS_BATCH = 10_000  # keys per round trip of the sweep's server-side cursor
 
 
-class PostgresStore:
+class PostgresStore(Reading):
     """A store in the PostgreSQL database at `url` (see `feeds.store.open_store`)."""
 
     def __init__(self, url: str, table: Table, writable: bool) -> None:
@@ -74,19 +84,26 @@ class PostgresStore:
             f"{quoted(names.document)}::text, {deleted} FROM {quoted(self.table.name)} {where}"
         )
 
-    def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
-        """See `feeds.store.Store.changed_since`."""
+    @contextmanager
+    def read_changes(
+        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
+    ) -> Iterator[Changes]:
+        """See `feeds.store.Store.read_changes`."""
         changed = quoted(self.table.columns.changed)
         where = "" if cursor is None else f"WHERE {changed} >= %s::text::xid8"
         params = () if cursor is None else (str(cursor.stamp),)
         # REPEATABLE READ: the horizon and the rows come from one snapshot.
-        with self._failing("cannot read"), self.db.transaction():
+        with (
+            self._failing("cannot read"),
+            self.db.transaction(),
+            self.db.cursor(name="feeds_changes") as found,
+        ):
             horizon = self.db.execute(
                 "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
             ).fetchone()
-            found = self.db.execute(self._select(where + f" ORDER BY {changed}"), params).fetchall()
-        assert horizon is not None
-        return [_row(*one) for one in found], Cursor(int(horizon[0]))
+            assert horizon is not None
+            found.execute(self._select(where + f" ORDER BY {changed}"), params)
+            yield Changes(Cursor(int(horizon[0])), _batches(found, batch_rows))
 
     def keys(self) -> Iterator[str]:
         """See `feeds.store.Store.keys`."""
@@ -156,6 +173,11 @@ class PostgresStore:
                 self.db.execute(f"VACUUM (ANALYZE) {quoted(self.table.name)}")
             finally:
                 self.db.autocommit = False
+
+
+def _batches(found: psycopg.ServerCursor[Any], size: int) -> Iterator[list[StoreRow]]:
+    while chunk := found.fetchmany(size):
+        yield [_row(*one) for one in chunk]
 
 
 def _row(key: str, changed: str, document: str, deleted: bool | None) -> StoreRow:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from feeds.config import StoreColumns, checks
@@ -24,6 +26,33 @@ class Cursor:
     transaction still running then (the next read takes stamps from it on)."""
 
     stamp: int
+
+
+BATCH_ROWS = 10_000  # rows per batch of a read: the memory a read holds at once
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """One read in progress: `cursor` is for the next read, `batches` the rows (in stamp
+    order, a list at a time), which can be taken only while the read is open."""
+
+    cursor: Cursor
+    batches: Iterator[list[StoreRow]]
+
+
+class Reading:
+    """`changed_since` for a store that has `read_changes`."""
+
+    def read_changes(
+        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
+    ) -> AbstractContextManager[Changes]:
+        raise NotImplementedError
+
+    def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
+        """See `feeds.store.Store.changed_since`."""
+        with self.read_changes(cursor) as changes:
+            rows = [row for batch in changes.batches for row in batch]
+        return rows, changes.cursor
 
 
 @dataclass(frozen=True, slots=True)

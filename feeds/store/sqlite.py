@@ -15,7 +15,16 @@ from itertools import islice
 from pathlib import Path
 
 from feeds.errors import StoreError
-from feeds.store.rows import Cursor, StoreRow, Table, default_names, quoted
+from feeds.store.rows import (
+    BATCH_ROWS,
+    Changes,
+    Cursor,
+    Reading,
+    StoreRow,
+    Table,
+    default_names,
+    quoted,
+)
 
 # The README's DDL, for the default names (`feeds import` creates it). The counter table
 # keeps stamps growing after the row with the largest stamp is deleted, which
@@ -43,7 +52,7 @@ END;
 _CHUNK = 500  # keys per `IN (...)`: under SQLite's 999 parameters of old versions
 
 
-class SqliteStore:
+class SqliteStore(Reading):
     """A store in the SQLite file `path` (see `feeds.store.open_store`)."""
 
     def __init__(self, path: Path, table: Table, writable: bool) -> None:
@@ -72,24 +81,26 @@ class SqliteStore:
     def _select(self, where: str = "") -> str:
         return f"SELECT {self.table.column_list()} FROM {quoted(self.table.name)} {where}"
 
-    def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
-        """See `feeds.store.Store.changed_since`."""
+    @contextmanager
+    def read_changes(
+        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
+    ) -> Iterator[Changes]:
+        """See `feeds.store.Store.read_changes`."""
         changed = quoted(self.table.columns.changed)
         since = -(2**63) if cursor is None else cursor.stamp
         with self._failing("cannot read"):
-            self.db.execute("BEGIN")  # one snapshot for the rows and the stamp
+            self.db.execute("BEGIN")  # one snapshot for the stamp and the rows
             try:
-                found = self.db.execute(
-                    self._select(f"WHERE {changed} > ? ORDER BY {changed}"), (since,)
-                ).fetchall()
                 (top,) = self.db.execute(
                     f"SELECT max({changed}) FROM {quoted(self.table.name)}"
                 ).fetchone()
+                found = self.db.execute(
+                    self._select(f"WHERE {changed} > ? ORDER BY {changed}"), (since,)
+                )
+                stamp = since if top is None or top < since else int(top)
+                yield Changes(Cursor(stamp), _batches(found, batch_rows))
             finally:
                 self.db.execute("COMMIT")
-        rows = [_row(*found_row) for found_row in found]
-        stamp = since if top is None or top < since else int(top)
-        return rows, Cursor(stamp)
 
     def keys(self) -> Iterator[str]:
         """See `feeds.store.Store.keys`."""
@@ -157,6 +168,11 @@ class SqliteStore:
                 raise
             self.db.execute("COMMIT")
         return count
+
+
+def _batches(found: sqlite3.Cursor, size: int) -> Iterator[list[StoreRow]]:
+    while chunk := found.fetchmany(size):
+        yield [_row(*one) for one in chunk]
 
 
 def _row(key: object, changed: object, document: object, deleted: object) -> StoreRow:
