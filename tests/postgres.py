@@ -70,41 +70,32 @@ class Postgres:
         return self.url(name)
 
 
+def _run(command: list[str], log: Path | None = None) -> None:
+    """Run a PostgreSQL program; when it fails, say what it and the server said."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        server = log.read_text(errors="replace") if log is not None and log.exists() else ""
+        msg = f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}{server}"
+        raise RuntimeError(msg)
+
+
 def started() -> Iterator[Postgres]:
     """Run a server in a temporary folder until the generator is closed."""
     bin_dir, prefix = binaries(), _as_user()
     folder = Path(tempfile.mkdtemp(prefix="feeds-pg-"))
-    data = folder / "data"
+    data, log = folder / "data", folder / "log"
     if prefix:
         shutil.chown(folder, user=prefix[2])
-    run = [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    pg_ctl = [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    initdb = [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", USER]
     try:
-        subprocess.run(
-            [
-                *prefix,
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                USER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "-N",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        _run([*initdb, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        # No TCP at all: the socket in the folder is the only way in.
         options = f"-c listen_addresses='' -c unix_socket_directories={folder} -c fsync=off"
-        subprocess.run(
-            [*run, "-o", options, "-l", str(folder / "log"), "-w", "start"],
-            check=True,
-            capture_output=True,
-        )
+        _run([*pg_ctl, "-o", options, "-l", str(log), "-w", "start"], log)
         try:
             yield Postgres(folder)
         finally:
-            subprocess.run([*run, "-m", "immediate", "-w", "stop"], check=True, capture_output=True)
+            _run([*pg_ctl, "-m", "immediate", "-w", "stop"], log)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
