@@ -46,6 +46,7 @@ class Reading:
     def read_changes(
         self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
     ) -> AbstractContextManager[Changes]:
+        """See `feeds.store.Store.read_changes`; each store has its own."""
         raise NotImplementedError
 
     def changed_since(self, cursor: Cursor | None) -> tuple[list[StoreRow], Cursor]:
