@@ -46,7 +46,7 @@ def import_folder(folder: Path, database: Path | str, content: Content | None = 
     problems = list(found.problems)
 
     def documents() -> Iterator[tuple[str, str]]:
-        for path in found.paths:
+        for path, _ in found.files():
             doc = read_document(rules.folder, path, rules.max_bytes)
             text, findings = (None, (doc,)) if isinstance(doc, Problem) else _stored(doc)
             problems.extend(findings)
