@@ -10,7 +10,7 @@ since the run that returned `cursor`, and the cursor for the next run. Each row'
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -45,12 +45,10 @@ class Store(Protocol):
         come again in a later read; never is one written after `cursor` missed."""
         ...
 
-    def read_changes(
-        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
-    ) -> AbstractContextManager[Changes]:
-        """`changed_since` a batch at a time, for memory: the cursor first, then the rows
-        in lists of at most `batch_rows`, taken inside the `with` block (the read's
-        transaction, which ends with the block)."""
+    def read_changes(self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS) -> Changes:
+        """`changed_since` a batch at a time, for memory: the cursor at once, then the
+        rows in lists of at most `batch_rows`, all from the snapshot the cursor came from
+        (one transaction, open until the rows run out or the read is closed)."""
         ...
 
     def keys(self) -> Iterator[str]:

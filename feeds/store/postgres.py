@@ -11,8 +11,9 @@ find unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -20,6 +21,7 @@ import psycopg
 from feeds.errors import StoreError
 from feeds.store.rows import (
     BATCH_ROWS,
+    Batches,
     Changes,
     Cursor,
     Reading,
@@ -84,26 +86,45 @@ class PostgresStore(Reading):
             f"{quoted(names.document)}::text, {deleted} FROM {quoted(self.table.name)} {where}"
         )
 
-    @contextmanager
-    def read_changes(
-        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
-    ) -> Iterator[Changes]:
+    def read_changes(self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS) -> Changes:
         """See `feeds.store.Store.read_changes`."""
         changed = quoted(self.table.columns.changed)
         where = "" if cursor is None else f"WHERE {changed} >= %s::text::xid8"
         params = () if cursor is None else (str(cursor.stamp),)
-        # REPEATABLE READ: the horizon and the rows come from one snapshot.
-        with (
-            self._failing("cannot read"),
-            self.db.transaction(),
-            self.db.cursor(name="feeds_changes") as found,
-        ):
-            horizon = self.db.execute(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
-            ).fetchone()
-            assert horizon is not None
-            found.execute(self._select(where + f" ORDER BY {changed}"), params)
-            yield Changes(Cursor(int(horizon[0])), _batches(found, batch_rows))
+        # REPEATABLE READ: the horizon and the rows come from the transaction's one
+        # snapshot, taken by its first statement.
+        found = self.db.cursor(name="feeds_changes")
+        end = partial(self._end, found)
+        with self._failing("cannot read"):
+            try:
+                horizon = self.db.execute(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+                ).fetchone()
+                assert horizon is not None
+                found.execute(self._select(where + f" ORDER BY {changed}"), params)
+            except BaseException:
+                end()
+                raise
+        return Changes(Cursor(int(horizon[0])), self._batches(found, batch_rows, end), end)
+
+    def _batches(
+        self, found: psycopg.ServerCursor[Any], size: int, end: Callable[[], None]
+    ) -> Batches:
+        try:
+            with self._failing("cannot read"):
+                while chunk := found.fetchmany(size):
+                    yield [_row(*one) for one in chunk]
+        finally:
+            end()
+
+    def _end(self, found: psycopg.ServerCursor[Any]) -> None:
+        """End a read: its server-side cursor, then its transaction (again: nothing)."""
+        if self.db.closed:
+            return
+        if not found.closed:
+            with suppress(psycopg.Error):  # a failed read's transaction is ending anyway
+                found.close()
+        self.db.rollback()
 
     def keys(self) -> Iterator[str]:
         """See `feeds.store.Store.keys`."""
@@ -173,11 +194,6 @@ class PostgresStore(Reading):
                 self.db.execute(f"VACUUM (ANALYZE) {quoted(self.table.name)}")
             finally:
                 self.db.autocommit = False
-
-
-def _batches(found: psycopg.ServerCursor[Any], size: int) -> Iterator[list[StoreRow]]:
-    while chunk := found.fetchmany(size):
-        yield [_row(*one) for one in chunk]
 
 
 def _row(key: str, changed: str, document: str, deleted: bool | None) -> StoreRow:

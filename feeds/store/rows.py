@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from feeds.config import StoreColumns, checks
@@ -31,21 +30,37 @@ class Cursor:
 BATCH_ROWS = 10_000  # rows per batch of a read: the memory a read holds at once
 
 
+# The rows of a read, a list at a time; the read's transaction ends when they run out or
+# the generator is closed.
+Batches = Generator[list[StoreRow], None, None]
+
+
 @dataclass(frozen=True, slots=True)
 class Changes:
     """One read in progress: `cursor` is for the next read, `batches` the rows (in stamp
-    order, a list at a time), which can be taken only while the read is open."""
+    order, a list at a time), read inside one transaction, which ends once they are all
+    taken or the read is closed (`close`, or leaving a `with` block)."""
 
     cursor: Cursor
-    batches: Iterator[list[StoreRow]]
+    batches: Batches
+    end: Callable[[], None]  # ends the transaction (again: nothing)
+
+    def close(self) -> None:
+        """End the read, whether or not every row was taken."""
+        self.batches.close()
+        self.end()
+
+    def __enter__(self) -> Changes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Reading:
     """`changed_since` for a store that has `read_changes`."""
 
-    def read_changes(
-        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
-    ) -> AbstractContextManager[Changes]:
+    def read_changes(self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS) -> Changes:
         """See `feeds.store.Store.read_changes`; each store has its own."""
         raise NotImplementedError
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from feeds.errors import StoreError
 from feeds.store.rows import (
     BATCH_ROWS,
+    Batches,
     Changes,
     Cursor,
     Reading,
@@ -81,10 +82,7 @@ class SqliteStore(Reading):
     def _select(self, where: str = "") -> str:
         return f"SELECT {self.table.column_list()} FROM {quoted(self.table.name)} {where}"
 
-    @contextmanager
-    def read_changes(
-        self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS
-    ) -> Iterator[Changes]:
+    def read_changes(self, cursor: Cursor | None, batch_rows: int = BATCH_ROWS) -> Changes:
         """See `feeds.store.Store.read_changes`."""
         changed = quoted(self.table.columns.changed)
         since = -(2**63) if cursor is None else cursor.stamp
@@ -97,10 +95,25 @@ class SqliteStore(Reading):
                 found = self.db.execute(
                     self._select(f"WHERE {changed} > ? ORDER BY {changed}"), (since,)
                 )
-                stamp = since if top is None or top < since else int(top)
-                yield Changes(Cursor(stamp), _batches(found, batch_rows))
-            finally:
-                self.db.execute("COMMIT")
+            except BaseException:
+                self._end()
+                raise
+        stamp = since if top is None or top < since else int(top)
+        return Changes(Cursor(stamp), self._batches(found, batch_rows), self._end)
+
+    def _batches(self, found: sqlite3.Cursor, size: int) -> Batches:
+        try:
+            with self._failing("cannot read"):
+                while chunk := found.fetchmany(size):
+                    yield [_row(*one) for one in chunk]
+        finally:
+            found.close()
+            self._end()
+
+    def _end(self) -> None:
+        """End the read's transaction, if it is still open."""
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
 
     def keys(self) -> Iterator[str]:
         """See `feeds.store.Store.keys`."""
@@ -139,6 +152,10 @@ class SqliteStore(Reading):
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            if there is None:
+                # A build reads in one long transaction; with a write-ahead log, the
+                # aggregator's writes go on meanwhile (a rollback journal would wait).
+                self.db.execute("PRAGMA journal_mode = WAL")
 
     def load(self, documents: Iterable[tuple[str, str]]) -> int:
         """See `feeds.store.Store.load`."""
@@ -168,11 +185,6 @@ class SqliteStore(Reading):
                 raise
             self.db.execute("COMMIT")
         return count
-
-
-def _batches(found: sqlite3.Cursor, size: int) -> Iterator[list[StoreRow]]:
-    while chunk := found.fetchmany(size):
-        yield [_row(*one) for one in chunk]
 
 
 def _row(key: object, changed: object, document: object, deleted: object) -> StoreRow:
