@@ -72,7 +72,9 @@ _UNVOUCHED = b""  # the digest of a folder whose files the next run must compare
 # which record of an id is published; `pending` lists the paths whose records changed
 # since the index last took them in, with the id each had then. `folders` has a row for
 # each folder holding records: the digest of its files' identities (`Scan.folder_digests`)
-# once every record there was made from them, `_UNVOUCHED` until then.
+# once every record there was made from them, `_UNVOUCHED` until then. `store_cursor`
+# holds, for an article store, the cursor of the read the records are up to date with
+# (`feeds.store.Cursor`): no row when they may not be.
 _META_TABLE = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _SCHEMA = f"""
 {_META_TABLE}
@@ -89,6 +91,7 @@ CREATE INDEX IF NOT EXISTS files_folder ON files({_FOLDER_OF});
 CREATE TABLE IF NOT EXISTS folders (prefix TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, aid TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_cursor (stamp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS feeds (
     feed INTEGER PRIMARY KEY, kind TEXT NOT NULL, key BLOB NOT NULL,
     total INTEGER NOT NULL, name BLOB, slug TEXT, updated INTEGER, fp TEXT,
@@ -178,6 +181,22 @@ class ParseCache:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?)", digests.items())
 
+    def paths(self) -> Iterator[str]:
+        """The path of every record, streamed (an article store's sweep for deletions)."""
+        for (path,) in self.db.execute("SELECT path FROM files"):
+            yield path
+
+    def store_cursor(self) -> int | None:
+        """The stamp of the store read the records are up to date with, if any."""
+        found = self.db.execute("SELECT stamp FROM store_cursor").fetchone()
+        return None if found is None else int(found[0])
+
+    def set_store_cursor(self, stamp: int) -> None:
+        """Store the cursor of the read just taken in, within the caller's transaction
+        (the one that takes its records into the index)."""
+        self.db.execute("DELETE FROM store_cursor")
+        self.db.execute("INSERT INTO store_cursor VALUES (?)", (stamp,))
+
     def articles(self, paths: Iterable[str]) -> dict[str, bytes]:
         """The packed articles of `paths` (those that have one)."""
         return dict(self.select_in("SELECT path, article FROM articles WHERE path IN", paths))
@@ -266,6 +285,9 @@ class ParseCache:
             except CorruptRecord:
                 corrupt.append(path)
         self.update((), corrupt)
+        with self.transaction() as db:
+            # An article store's rows of the records forgotten must be read again.
+            db.execute("DELETE FROM store_cursor")
         self.set_last_run(None)
         return len(corrupt)
 

@@ -43,6 +43,8 @@ from feeds.pool import Job, Workers, cpu_count
 from feeds.records import CorruptRecord
 from feeds.reporting import ProgressFactory, no_progress
 from feeds.stages import Context, Plan, Summary
+from feeds.store import Table, open_store
+from feeds.store_input import parse_read, read_store
 from feeds.write import DryRun, Writer
 
 P = ParamSpec("P")
@@ -209,13 +211,16 @@ def _run(config: Config, now: datetime, options: Options, writer: Writer) -> Out
     timer = _Timer()
     with ExitStack() as stack:
         ctx = _context(stack, config, now, options, writer)
-        scanned = timer.run("scan", scan_files, ctx)
+        # A folder is scanned and its changed files parsed; a store is read by what
+        # changed since the last run, and those rows parsed (feeds.store_input).
+        read, parse = (scan_files, parse_changed) if ctx.store is None else (read_store, parse_read)
+        scanned = timer.run("scan", read, ctx)
         last = unchanged_since_last_run(ctx, scanned)
         if last is not None:
             summary, manifest = last
             unchanged = tuple(sorted(manifest.all_files()))
-            return _outcome(ctx, timer, summary, unchanged=unchanged, cached=scanned.scan.count)
-        parsed = timer.run("parse", parse_changed, ctx, scanned)
+            return _outcome(ctx, timer, summary, unchanged=unchanged, cached=summary.files_found)
+        parsed = timer.run("parse", parse, ctx, scanned)
         selection = timer.run("select", select_feeds, ctx, scanned, parsed)
         listings = tuple(feed.listing for feed in selection.feeds.feeds)
         if options.validate_only:
@@ -260,6 +265,11 @@ def _context(
     workers = stack.enter_context(Workers(job, options.workers or cpu_count()))
     cache = _open_cache(config, options, writer, stack)
     stack.callback(cache.close)
+    content = config.content
+    store = None
+    if content.database is not None:
+        table = Table(content.table, content.columns)
+        store = stack.enter_context(open_store(content.database, table))
     return Context(
         config=config,
         now=now,
@@ -271,6 +281,7 @@ def _context(
         cache=cache,
         workers=workers,
         allow_empty=options.allow_empty,
+        store=store,
     )
 
 

@@ -25,6 +25,9 @@ def parse_settings(config: Config, parser: str) -> str:
         __version__,
         sys.version,
         str(content.dir),
+        str(content.database),  # a store's rows are records of that store's only
+        content.table,
+        content.columns,
         content.max_bytes,
         str(config.site.timezone),
         config.select.max_topics,
@@ -81,3 +84,10 @@ def inputs_fingerprint(
     h.update(marshal.dumps(tuple((p.path, p.field, p.message) for p in skipped)))
     h.update(marshal.dumps(tuple(folder_digests.items())))
     return h.hexdigest()
+
+
+def store_inputs_fingerprint(config_fp: str, stamp: int) -> str:
+    """A digest of everything a build from an article store reads: the config, and the
+    cursor of the store read its records are up to date with."""
+    data = f"{config_fp}\0{sys.version}\0{stamp}".encode()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()

@@ -18,7 +18,7 @@ from feeds.model import GroupKind, Problem
 from feeds.pool import MIN_PARALLEL_FILES, PARSE_CHUNK, parse_chunk
 from feeds.records import NO_IDENTITY, FileIdentity, Record, unpack_problems, unpack_stub
 from feeds.scan import Scan, scan
-from feeds.stages import Context, Parsed, Scanned, Selection, Summary
+from feeds.stages import Context, Parsed, Scanned, Selection, StoreRead, Summary
 
 
 def scan_files(ctx: Context) -> Scanned:
@@ -69,6 +69,8 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
     """The last run's summary and manifest when its inputs are this run's, the selection
     cannot have changed since (no article came of age or expired) and its files are all
     in place: then there is nothing to parse, group, render or write."""
+    if isinstance(scanned.source, StoreRead) and not scanned.source.nothing_changed:
+        return None
     last = ctx.cache.last_run()
     if last is None or last[0] != scanned.inputs_fp:
         return None
@@ -76,6 +78,8 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
         summary = codec.unpack(Summary, last[1])
     except codec.Undecodable:
         return None
+    if ctx.strict and summary.rejected_files:
+        return None  # the full path refuses the run, as --strict asks
     now = ctx.now.timestamp()
     if now < summary.built_at or (summary.valid_until is not None and now >= summary.valid_until):
         return None
@@ -91,7 +95,9 @@ def unchanged_since_last_run(ctx: Context, scanned: Scanned) -> tuple[Summary, M
 def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
     """Parse the files the cache does not vouch for (in the pool when there are many),
     caching each chunk's records as it arrives: a run holds in memory only a chunk."""
-    changes = _changes(ctx, scanned.scan)
+    found = scanned.source
+    assert isinstance(found, Scan), "the stages of an article store are in feeds.store_input"
+    changes = _changes(ctx, found)
     identity_of = dict(changes.to_parse)
     # Records of files changed within racy_seconds of the scan are stored without their
     # file's identity (Options), so the next run parses them again.
@@ -106,11 +112,11 @@ def parse_changed(ctx: Context, scanned: Scanned) -> Parsed:
             bar.advance(len(chunk))
     if changes.gone:
         ctx.cache.update((), changes.gone)
-    digests = scanned.scan.folder_digests
+    digests = found.folder_digests
     ctx.cache.vouch({p: digests[p] for p in changes.compared if p not in uncertain})
     # A record not trusted must make the next run look at its file again.
-    trusted = not uncertain and not scanned.scan.unlisted
-    return Parsed(trusted, parsed=len(changes.to_parse), cached=changes.vouched)
+    trusted = not uncertain and not found.unlisted
+    return Parsed(trusted, len(changes.to_parse), changes.vouched, found.count)
 
 
 def _trusted(record: Record, identity: FileIdentity | None, racy: int) -> Record:
@@ -128,6 +134,8 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
     anything changes, when `strict` and a file was rejected."""
     config, now, cache = ctx.config, ctx.now, ctx.cache
     with cache.transaction():
+        if isinstance(scanned.source, StoreRead):
+            cache.set_store_cursor(scanned.source.cursor.stamp)
         changes = index.update(cache, config, scanned.config_fp, now)
         problems = _report_lines(ctx, scanned)
         feed_list = list_feeds(cache, config, scanned.config_fp, changes)
@@ -136,7 +144,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
         summary = Summary(
             built_at=int(now.timestamp()),
             valid_until=index.next_edge(cache, clock_edges(config), now.timestamp()),
-            files_found=scanned.scan.count,
+            files_found=parsed.found,
             articles_valid=index.counts(cache),
             articles_selected=everything.total if everything is not None else 0,
             rejected_files=len({problem.path for problem in problems if problem.rejected}),
@@ -150,7 +158,7 @@ def select_feeds(ctx: Context, scanned: Scanned, parsed: Parsed) -> Selection:
 def _report_lines(ctx: Context, scanned: Scanned) -> list[Problem]:
     """What the scan skipped, every stored record's problems and every lost duplicate.
     Raises InputError when `strict` and a file was rejected."""
-    problems: list[Problem] = [*scanned.scan.problems]
+    problems: list[Problem] = [*scanned.skipped]
     for path, packed in index.stored_problems(ctx.cache):
         problems += unpack_problems(path, packed)
     for path, packed, winner in index.lost_duplicates(ctx.cache):

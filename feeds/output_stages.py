@@ -179,7 +179,7 @@ def commit(
     run for the no-change path. Returns the paths deleted."""
     deleted = ctx.writer.prune(plan.old.all_files() - new.all_files())
     ctx.writer.commit(new)
-    trusted = parsed.trusted and ctx.cache.count() == scanned.scan.count
+    trusted = parsed.trusted and ctx.cache.count() == parsed.found
     inputs = scanned.inputs_fp if trusted else None
     ctx.cache.set_last_run(inputs, codec.pack(summary))
     return tuple(deleted)

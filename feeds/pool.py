@@ -27,6 +27,8 @@ from feeds.errors import FeedsError
 from feeds.load import parse_file
 from feeds.model import FeedGroup, Stub
 from feeds.records import FileIdentity, Record, unpack_article
+from feeds.store import StoreRow
+from feeds.store.documents import parse_row
 from feeds.write import FileResult, Writer
 
 if TYPE_CHECKING:
@@ -79,6 +81,11 @@ def cpu_count() -> int:
 def parse_chunk(job: Job, items: Sequence[ParseTask]) -> list[Record]:
     """Parse some files into their records."""
     return [parse_file(job.config, job.parser, path, identity) for path, identity in items]
+
+
+def parse_rows(job: Job, rows: Sequence[StoreRow]) -> list[Record]:
+    """Parse some rows of an article store into their records."""
+    return [parse_row(job.config, row) for row in rows]
 
 
 def render_chunk(job: Job, tasks: Sequence[RenderTask]) -> list[list[FileResult]]:

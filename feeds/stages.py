@@ -22,6 +22,7 @@ from feeds.model import Problem
 from feeds.pool import Workers
 from feeds.reporting import ProgressFactory
 from feeds.scan import Scan
+from feeds.store import Changes, Cursor, Store, StoreRow
 from feeds.write import FileResult, Writer
 
 
@@ -39,6 +40,7 @@ class Context:
     cache: ParseCache
     workers: Workers
     allow_empty: bool = False  # let a run delete every topic and provider feed
+    store: Store | None = None  # the article store, when the config reads one
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +60,39 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class Scanned:
-    """The scan, and the fingerprints of what this run reads."""
+class StoreRead:
+    """What a run reads of an article store: the rows written since the cursor the
+    records are up to date with (`since`; None: every row), from one snapshot, whose
+    cursor (`cursor`; `since` again when no row changed) the run stores with the index."""
 
-    scan: Scan
+    since: Cursor | None
+    cursor: Cursor
+    first: list[StoreRow]  # the first batch, taken to see whether any row changed
+    changes: Changes  # the read, open, with the batches after the first
+    # Every live key, when the table has no tombstones and deletions are found by
+    # sweeping them (read in the same snapshot); None otherwise.
+    live_keys: frozenset[str] | None
+
+    @property
+    def nothing_changed(self) -> bool:
+        """Whether the records are up to date with the store as this run reads it."""
+        return self.since is not None and not self.first and self.live_keys is None
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """What this run reads, a folder's scan or an article store's changes, and the
+    fingerprints of it."""
+
+    source: Scan | StoreRead
     config_fp: str
     inputs_fp: str
     started_ns: int  # when the scan began (time.time_ns())
+
+    @property
+    def skipped(self) -> tuple[Problem, ...]:
+        """What the scan skipped with a warning (nothing, for a store)."""
+        return self.source.problems if isinstance(self.source, Scan) else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +101,9 @@ class Parsed:
     all are cached for the next run to vouch for."""
 
     trusted: bool
-    parsed: int  # files read and parsed
-    cached: int  # files the cache vouched for
+    parsed: int  # files (or rows) read and parsed
+    cached: int  # files (or rows) the cache vouched for
+    found: int  # article files found (rows held, for a store)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,3 +45,12 @@ def postgres() -> Iterator[Postgres]:
 def pg_url(postgres: Postgres) -> str:
     """The URL of a fresh, empty database of the session's server."""
     return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a store goes: a SQLite file not there yet, or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "articles.db"
+    url: str = request.getfixturevalue("pg_url")
+    return url

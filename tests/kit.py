@@ -146,6 +146,11 @@ def config_data(**sections: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def store_url(database: Path | str) -> str:
+    """`content.database` for a store: a SQLite file's URL, or a PostgreSQL URL as it is."""
+    return f"sqlite:///{database}" if isinstance(database, Path) else database
+
+
 def small_corpus() -> dict[str, dict[str, Any]]:
     """Three articles: topics AI and Climate, providers a.example and b.example."""
     return {
@@ -234,8 +239,9 @@ def make_site(
     content folder; build nothing yet."""
     site = Site(root)
     site.configure(**sections)
-    site.content.mkdir(parents=True, exist_ok=True)
-    site.write(articles or {})
+    if config_data(**site.sections)["content"].get("dir") is not None:  # not a store's
+        site.content.mkdir(parents=True, exist_ok=True)
+        site.write(articles or {})
     return site
 
 

@@ -83,6 +83,18 @@ def test_strict_writes_nothing_when_a_file_is_rejected(tmp_path: Path) -> None:
     assert not site.out.exists()
 
 
+def test_strict_fails_after_a_run_that_was_not_strict_and_nothing_changed(
+    tmp_path: Path,
+) -> None:
+    site = corpus(tmp_path, **{"bad.md": article(3, title=None)})
+    assert invoke(site, "build")[0] == 0
+    before = snapshot(site.out)
+    code, _, err = invoke(site, "build", "--strict")
+    assert code == 1
+    assert err.endswith("Error: 1 article file(s) rejected and --strict is set; nothing written\n")
+    assert snapshot(site.out) == before
+
+
 def test_missing_config_exits_1(tmp_path: Path) -> None:
     result = feeds_cli("build", "--config", str(tmp_path / "nope.yaml"))
     code, out, err = result.exit_code, result.stdout, result.stderr

@@ -25,23 +25,11 @@ from tests.kit import (
     feeds_cli,
     front_matter,
     make_site,
+    store_url,
     write_tree,
 )
 
 PARIS = ZoneInfo("Europe/Paris")  # dates without an offset must keep meaning Paris time
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """Where a store goes: a SQLite file not there yet, or an empty PostgreSQL database."""
-    if request.param == "sqlite":
-        return tmp_path / "articles.db"
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
-def url_of(database: Path | str) -> str:
-    return f"sqlite:///{database}" if isinstance(database, Path) else database
 
 
 def every_row(database: Path | str) -> list[StoreRow]:
@@ -78,7 +66,7 @@ def test_the_samples_come_back_from_the_store_as_the_same_articles(
     tmp_path: Path, database: Path | str
 ) -> None:
     with chdir(tmp_path):
-        result = feeds_cli("import", str(SAMPLES), "--to", url_of(database))
+        result = feeds_cli("import", str(SAMPLES), "--to", store_url(database))
     assert result.exit_code == 0, result.stderr
     assert_rows_are_the_files(SAMPLES, every_row(database))
     assert result.stdout == ""

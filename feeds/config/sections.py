@@ -135,9 +135,9 @@ class Content:
 
     @property
     def folder(self) -> Path:
-        """`content.dir`: a store has none, and the build does not read stores yet."""
+        """`content.dir`, which the config has unless it reads an article store."""
         if self.dir is None:
-            msg = "content.database: feeds build and feeds serve do not read article stores yet"
+            msg = "content.dir: this config reads articles from content.database, not a folder"
             raise InputError(msg)
         return self.dir
 

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from feeds.config import Config
 from feeds.model import Problem, RawDoc
+from feeds.records import Record, make_record
 
 if TYPE_CHECKING:
     from feeds.store.rows import StoreRow
@@ -49,6 +51,18 @@ def raw_doc_from_row(row: StoreRow, table: str = "articles") -> RawDoc | Problem
         kind = "null" if data is None else type(data).__name__
         return Problem(name, "document", f"expected a JSON object of fields, got {kind}")
     return RawDoc(name, data)
+
+
+def parse_row(config: Config, row: StoreRow) -> Record:
+    """A row's record, as a file's is made: its document validated as front matter,
+    named `table/key`. A row has no file identity: its record is as new as the read."""
+    doc = raw_doc_from_row(row, config.content.table)
+    if isinstance(doc, Problem):
+        return make_record(doc.path, None, None, (doc,))
+    from feeds.validate import validate  # imported here: a no-change run never needs it
+
+    result = validate(doc, config.site.timezone, max_topics=config.select.max_topics)
+    return make_record(doc.path, None, result.article, result.problems)
 
 
 def to_json(value: object) -> JSONValue:

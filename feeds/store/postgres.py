@@ -48,6 +48,14 @@ END
 $$;
 CREATE TRIGGER articles_stamp BEFORE INSERT OR UPDATE ON articles
     FOR EACH ROW EXECUTE FUNCTION articles_stamp();
+CREATE FUNCTION articles_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE articles SET deleted = true WHERE key = OLD.key;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER articles_deleted BEFORE DELETE ON articles
+    FOR EACH ROW WHEN (NOT OLD.deleted) EXECUTE FUNCTION articles_tombstone();
 """
 
 _KEYS_BATCH = 10_000  # keys per round trip of the sweep's server-side cursor

@@ -48,6 +48,10 @@ CREATE TRIGGER articles_updated AFTER UPDATE OF key, document, deleted ON articl
     UPDATE articles_stamp SET last = last + 1;
     UPDATE articles SET changed = (SELECT last FROM articles_stamp) WHERE key = NEW.key;
 END;
+CREATE TRIGGER articles_deleted BEFORE DELETE ON articles WHEN NOT OLD.deleted BEGIN
+    UPDATE articles SET deleted = 1 WHERE key = OLD.key;
+    SELECT RAISE(IGNORE);
+END;
 """
 
 _CHUNK = 500  # keys per `IN (...)`: under SQLite's 999 parameters of old versions
