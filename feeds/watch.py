@@ -38,6 +38,7 @@ _CONFIG_POLL_MS = 500  # how often the config file's identity is checked
 _DEBOUNCE_MS = 400  # the longest a burst of changes is gathered before a rebuild
 _QUIET_MS = 50  # a burst ends after this long without a change
 _RETRY_SECONDS = 1.0  # after the watch itself failed
+_STORE_POLL_SECONDS = 2.0  # how often an article store is read for what changed
 
 Stamp = FileIdentity | None  # a file's identity; None when it is missing
 
@@ -128,7 +129,8 @@ def watch(
     ready: Event,
     on_rebuild: OnRebuild,
 ) -> None:
-    """Rebuild after every change to an article or to the config file, until `stop` is set.
+    """Rebuild after every change to an article or to the config file, until `stop` is set
+    (an article store has no change to watch: it is polled).
 
     `config` is the one the last build used. `ready` is set once changes are being
     watched; `on_rebuild` is told the result of each rebuild. A rebuild whose config loads
@@ -139,6 +141,9 @@ def watch(
     """
     state = _Watch(config_path, config, on_rebuild)
     while not stop.is_set():
+        if state.config.content.database is not None:
+            _poll_store(state, stop, ready)
+            continue
         folder = _folder(state.config.content.folder)
         try:
             if folder is None:
@@ -180,10 +185,32 @@ def _await_folder(state: _Watch, stop: Event, ready: Event) -> None:
             return
 
 
+def _poll_store(state: _Watch, stop: Event, ready: Event) -> None:
+    """Rebuild from an article store every `_STORE_POLL_SECONDS` (a run that finds nothing
+    changed is one query), until the config moves the watch to a folder. A rebuild is
+    reported when it changed the output, when the config changed, or when it failed
+    otherwise than the one before: a store that stays unreachable is said once."""
+    ready.set()
+    last_error = ""
+    while not stop.wait(_STORE_POLL_SECONDS):
+        result = rebuild(state.config_path)
+        error = "" if result.error is None else str(result.error)
+        if result.changed_output or state.config_changed() or error not in ("", last_error):
+            state.on_rebuild(result)
+        last_error = error
+        if result.config is not None and result.config != state.config:
+            state.config = result.config
+            if result.config.content.database is None:
+                state.unseen = True  # rebuild once the folder's watch is up
+                return
+
+
 def _moves_watch(watched: Config, loaded: Config) -> bool:
     """Whether the watch should start again with the newly loaded config: it changed, and
-    names a content folder that exists."""
-    return loaded != watched and _folder(loaded.content.folder) is not None
+    names an article store or a content folder that exists."""
+    if loaded == watched:
+        return False
+    return loaded.content.database is not None or _folder(loaded.content.folder) is not None
 
 
 def _changes(config: Config, stop: Event) -> Iterator[set[tuple[watchfiles.Change, str]]]:

@@ -89,7 +89,7 @@ def test_an_article_store_is_named_by_its_url(tmp_path: Path, url: str, database
     assert config.content.columns.deleted is None
 
 
-def test_a_store_config_is_refused_by_build_until_the_build_reads_stores(tmp_path: Path) -> None:
+def test_a_store_that_is_not_there_exits_1_before_anything_is_written(tmp_path: Path) -> None:
     site = make_site(tmp_path, {"a.md": article(1)})
     text = site.config_path.read_text(encoding="utf-8")
     site.config_path.write_text(
@@ -97,8 +97,9 @@ def test_a_store_config_is_refused_by_build_until_the_build_reads_stores(tmp_pat
     )
     result = site.cli("build")
     assert result.exit_code == 1
-    assert "content.database: feeds build and feeds serve do not read article stores yet" in (
-        result.stderr
+    assert result.stderr == (
+        f"Error: content.database {tmp_path / 'articles.db'}: cannot open: "
+        "unable to open database file\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "feeds.yaml"]
 

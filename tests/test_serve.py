@@ -11,12 +11,14 @@ import http.client
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -29,7 +31,19 @@ import pytest
 from feeds.config import CacheControl
 from feeds.httpheaders import headers_for, is_public
 from feeds.serve import RELOAD_MARK, VERSION_PATH
-from tests.kit import BASE_URL, Site, article, assert_valid_atom, make_site, small_corpus, snapshot
+from feeds.store.documents import document_text
+from feeds.store.importer import import_folder
+from tests.kit import (
+    BASE_URL,
+    Site,
+    article,
+    assert_valid_atom,
+    make_site,
+    small_corpus,
+    snapshot,
+    store_url,
+    write_tree,
+)
 
 T = TypeVar("T")
 PATIENCE = 120.0  # seconds before a wait is a failure: a bound against hanging, not a target
@@ -335,6 +349,23 @@ def test_a_changed_article_is_served_after_the_rebuild(
     assert b'"' + after + b'"' in page.body  # an open page sees the new version and reloads
     # The rebuilds were incremental, and give what a clean build gives.
     assert snapshot(site.out) == site.fresh_output(tmp_path / "fresh")
+
+
+def test_an_article_store_is_polled_and_its_changes_served(
+    tmp_path: Path, serving: Callable[..., Serving]
+) -> None:
+    content = tmp_path / "content"
+    write_tree(content, small_corpus())
+    database = tmp_path / "articles.db"
+    import_folder(content, database)
+    site = make_site(tmp_path / "site", content={"dir": None, "database": store_url(database)})
+    server = serving(site)
+    assert titles(server.get("/rss.xml")) == ["Third", "Second", "First"]
+    edited = document_text(article(2, title="Second, edited", topics=["AI", "Climate"]))
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE articles SET document = ? WHERE key = 'two.md'", (edited,))
+    until(lambda: "Second, edited" in titles(server.get("/rss.xml")), "the edited row")
+    assert server.errors() == ""  # polls, and a rebuild without problems, say nothing
 
 
 def test_a_broken_config_or_article_keeps_the_last_good_output_served(

@@ -177,7 +177,8 @@ def test_a_sqlite_stamp_grows_past_a_deleted_row_that_had_the_largest(
     db.upsert("b", doc(2))
     with open_store(db.database) as store:
         _, cursor = store.changed_since(None)
-        db.write("DELETE FROM articles WHERE key = 'b'")
+        for _ in range(2):  # a tombstone (the largest stamp), then gone
+            db.write("DELETE FROM articles WHERE key = 'b'")
         db.upsert("c", doc(3))
         assert keys_of(store.changed_since(cursor)[0]) == ["c"]
 
@@ -196,8 +197,24 @@ def test_a_tombstone_is_read_as_a_deleted_row_and_leaves_the_keys(
     assert sorted(store.keys()) == ["b"]
 
 
+def test_the_ddl_makes_a_delete_a_tombstone_and_a_second_delete_removes_it(
+    db: Database, store: Store
+) -> None:
+    db.upsert("a", doc(1))
+    db.upsert("b", doc(2))
+    _, cursor = store.changed_since(None)
+    db.write("DELETE FROM articles WHERE key IN ('a', 'b')")
+    rows, cursor = store.changed_since(cursor)
+    assert sorted((row.key, row.deleted) for row in rows) == [("a", True), ("b", True)]
+    assert list(store.keys()) == []
+    db.write("DELETE FROM articles WHERE deleted")  # purging the tombstones
+    rows, _ = store.changed_since(None)
+    assert rows == []
+
+
 def test_without_a_deleted_column_deletions_are_found_by_the_key_sweep(db: Database) -> None:
-    db.write("CREATE VIEW plain AS SELECT key, changed, document FROM articles")
+    # The DDL's DELETE leaves a tombstone: the view shows live rows only.
+    db.write("CREATE VIEW plain AS SELECT key, changed, document FROM articles WHERE NOT deleted")
     for n in range(3):
         db.upsert(f"k{n}", doc(n))
     table = Table("plain", StoreColumns(deleted=None))
