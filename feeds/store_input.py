@@ -9,13 +9,17 @@ select stage stores in the transaction that takes the records into the index.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
 from feeds.fingerprint import config_fingerprint, store_inputs_fingerprint
 from feeds.pool import MIN_PARALLEL_FILES, PARSE_CHUNK, parse_rows
+from feeds.reporting import fields
 from feeds.stages import Context, Parsed, Scanned, StoreRead
 from feeds.store import Cursor, Store, StoreRow, row_name
+
+log = logging.getLogger("feeds")
 
 
 def read_store(ctx: Context) -> Scanned:
@@ -50,7 +54,7 @@ def parse_read(ctx: Context, scanned: Scanned) -> Parsed:
     # A first read gives every row, tombstones too: records of keys it did not give are
     # of rows deleted outright since the records were made.
     seen: set[str] | None = set() if read.since is None else None
-    parsed = 0
+    parsed = rows = 0
     with ctx.progress("parsing", 0) as bar:
         for batch in _batches(read):
             live = [row for row in batch if not row.deleted]
@@ -63,11 +67,21 @@ def parse_read(ctx: Context, scanned: Scanned) -> Parsed:
             if seen is not None:
                 seen.update(row_name(table, row.key) for row in batch)
             parsed += len(live)
+            rows += len(batch)
             bar.advance(len(batch))
     if read.live_keys is not None:
         seen = {row_name(table, key) for key in read.live_keys}
     if seen is not None:
         ctx.cache.update((), [path for path in ctx.cache.paths() if path not in seen])
+    log.info(
+        "read %(rows)d rows of %(table)s changed since cursor %(since)s (snapshot %(snapshot)s)",
+        fields(
+            rows=rows,
+            table=table,
+            since="none" if read.since is None else read.since.stamp,
+            snapshot=read.changes.snapshot,
+        ),
+    )
     found = ctx.cache.count()
     return Parsed(trusted=True, parsed=parsed, cached=max(found - parsed, 0), found=found)
 

@@ -179,8 +179,10 @@ def test_a_broken_row_is_reported_by_its_key_and_the_rest_published(tmp_path: Pa
     writer.put("bad/date.md", {**json_article(1), "publishedDateTime": "yesterday"})
     writer.put("bad/list.md", "[1, 2]")
     site = store_site(tmp_path / "site", database)
-    result = site.cli("build")
+    result = site.cli("build", "-v")
     assert result.exit_code == 0, result.stderr
+    assert "\nfeeds: 43 rows read, 34 published, 2 rejected; " in result.stderr
+    assert "; 43 rows parsed, 0 from cache; " in result.stderr
     assert "warning: articles/bad/date.md: publishedDateTime: expected an ISO 8601" in result.stderr
     assert (
         "warning: articles/bad/list.md: document: expected a JSON object of fields, got list"

@@ -164,7 +164,7 @@ def build(
     if dry_run:
         print_plan(outcome)
         return
-    log_summary(outcome, verbose)
+    log_summary(outcome, verbose, config.content.database is not None)
     # The build has released the output lock by now; publishing takes it again.
     if and_publish:
         _publish_and_ping(config, dry_run=False, log_format=log_format)
@@ -311,7 +311,7 @@ def serve(
         config, outcome = _build_or_fail(config_path, options, log_format)
     except KeyboardInterrupt:
         sys.exit(0)  # Ctrl-C is how serving ends, even before it began
-    log_summary(outcome, verbose)
+    log_summary(outcome, verbose, config.content.database is not None)
     try:
         server = PreviewServer(
             host, port, config.output.dir, config.site.base_url, log_requests=verbose

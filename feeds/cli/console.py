@@ -131,6 +131,8 @@ SUMMARY = (
     "%(files_read)d article files read, %(published)d published, %(rejected)d rejected; "
     "%(feeds)d feeds, %(files_written)d files written, %(files_unchanged)d unchanged"
 )
+# From an article store: its rows where a folder has files (the fields keep their names).
+STORE_SUMMARY = SUMMARY.replace("article files read", "rows read")
 
 
 def summary_fields(outcome: Outcome) -> dict[str, object]:
@@ -155,16 +157,17 @@ def summary_fields(outcome: Outcome) -> dict[str, object]:
     )
 
 
-def log_summary(outcome: Outcome, verbose: bool) -> None:
-    """The summary line (shown on a terminal or with -v), and with -v the timings."""
-    log.info(SUMMARY, summary_fields(outcome))
+def log_summary(outcome: Outcome, verbose: bool, from_store: bool = False) -> None:
+    """The summary line (shown on a terminal or with -v), and with -v the timings;
+    `from_store`: the articles are an article store's rows."""
+    log.info(STORE_SUMMARY if from_store else SUMMARY, summary_fields(outcome))
     if outcome.deleted:
         log.info("%d files of feeds that no longer exist deleted", len(outcome.deleted))
     if verbose:
-        log.info("%s", timing_line(outcome))
+        log.info("%s", timing_line(outcome, "rows" if from_store else "files"))
 
 
-def timing_line(outcome: Outcome) -> str:
+def timing_line(outcome: Outcome, read: str = "files") -> str:
     """'scan 0.1 s, parse 1.2 s, ...; 12 feeds rendered, 4,580 unchanged' (and
     '; 3 archive pages rendered, 950 unchanged' when there are any)."""
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in outcome.timings)
@@ -174,7 +177,7 @@ def timing_line(outcome: Outcome) -> str:
         else ""
     )
     return (
-        f"{stages}; {outcome.files_parsed:,} files parsed, "
+        f"{stages}; {outcome.files_parsed:,} {read} parsed, "
         f"{outcome.files_cached:,} from cache; {outcome.feeds_rendered:,} feeds rendered, "
         f"{outcome.feeds_skipped:,} unchanged{archives}"
     )
@@ -211,7 +214,8 @@ def report_rebuild(rebuild: Rebuild, verbose: bool, log_format: str) -> None:
     or its error, followed by what is served meanwhile."""
     if rebuild.outcome is not None:
         report_problems(rebuild.outcome.report.problems)
-        log_summary(rebuild.outcome, verbose)
+        from_store = rebuild.config is not None and rebuild.config.content.database is not None
+        log_summary(rebuild.outcome, verbose, from_store)
     elif rebuild.error is not None:
         if isinstance(rebuild.error, InputError):
             report_problems(rebuild.error.problems)

@@ -105,15 +105,15 @@ class PostgresStore(Reading):
         end = partial(self._end, found)
         with self._failing("cannot read"):
             try:
-                horizon = self.db.execute(
-                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
-                ).fetchone()
-                assert horizon is not None
+                taken = self.db.execute("SELECT pg_current_snapshot()::text").fetchone()
+                assert taken is not None
                 found.execute(self._select(where + f" ORDER BY {changed}"), params)
             except BaseException:
                 end()
                 raise
-        return Changes(Cursor(int(horizon[0])), self._batches(found, batch_rows, end), end)
+        snapshot = str(taken[0])
+        horizon = Cursor(int(snapshot.partition(":")[0]))  # its xmin
+        return Changes(horizon, self._batches(found, batch_rows, end), end, snapshot)
 
     def _batches(
         self, found: psycopg.ServerCursor[Any], size: int, end: Callable[[], None]

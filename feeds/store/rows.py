@@ -44,6 +44,9 @@ class Changes:
     cursor: Cursor
     batches: Batches
     end: Callable[[], None]  # ends the transaction (again: nothing)
+    # The snapshot read, as the database says it: PostgreSQL's `pg_current_snapshot()`
+    # (`xmin:xmax:running,...`); SQLite's largest stamp.
+    snapshot: str = ""
 
     def close(self) -> None:
         """End the read, whether or not every row was taken."""

@@ -103,7 +103,7 @@ class SqliteStore(Reading):
                 self._end()
                 raise
         stamp = since if top is None or top < since else int(top)
-        return Changes(Cursor(stamp), self._batches(found, batch_rows), self._end)
+        return Changes(Cursor(stamp), self._batches(found, batch_rows), self._end, str(top))
 
     def _batches(self, found: sqlite3.Cursor, size: int) -> Batches:
         try:
