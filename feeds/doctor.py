@@ -100,8 +100,9 @@ def _build_lines(config: Config) -> Iterator[str]:
         yield f"articles: {exc}"
         return
     report = outcome.report
+    read = "rows" if config.content.database is not None else "files"
     yield (
-        f"articles: {report.files_found:,} files, {report.articles_valid:,} valid, "
+        f"articles: {report.files_found:,} {read}, {report.articles_valid:,} valid, "
         f"{report.rejected_files:,} rejected, {report.articles_selected:,} published"
     )
     yield (

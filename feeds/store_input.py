@@ -52,8 +52,9 @@ def parse_read(ctx: Context, scanned: Scanned) -> Parsed:
     assert isinstance(read, StoreRead), "the stages of a folder are in feeds.input_stages"
     table = _store(ctx).table.name
     # A first read gives every row, tombstones too: records of keys it did not give are
-    # of rows deleted outright since the records were made.
-    seen: set[str] | None = set() if read.since is None else None
+    # of rows deleted outright since the records were made (if there are records: a
+    # first build has none, and need not hold every key).
+    seen: set[str] | None = set() if read.since is None and ctx.cache.count() else None
     parsed = rows = 0
     with ctx.progress("parsing", 0) as bar:
         for batch in _batches(read):

@@ -22,6 +22,7 @@ import psycopg
 import pytest
 import yaml
 
+from feeds.cache import CACHE_FILE
 from feeds.store import open_store
 from feeds.store.importer import import_folder
 from tests.kit import NOW, REPO, SAMPLES, Site, article, make_site, snapshot, store_url
@@ -191,6 +192,7 @@ def test_a_broken_row_is_reported_by_its_key_and_the_rest_published(tmp_path: Pa
     assert "Bletchley" in (site.out / "rss.xml").read_text(encoding="utf-8")
     strict = site.cli("build", "--strict")
     assert strict.exit_code == 1
+    assert "articles: 43 rows, 41 valid, 2 rejected, 34 published" in site.cli("doctor").stdout
 
 
 def test_without_tombstones_a_deleted_row_is_found_by_the_sweep(tmp_path: Path) -> None:
@@ -224,3 +226,24 @@ def test_moving_a_site_from_its_folder_to_a_store_keeps_its_output(tmp_path: Pat
     moved = site.build()
     assert moved.files_parsed == 41  # the folder's records are no records of the store
     assert feed_files(site) == before
+
+
+def test_a_record_that_does_not_decode_makes_the_next_run_read_every_row(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "articles.db"
+    import_folder(SAMPLES, database)
+    site = store_site(tmp_path / "site", database)
+    site.build()
+    before = feed_files(site)
+    with closing(sqlite3.connect(site.config().cache.dir / CACHE_FILE)) as db, db:
+        damaged = "articles/001_sag-aftra-tentative-deal.md"
+        db.execute("UPDATE articles SET article = x'00' WHERE path = ?", (damaged,))
+    Writer(database).put("new.md", json_article(900, title="Breaking"))  # a run is due
+    again = site.build()
+    # The records that did not decode are forgotten, and so is the cursor: their rows
+    # are read again with every other, and the output is a clean build's.
+    assert again.files_parsed == 42
+    assert "Breaking" in (site.out / "rss.xml").read_text(encoding="utf-8")
+    assert feed_files(site) == clean_build(tmp_path / "clean", database, {})
+    assert before != feed_files(site)
