@@ -245,6 +245,12 @@ def make_site(
     return site
 
 
+def make_store_site(root: Path, database: Path | str, **sections: dict[str, Any]) -> Site:
+    """A site that reads the article store `database` in place of a content folder."""
+    content = {**sections.pop("content", {}), "dir": None, "database": store_url(database)}
+    return make_site(root, content=content, **sections)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every served file under folder (no dot-files or dot-folders): relative path -> bytes."""
     found: dict[str, bytes] = {}

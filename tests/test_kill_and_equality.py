@@ -23,13 +23,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from feeds.formats import MANIFEST_FILE
 from feeds.manifest import load_manifest
-from tests.kit import NOW, Site, article, make_site, snapshot
+from feeds.store import open_store
+from feeds.store.documents import document_text
+from tests.kit import NOW, Site, article, make_site, make_store_site, snapshot
 
 TOPICS = ("AI", "Space", "Climate", "C++", "AR/VR", "Économie", "日本", "Sport", "Health")
 PROVIDERS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
@@ -229,6 +233,62 @@ def test_kill_9_while_writing_the_cache_database_then_the_next_run_equals_a_clea
         subprocess.run(build, check=True, capture_output=True)
         assert snapshot(site.out) == site.fresh_output(tmp_path / f"clean-{round_}"), kind
         assert load_manifest(site.out).complete
+
+
+# The same kills with an article store: its rows are read in their own transaction, and
+# the cursor is stored in the index's.
+STORE_KILLS = (
+    ("INSERT", 60),  # the first build, inside its records' transaction
+    ("INSERT INTO store_cursor", 1),  # records stored, the index's transaction begun
+    ("UPDATE feeds SET slug", 5),  # the cursor and fingerprints stored, no output written
+    ("COMMIT", 2),  # just before the index update commits
+)
+
+
+def test_kill_9_in_a_build_from_a_store_then_the_next_run_equals_a_clean_build(
+    tmp_path: Path, pg_url: str
+) -> None:
+    rng = random.Random(20261208)
+    with open_store(pg_url, writable=True) as store:
+        store.create()
+        store.load((f"{n:03d}", document_text(_article(n))) for n in range(120))
+    site = make_store_site(tmp_path / "site", pg_url, feeds={**ARCHIVE, "custom": CUSTOM})
+    build = [sys.executable, "-m", "feeds", "build", "--config", str(site.config_path)]
+    for round_, (kind, stop_at) in enumerate(STORE_KILLS):
+        if round_:  # 20 edited, 3 deleted and 3 added articles, as an aggregator writes
+            with psycopg.connect(pg_url, autocommit=True) as db:
+                keys = [key for (key,) in db.execute("SELECT key FROM articles WHERE NOT deleted")]
+                for key in rng.sample(keys, 23):
+                    db.execute(
+                        "UPDATE articles SET document = %s WHERE key = %s",
+                        (document_text(_article(int(key), round_)), key),
+                    )
+                for key in rng.sample(keys, 3):
+                    db.execute("DELETE FROM articles WHERE key = %s", (key,))
+                for n in range(117 + 3 * round_, 120 + 3 * round_):
+                    db.execute(
+                        "INSERT INTO articles (key, document) VALUES (%s, %s)",
+                        (f"{n:03d}", document_text(_article(n))),
+                    )
+        stopped = _kill_when_stopped(
+            [sys.executable, "-c", BUILD_UNTIL_CACHE_WRITE, kind, str(stop_at)],
+            site,
+            f"{kind} {stop_at}",
+        )
+        assert stopped == kind.upper()
+        _all_complete(site.out)
+        subprocess.run(build, check=True, capture_output=True)
+        clean = make_store_site(
+            tmp_path / f"clean-{round_}", pg_url, feeds={**ARCHIVE, "custom": CUSTOM}
+        )
+        clean.build(use_cache=False)
+        assert _feed_files(site) == _feed_files(clean), kind
+        assert load_manifest(site.out).complete
+
+
+def _feed_files(site: Site) -> dict[str, bytes]:
+    """The output but its manifest, whose fingerprints name the config file."""
+    return {path: data for path, data in snapshot(site.out).items() if path != MANIFEST_FILE}
 
 
 OPS = st.lists(

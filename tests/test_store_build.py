@@ -23,15 +23,25 @@ import pytest
 import yaml
 
 from feeds.cache import CACHE_FILE
+from feeds.formats import MANIFEST_FILE
 from feeds.store import open_store
 from feeds.store.importer import import_folder
-from tests.kit import NOW, REPO, SAMPLES, Site, article, make_site, snapshot, store_url
+from tests.kit import (
+    NOW,
+    REPO,
+    SAMPLES,
+    Site,
+    article,
+    make_site,
+    make_store_site,
+    snapshot,
+    store_url,
+)
 
 GENERATED_NOW = datetime(2026, 11, 2, tzinfo=UTC)  # after bench/make_corpus.py's dates
-MANIFEST = ".feeds-manifest.json"
 # Two samples' ids: 002_cop28-draft-text.md and 005_protein-design-startup.md.
 COP28 = "https://www.bbc.co.uk/news/science-environment-67340012"
-PROTEIN = "https://www.theguardian.com/science/2023/nov/02/machine-learning-enzymes-plastic"  # fingerprints of the config, which differ by source
+PROTEIN = "https://www.theguardian.com/science/2023/nov/02/machine-learning-enzymes-plastic"
 
 
 def samples_config() -> dict[str, dict[str, Any]]:
@@ -44,20 +54,14 @@ def samples_config() -> dict[str, dict[str, Any]]:
     return loaded
 
 
-def store_site(root: Path, database: Path | str, **sections: dict[str, Any]) -> Site:
-    """A site that reads the store `database` in place of a content folder."""
-    content = {**sections.pop("content", {}), "dir": None, "database": store_url(database)}
-    return make_site(root, content=content, **sections)
-
-
 def feed_files(site: Site) -> dict[str, bytes]:
     """What the site's output holds, but the manifest (its fingerprints name the config)."""
-    return {path: data for path, data in snapshot(site.out).items() if path != MANIFEST}
+    return {path: data for path, data in snapshot(site.out).items() if path != MANIFEST_FILE}
 
 
 def clean_build(root: Path, database: Path | str, sections: dict[str, Any]) -> dict[str, bytes]:
     """What a --no-cache build of the same store and config writes."""
-    site = store_site(root, database, **sections)
+    site = make_store_site(root, database, **sections)
     site.build(use_cache=False)
     return feed_files(site)
 
@@ -108,7 +112,7 @@ def test_a_build_from_the_store_writes_what_the_build_from_the_folder_wrote(
     folder = make_site(tmp_path / "folder", content={"dir": str(content)}, **sections)
     folder.build(now=now)
     import_folder(content, database)
-    store = store_site(tmp_path / "store", database, **sections)
+    store = make_store_site(tmp_path / "store", database, **sections)
     store.build(now=now)
     built = feed_files(store)
     assert built == feed_files(folder)
@@ -121,7 +125,7 @@ def test_later_runs_read_what_changed_and_equal_a_clean_build(
     writer = Writer(database)
     import_folder(SAMPLES, database)
     sections = samples_config()
-    site = store_site(tmp_path / "site", database, **sections)
+    site = make_store_site(tmp_path / "site", database, **sections)
     first = site.build()
     assert first.files_parsed == 41  # every row: the samples import keeps
 
@@ -153,7 +157,7 @@ def test_a_write_committed_after_a_run_began_is_published_by_the_next_run(
         store.create()
     writer = Writer(pg_url)
     writer.put("old.md", json_article(1, title="Old"))
-    site = store_site(tmp_path / "site", pg_url)
+    site = make_store_site(tmp_path / "site", pg_url)
     site.build()
     # A transaction stamped early and held open across a run; one stamped after it
     # commits first, and that run publishes it.
@@ -179,7 +183,7 @@ def test_a_broken_row_is_reported_by_its_key_and_the_rest_published(tmp_path: Pa
     writer = Writer(database)
     writer.put("bad/date.md", {**json_article(1), "publishedDateTime": "yesterday"})
     writer.put("bad/list.md", "[1, 2]")
-    site = store_site(tmp_path / "site", database)
+    site = make_store_site(tmp_path / "site", database)
     result = site.cli("build", "-v")
     assert result.exit_code == 0, result.stderr
     assert "\nfeeds: 43 rows read, 34 published, 2 rejected; " in result.stderr
@@ -204,7 +208,7 @@ def test_without_tombstones_a_deleted_row_is_found_by_the_sweep(tmp_path: Path) 
             db.execute("INSERT INTO stories VALUES (?, ?, ?)", row)
     columns = {"key": "id", "changed": "stamp", "document": "body", "deleted": False}
     sections = {"content": {"table": "stories", "columns": columns}}
-    site = store_site(tmp_path / "site", database, **sections)
+    site = make_store_site(tmp_path / "site", database, **sections)
     site.build()
     with closing(sqlite3.connect(database)) as db, db:
         db.execute("DELETE FROM stories WHERE id = 's2'")
@@ -233,7 +237,7 @@ def test_a_record_that_does_not_decode_makes_the_next_run_read_every_row(
 ) -> None:
     database = tmp_path / "articles.db"
     import_folder(SAMPLES, database)
-    site = store_site(tmp_path / "site", database)
+    site = make_store_site(tmp_path / "site", database)
     site.build()
     before = feed_files(site)
     with closing(sqlite3.connect(site.config().cache.dir / CACHE_FILE)) as db, db:
