@@ -2,7 +2,7 @@
 """Time `feeds build` from article stores beside the folder they hold, in one run.
 
 usage: .venv/bin/python bench/stores.py [--sizes 100000,1000000] [--corpora DIR]
-                                        [--out bench/out] [--skip-full N]
+                                        [--out bench/out] [--skip-full N] [--again K]
 
 For each size, the corpus of bench/run.py (make_corpus.py, seed 1) is loaded into a
 SQLite store and into a PostgreSQL store (a server this script starts in a temporary
@@ -14,7 +14,8 @@ made by libyaml in a process per core, not validated (the build validates them).
 Then each source, the folder first, is timed as bench/run.py times a folder: a full
 build (fresh cache and output), a no-change run, and one edited, added and deleted
 article (the stores by SQL as an aggregator writes: UPDATE, INSERT, DELETE), each a
-separate `feeds build` process: wall time, CPU of the process tree and peak summed RSS.
+separate `feeds build` process: wall time, CPU of the process tree and peak summed RSS;
+with --again K, K more no-change runs of each source follow, and the median is reported.
 With --skip-full N, sizes of N and more skip the folder's full build and reuse the cache
 of an earlier run in --out (its figure is then not of this run, and said so).
 
@@ -46,6 +47,7 @@ from feeds.store.documents import document_text  # noqa: E402
 from tests.postgres import started  # noqa: E402
 
 SCENARIOS = ("full", "no-change", "one edited", "one added", "one deleted")
+AGAIN = "no-change again (median)"
 _LOAD_CHUNK = 2000
 
 
@@ -123,9 +125,10 @@ class StoreWriter:
 
 
 def time_source(
-    work: Path, source: str, edit: dict[str, object], skip_full: bool
+    work: Path, source: str, edit: dict[str, object], skip_full: bool, again: int
 ) -> dict[str, Measure]:
-    """The five scenarios on one source; `edit` has the callables that change it."""
+    """The five scenarios on one source, then `again` more no-change runs (their median);
+    `edit` has the callables that change it."""
     config = write_config(work, source)
     feeds = [sys.executable, "-m", "feeds", "build", "--config", str(config)]
     runs: dict[str, Measure] = {}
@@ -137,6 +140,9 @@ def time_source(
     for scenario in ("one edited", "one added", "one deleted"):
         edit[scenario]()  # type: ignore[operator]
         runs[scenario] = measure(feeds, cwd=work)
+    if again:
+        repeated = sorted((measure(feeds, cwd=work) for _ in range(again)), key=lambda m: m.wall)
+        runs[AGAIN] = repeated[len(repeated) // 2]
     return runs
 
 
@@ -181,7 +187,7 @@ def store_edits(writer: StoreWriter, key: str) -> dict[str, object]:
     return {"one edited": edited, "one added": add, "one deleted": delete}
 
 
-def run_size(n: int, corpora: Path, out: Path, url: str, skip_full: bool) -> str:
+def run_size(n: int, corpora: Path, out: Path, url: str, skip_full: bool, again: int) -> str:
     source = corpus(corpora, n)
     work = out / f"stores-{n}"
     (work / "folder").mkdir(parents=True, exist_ok=True)
@@ -193,7 +199,12 @@ def run_size(n: int, corpora: Path, out: Path, url: str, skip_full: bool) -> str
     database = work / "sqlite" / "articles.db"
     database.parent.mkdir(exist_ok=True)
     (work / "postgresql").mkdir(exist_ok=True)
-    database.unlink(missing_ok=True)
+    for stale in (
+        database,
+        database.with_name("articles.db-wal"),
+        database.with_name("articles.db-shm"),
+    ):
+        stale.unlink(missing_ok=True)
     loads = {"SQLite": load_sqlite(database, source), "PostgreSQL": load_postgres(url, source)}
     runs = {
         "folder": time_source(
@@ -201,15 +212,21 @@ def run_size(n: int, corpora: Path, out: Path, url: str, skip_full: bool) -> str
             f"  dir: {content}\n  patterns: ['*.md']\n",
             folder_edits(content),
             skip_full,
+            again,
         ),
         "SQLite": time_source(
             work / "sqlite",
             f"  database: sqlite:///{database}\n",
             store_edits(StoreWriter(database), key),
             False,
+            again,
         ),
         "PostgreSQL": time_source(
-            work / "postgresql", f"  database: {url}\n", store_edits(StoreWriter(url), key), False
+            work / "postgresql",
+            f"  database: {url}\n",
+            store_edits(StoreWriter(url), key),
+            False,
+            again,
         ),
     }
     return table(n, runs, loads, skip_full)
@@ -223,7 +240,9 @@ def table(n: int, runs: dict[str, dict[str, Measure]], loads: dict[str, float], 
         "| run | " + " | ".join(names) + " | SQLite / folder | PostgreSQL / folder |",
         "| --- |" + " ---: |" * (len(names) + 2),
     ]
-    for scenario in SCENARIOS:
+    for scenario in (*SCENARIOS, AGAIN):
+        if all(scenario not in found for found in runs.values()):
+            continue
         cells = []
         for name in names:
             m = runs[name].get(scenario)
@@ -249,12 +268,13 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=HERE / "corpora")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--skip-full", type=int, default=0, help="see the usage")
+    parser.add_argument("--again", type=int, default=0, help="more no-change runs, each source")
     args = parser.parse_args()
     with contextmanager(started)() as postgres:
         for n in (int(s) for s in args.sizes.split(",")):
             url = postgres.new_database()
             skip = bool(args.skip_full) and n >= args.skip_full
-            print(run_size(n, args.corpora, args.out.resolve(), url, skip), flush=True)  # noqa: T201 - a script's output
+            print(run_size(n, args.corpora, args.out.resolve(), url, skip, args.again), flush=True)  # noqa: T201 - a script's output
     return 0
 
 

@@ -23,10 +23,10 @@ def planned(target: str, folder: Path) -> list[str]:
 def test_make_build_installs_what_running_needs_and_make_test_the_rest(tmp_path: Path) -> None:
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(REPO / name, tmp_path / name)
-    build = [line for line in planned("build", tmp_path) if " install " in line]
+    build = [line for line in planned("build", tmp_path) if "pip install " in line]
     assert build[-1].endswith(" -e .")  # feeds and its dependencies, no extras
     assert not any("[" in line for line in build)
-    test = [line for line in planned("test", tmp_path) if " install " in line]
+    test = [line for line in planned("test", tmp_path) if "pip install " in line]
     assert test[: len(build)] == build
     assert test[-1].endswith(" -e '.[test,dev]'")
 
