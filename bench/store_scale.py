@@ -45,7 +45,7 @@ INSERT INTO articles (key, document) SELECT 'k' || n, {DOCUMENT} FROM numbers
 """
 POSTGRES_FILL = f"""
 INSERT INTO articles (key, document)
-SELECT 'k' || n, ({DOCUMENT})::jsonb FROM generate_series(1, %s) AS n
+SELECT 'k' || n, ({DOCUMENT})::jsonb FROM generate_series(1, ROWS) AS n
 """
 ROUNDS = 5
 
@@ -97,7 +97,8 @@ def postgres_store(url: str, n: int) -> dict[str, float]:
     with open_store(url, writable=True) as store:
         store.create()
     with psycopg.connect(url, autocommit=True) as db:
-        db.execute(POSTGRES_FILL, (n,))
+        # Sent without parameters, so that psycopg reads no '%' as a placeholder.
+        db.execute(POSTGRES_FILL.replace("ROWS", str(int(n))).encode())
         db.execute("VACUUM (ANALYZE) articles")
 
     def update() -> None:
