@@ -125,7 +125,8 @@ def main() -> int:
                 ("PostgreSQL", postgres_store(postgres.new_database(), n)),
             ):
                 for call, ms in found.items():
-                    rows.setdefault(call, {})[f"{name} {n:,}"] = f"{ms:,.1f} ms"
+                    shown = f"{ms:,.2f} ms" if ms < 10 else f"{ms:,.0f} ms"
+                    rows.setdefault(call, {})[f"{name} {n:,}"] = shown
             (args.out / "scale.db").unlink(missing_ok=True)
     columns = [f"{name} {n:,}" for n in sizes for name in ("SQLite", "PostgreSQL")]
     print("| call | " + " | ".join(columns) + " |")  # noqa: T201 - a script's output
