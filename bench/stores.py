@@ -66,17 +66,10 @@ def documents(content: Path) -> Iterator[tuple[str, str]]:
             yield path.relative_to(content).as_posix(), text
 
 
-def load_sqlite(database: Path, content: Path) -> float:
+def load(database: Path | str, content: Path) -> float:
+    """Create the store with the README's DDL and load the corpus; the seconds it took."""
     started_at = time.perf_counter()
     with open_store(database, writable=True) as store:
-        store.create()
-        store.load(documents(content))
-    return time.perf_counter() - started_at
-
-
-def load_postgres(url: str, content: Path) -> float:
-    started_at = time.perf_counter()
-    with open_store(url, writable=True) as store:
         store.create()
         store.load(documents(content))
     return time.perf_counter() - started_at
@@ -205,7 +198,7 @@ def run_size(n: int, corpora: Path, out: Path, url: str, skip_full: bool, again:
         database.with_name("articles.db-shm"),
     ):
         stale.unlink(missing_ok=True)
-    loads = {"SQLite": load_sqlite(database, source), "PostgreSQL": load_postgres(url, source)}
+    loads = {"SQLite": load(database, source), "PostgreSQL": load(url, source)}
     runs = {
         "folder": time_source(
             work / "folder",

@@ -12,13 +12,12 @@ find unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from functools import partial
 from typing import Any
 
 import psycopg
 
-from feeds.errors import StoreError
 from feeds.store.rows import (
     BATCH_ROWS,
     Batches,
@@ -28,6 +27,7 @@ from feeds.store.rows import (
     StoreRow,
     Table,
     default_names,
+    failing,
     quoted,
 )
 
@@ -76,15 +76,9 @@ class PostgresStore(Reading):
         """Close the connection."""
         self.db.close()
 
-    @contextmanager
-    def _failing(self, action: str) -> Iterator[None]:
-        """The driver's errors as a StoreError: what failed, where, and the server's why."""
-        try:
-            yield
-        except psycopg.Error as exc:
-            reason = str(exc).strip().partition("\n")[0] or type(exc).__name__
-            msg = f"content.database {self.where}: {action}: {reason}"
-            raise StoreError(msg) from exc
+    def _failing(self, action: str) -> AbstractContextManager[None]:
+        """psycopg's errors as a StoreError: what failed, where, and the server's why."""
+        return failing(self.where, action, psycopg.Error)
 
     def _select(self, where: str) -> str:
         names = self.table.columns

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from feeds.config import StoreColumns, checks
+from feeds.errors import StoreError
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +109,15 @@ def default_names(table: Table) -> None:
     if table != Table():
         msg = f"the DDL makes table articles with the default columns, not {table}"
         raise ValueError(msg)
+
+
+@contextmanager
+def failing(where: object, action: str, errors: type[Exception]) -> Iterator[None]:
+    """A driver's `errors` as a StoreError: what failed (`action`), where, and the first
+    line of the driver's why."""
+    try:
+        yield
+    except errors as exc:
+        reason = str(exc).strip().partition("\n")[0] or type(exc).__name__
+        msg = f"content.database {where}: {action}: {reason}"
+        raise StoreError(msg) from exc

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from itertools import islice
 from pathlib import Path
 
-from feeds.errors import StoreError
 from feeds.store.rows import (
     BATCH_ROWS,
     Batches,
@@ -24,6 +23,7 @@ from feeds.store.rows import (
     StoreRow,
     Table,
     default_names,
+    failing,
     quoted,
 )
 
@@ -74,14 +74,9 @@ class SqliteStore(Reading):
         """Close the connection."""
         self.db.close()
 
-    @contextmanager
-    def _failing(self, action: str) -> Iterator[None]:
-        """The driver's errors as a StoreError: what failed, where, and SQLite's why."""
-        try:
-            yield
-        except sqlite3.Error as exc:
-            msg = f"content.database {self.path}: {action}: {exc}"
-            raise StoreError(msg) from exc
+    def _failing(self, action: str) -> AbstractContextManager[None]:
+        """sqlite3's errors as a StoreError: what failed, where, and SQLite's why."""
+        return failing(self.path, action, sqlite3.Error)
 
     def _select(self, where: str = "") -> str:
         return f"SELECT {self.table.column_list()} FROM {quoted(self.table.name)} {where}"
